@@ -1,0 +1,5 @@
+// Every top-level command, in the order `unitscope --help` lists them.
+import type { Command } from '../command.ts';
+import { projectCommand } from './project-commands.ts';
+
+export const COMMANDS: readonly Command[] = [projectCommand];

@@ -1,0 +1,104 @@
+// Conventions every command follows: exit 0 on success, 2 on a usage error (usage on stderr), 1 on a
+// failure with one clear line on stderr; `--json` prints exactly one JSON document on stdout; progress
+// goes to stderr (a bar on a TTY, plain lines otherwise).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Progress } from '../contract/protocol.ts';
+
+export class UsageError extends Error {
+  constructor(message: string, readonly usage: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface Output {
+  /** Print a result: JSON when --json was given, else the text. */
+  result(json: unknown, text: () => string): void;
+  progress(progress: Progress): void;
+  /** Ends a progress bar line so the next output starts clean. */
+  endProgress(): void;
+  info(line: string): void;
+}
+
+/** NaN and infinities are not JSON: they are written as null (documented in the exports' load scripts). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+}
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function describeProgress(p: Progress): string {
+  const unit = p.unit ?? '';
+  const parts = [`${p.phase}: ${p.done}/${p.total}${unit ? ` ${unit}` : ''}`];
+  if (p.rate !== undefined) parts.push(`${p.rate.toFixed(1)} ${unit || 'items'}/s`);
+  if (p.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
+  if (p.message) parts.push(p.message);
+  return parts.join('  ');
+}
+
+export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
+  const tty = stderr.isTTY === true;
+  let barOpen = false;
+  let lastPlain = 0;
+  return {
+    result(value, text) {
+      if (barOpen) this.endProgress();
+      stdout.write(json ? `${toJson(value)}\n` : `${text()}\n`);
+    },
+    progress(p) {
+      if (tty) {
+        const width = 30;
+        const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+        const filled = Math.round(fraction * width);
+        stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${describeProgress(p)}\u001b[K`);
+        barOpen = true;
+        return;
+      }
+      // Plain lines at most once a second (and always the last one) so logs stay readable.
+      const now = Date.now();
+      if (p.done < p.total && now - lastPlain < 1000) return;
+      lastPlain = now;
+      stderr.write(`${describeProgress(p)}\n`);
+    },
+    endProgress() {
+      if (barOpen) stderr.write('\n');
+      barOpen = false;
+    },
+    info(line) {
+      if (barOpen) this.endProgress();
+      stderr.write(`${line}\n`);
+    },
+  };
+}
+
+export interface ParsedCommand<V> {
+  values: V;
+  positionals: string[];
+}
+
+/** node:util parseArgs with our usage-error conventions. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  usage: string,
+): ParsedCommand<ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true; args: string[] }>>['values']> {
+  try {
+    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message, usage);
+  }
+}
+
+export function parseNumberOption(value: string | undefined, name: string, usage: string, integer = true): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got '${value}'`, usage);
+  }
+  return n;
+}

@@ -1,0 +1,80 @@
+// The receiving side of the contract: parses every call's arguments with its schema, runs the handler
+// with an AbortSignal and a progress callback, and answers with plain data. Transport-agnostic.
+import type { Contract, HandlerMap } from '../contract/define.ts';
+import type { ClientMessage, MessagePortLike, Progress, ServerMessage } from '../contract/protocol.ts';
+import { isClientMessage } from '../contract/protocol.ts';
+import { toErrorData } from './errors.ts';
+
+/** Progress messages are throttled so a fast job cannot flood a slow transport. */
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface Dispatcher {
+  /** Send an event to this connection (e.g. "run.updated"). */
+  emit(name: string, payload: unknown): void;
+  dispose(): void;
+}
+
+export function serveContract<C extends Contract>(
+  contract: C,
+  handlers: HandlerMap<C>,
+  port: MessagePortLike<ClientMessage, ServerMessage>,
+): Dispatcher {
+  const inFlight = new Map<number, AbortController>();
+
+  const handleCall = async (id: number, name: string, rawArgs: unknown): Promise<void> => {
+    const spec = Object.hasOwn(contract, name) ? contract[name] : undefined;
+    const handler = spec ? (handlers as Record<string, (a: unknown, c: unknown) => Promise<unknown>>)[name] : undefined;
+    if (!spec || !handler) {
+      port.send({ type: 'error', id, error: { kind: 'unknown_method', message: `unknown method: ${name}` } });
+      return;
+    }
+    const parsed = spec.args.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+      port.send({ type: 'error', id, error: { kind: 'validation', message: `invalid arguments for ${name}: ${summary}`, issues } });
+      return;
+    }
+    const controller = new AbortController();
+    inFlight.set(id, controller);
+    let lastProgressAt = 0;
+    const progress = (p: Progress) => {
+      const now = Date.now();
+      if (p.done < p.total && now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
+      lastProgressAt = now;
+      port.send({ type: 'progress', id, progress: p });
+    };
+    try {
+      const result = await handler(parsed.data, { signal: controller.signal, progress });
+      port.send({ type: 'result', id, result });
+    } catch (error) {
+      port.send({ type: 'error', id, error: toErrorData(error) });
+    } finally {
+      inFlight.delete(id);
+    }
+  };
+
+  const offMessage = port.onMessage((message) => {
+    if (!isClientMessage(message)) return;
+    if (message.type === 'cancel') {
+      inFlight.get(message.id)?.abort();
+      return;
+    }
+    void handleCall(message.id, message.method, message.args);
+  });
+  const offClose = port.onClose(() => {
+    for (const controller of inFlight.values()) controller.abort();
+    inFlight.clear();
+  });
+
+  return {
+    emit(name, payload) {
+      port.send({ type: 'event', name, payload });
+    },
+    dispose() {
+      offMessage();
+      offClose();
+      for (const controller of inFlight.values()) controller.abort();
+    },
+  };
+}

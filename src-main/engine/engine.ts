@@ -1,0 +1,39 @@
+// The engine: ordinary Node code with no Electron import, so the CLI, serve mode and tests run it as is.
+// It owns the open projects and the job runner; handlers are grouped by domain in ./handlers.
+import { resolve } from 'node:path';
+import { Project } from './project.ts';
+import { JobRunner } from './jobs/job-runner.ts';
+
+export class Engine {
+  readonly jobs = new JobRunner();
+  private readonly projects = new Map<string, Project>();
+
+  /** The open project at `path`, opening it on first use. One connection per project per engine. */
+  project(path: string): Project {
+    const full = resolve(path);
+    let project = this.projects.get(full);
+    if (!project || !project.db.open) {
+      project = Project.open(full);
+      this.projects.set(full, project);
+    }
+    return project;
+  }
+
+  createProject(path: string, name?: string): Project {
+    const project = Project.create(path, name);
+    this.projects.set(project.path, project);
+    return project;
+  }
+
+  /** Forget a project (after delete or rename): closes its connection. */
+  closeProject(path: string): void {
+    const full = resolve(path);
+    this.projects.get(full)?.close();
+    this.projects.delete(full);
+  }
+
+  close(): void {
+    for (const project of this.projects.values()) project.close();
+    this.projects.clear();
+  }
+}

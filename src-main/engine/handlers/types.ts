@@ -1,0 +1,3 @@
+import type { Api, HandlerMap } from '../../contract/index.ts';
+
+export type EngineHandlers = HandlerMap<Api>;

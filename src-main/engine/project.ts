@@ -1,0 +1,84 @@
+// A project: one stimulus set, its model library and its runs, in one SQLite file (NAME.unitscope).
+// Files the project owns (copied stimuli, generated scrambles, models) live in a sibling folder
+// NAME.files/ so the pair can be moved together.
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import type { ProjectInfo } from '../contract/types.ts';
+import { EngineError } from './errors.ts';
+import { openDatabase, schemaVersion, type Db } from './storage/database.ts';
+import { countRows, getMeta, listCategories, listRuns, setMeta } from './storage/project-store.ts';
+import { APP_VERSION } from './version.ts';
+
+export const PROJECT_EXTENSION = '.unitscope';
+
+export class Project {
+  readonly path: string;
+  readonly db: Db;
+
+  private constructor(path: string, db: Db) {
+    this.path = path;
+    this.db = db;
+  }
+
+  static create(path: string, name?: string): Project {
+    const full = resolve(path);
+    if (extname(full) !== PROJECT_EXTENSION) {
+      throw new EngineError('validation', `${full}: a project file must end in ${PROJECT_EXTENSION}`, { file: full });
+    }
+    let exists = false;
+    try {
+      exists = statSync(full).isFile();
+    } catch {
+      exists = false;
+    }
+    if (exists) throw new EngineError('conflict', `${full}: a project already exists at this path`, { file: full });
+    const db = openDatabase(full, { create: true });
+    const project = new Project(full, db);
+    db.transaction(() => {
+      setMeta(db, 'name', name ?? basename(full, PROJECT_EXTENSION));
+      setMeta(db, 'created_at', new Date().toISOString());
+      setMeta(db, 'created_by', APP_VERSION);
+    })();
+    return project;
+  }
+
+  static open(path: string, options: { readonly?: boolean } = {}): Project {
+    const full = resolve(path);
+    return new Project(full, openDatabase(full, options));
+  }
+
+  get name(): string {
+    return getMeta(this.db, 'name') ?? basename(this.path, PROJECT_EXTENSION);
+  }
+
+  /** Folder for the files the project owns. */
+  get filesDir(): string {
+    return join(dirname(this.path), `${basename(this.path, PROJECT_EXTENSION)}.files`);
+  }
+
+  info(): ProjectInfo {
+    let bytes = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        bytes += statSync(this.path + suffix).size;
+      } catch {
+        // no WAL file right now
+      }
+    }
+    return {
+      path: this.path,
+      name: this.name,
+      schemaVersion: schemaVersion(this.db),
+      appVersion: APP_VERSION,
+      bytes,
+      categories: listCategories(this.db),
+      imageCount: countRows(this.db, 'images'),
+      modelCount: countRows(this.db, 'models'),
+      runs: listRuns(this.db),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,14 @@
+// Schema migrations, numbered in steps of 10 so a fix can slot in between. Never edit a step that has
+// shipped: add a new one. Each step runs inside the same transaction as the others that are pending.
+import type { Database } from 'better-sqlite3';
+import { m010Core } from './m010-core.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m010Core];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
