@@ -64,3 +64,11 @@ export interface ResultsTable {
   layers: string[];
   rows: LayerCategoryRow[];
 }
+
+export interface SessionInfo {
+  mode: 'desktop' | 'serve' | 'cli';
+  /** The project to open on start (serve PATH), if any. */
+  initialProject: string | null;
+  /** Folders under which the user may pick files in serve mode (the project's folder and --root ones). */
+  roots: string[];
+}

@@ -3,10 +3,16 @@
 import { resolve } from 'node:path';
 import { Project } from './project.ts';
 import { JobRunner } from './jobs/job-runner.ts';
+import type { SessionInfo } from '../contract/types.ts';
 
 export class Engine {
   readonly jobs = new JobRunner();
+  readonly session: SessionInfo;
   private readonly projects = new Map<string, Project>();
+
+  constructor(session: Partial<SessionInfo> = {}) {
+    this.session = { mode: 'cli', initialProject: null, roots: [], ...session };
+  }
 
   /** The open project at `path`, opening it on first use. One connection per project per engine. */
   project(path: string): Project {

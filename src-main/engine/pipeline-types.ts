@@ -1,0 +1,93 @@
+// The data that flows between the stages of a run: stimuli -> extraction (inference) -> sufficient
+// statistics -> analysis (statistics) -> stored results. Each stage is its own module; these types are
+// the seams between them, so each side can be built and tested alone.
+import type { CategoryRole } from '../contract/types.ts';
+
+/** A category in run order: its index k is its position in this list. */
+export interface CategoryDef {
+  name: string;
+  role: CategoryRole;
+  controlsFor: string | null;
+}
+
+/** A tapped tensor of a model: C x H x W (a 1-D output of size D is D x 1 x 1). Units = C*H*W. */
+export interface TapShape {
+  /** Friendly name shown to users, e.g. `layer1.0`, `stem`, `avgpool`. */
+  name: string;
+  /** The ONNX tensor name. */
+  tensor: string;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+export function tapUnits(tap: TapShape): number {
+  return tap.channels * tap.height * tap.width;
+}
+
+/**
+ * Sufficient statistics of one layer: per category k and unit u, the count n_k, the mean and M2 (sum
+ * of squared deviations), in float64. Arrays are category-major: element k * units + u.
+ */
+export interface LayerStats {
+  tap: TapShape;
+  count: Float64Array; // length K
+  mean: Float64Array; // length K * units
+  m2: Float64Array; // length K * units
+}
+
+/** One image as the extraction stage sees it. */
+export interface StimulusRef {
+  id: number;
+  /** Absolute path of the image file. */
+  path: string;
+  /** Index into the run's CategoryDef list. */
+  category: number;
+}
+
+/**
+ * Per-image responses of chosen units, for the analyses sufficient statistics cannot serve (rank tests,
+ * RDMs, the unit inspector). Implementations gather in-graph, in slices under a memory budget.
+ */
+export interface ResponseGatherer {
+  /** Returns images x units (row-major: image i, unit j at i * units.length + j) in `images` order. */
+  gather(tap: string, units: Int32Array, signal?: AbortSignal): Promise<Float32Array>;
+  /** The images, in the order rows are returned, with their category indices. */
+  readonly images: readonly StimulusRef[];
+}
+
+/** Per-unit results for one target category in one layer. All arrays have one entry per unit. */
+export interface UnitResults {
+  category: string;
+  selective: Uint8Array;
+  /** Category selectivity index, NaN where undefined. */
+  csi: Float64Array;
+  /** Smallest t over the recipe's contrasts (strength for top-k/vs-rest: the one t). */
+  tMin: Float64Array;
+  /** Largest p and q over the contrasts. */
+  pMax: Float64Array;
+  qMax: Float64Array;
+  meanTarget: Float64Array;
+  /** Mean of the other categories' means (each weighted equally). */
+  meanOthers: Float64Array;
+  dprime: Float64Array;
+  dprimeSecond: Float64Array;
+  meanPairT: Float64Array;
+}
+
+/** Layer metrics for one category (method.md "Layer metrics"); NaN where undefined. */
+export type LayerMetrics = Record<string, number>;
+
+export interface LayerAnalysis {
+  tap: TapShape;
+  /** One entry per target category, in run order. */
+  units: UnitResults[];
+  /** Keyed by target category name. */
+  metrics: Record<string, LayerMetrics>;
+  /** Spatial density map (H x W, counts of selective units over channels) per target category. */
+  density: Record<string, Float64Array>;
+  /** Selective-unit counts per channel, per target category. */
+  channelCounts: Record<string, Float64Array>;
+  /** Units selective for exactly 1, 2, ... categories (index = number of categories). */
+  overlap: number[];
+}

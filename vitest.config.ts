@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and integration tests under plain Node. Browser tests (Playwright + Debian chromium) have their
+// own config, vitest.browser.config.ts, because they need the built renderer and a browser.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/browser/**', 'node_modules/**'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Native modules (onnxruntime, better-sqlite3, sharp) are safest in forked processes.
+    pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
+  },
+});
