@@ -4,6 +4,20 @@
 import { z } from 'zod';
 import { method } from './define.ts';
 import type { ProjectInfo, SessionInfo } from './types.ts';
+import type { ResultsTable, RunSummary } from './types.ts';
+import { EXECUTION_PROVIDERS, recipeSchema } from './recipe.ts';
+import type {
+  ChannelsResult,
+  CompareResult,
+  ConsistencyResult,
+  CsiResult,
+  ExportResult,
+  RunStarted,
+  SpatialResult,
+  UnitInspection,
+  UnitsPage,
+} from './results-types.ts';
+import { UNIT_SORTS } from './results-types.ts';
 
 const projectPath = z.string().min(1, 'a project path is required');
 
@@ -17,6 +31,75 @@ export const api = {
   ),
   'project.info': method<ProjectInfo>()(z.object({ path: projectPath })),
 
+  // Runs: extraction -> sufficient statistics -> analysis -> stored results (owner: engine/runs).
+  'run.start': method<RunStarted>()(
+    z.object({
+      path: projectPath,
+      model: z.string().min(1),
+      recipe: recipeSchema.partial().optional(),
+      /** Tap names to analyse; all of the model's taps when omitted. */
+      layers: z.array(z.string().min(1)).min(1).optional(),
+      provider: z.enum(EXECUTION_PROVIDERS).optional(),
+      batch: z.number().int().positive().max(1024).optional(),
+    }),
+    { long: true },
+  ),
+  'run.resume': method<RunStarted>()(z.object({ path: projectPath, run: z.number().int().positive() }), { long: true }),
+  /** A new run from the stored sufficient statistics of `run`, with another recipe: no inference. */
+  'run.reanalyze': method<{ run: number }>()(
+    z.object({ path: projectPath, run: z.number().int().positive(), recipe: recipeSchema.partial() }),
+    { long: true },
+  ),
+  'run.list': method<RunSummary[]>()(z.object({ path: projectPath })),
+
+  /** The layer x category table; the latest finished run when `run` is omitted. */
+  'results.table': method<ResultsTable>()(z.object({ path: projectPath, run: z.number().int().positive().optional() })),
+  'results.units': method<UnitsPage>()(
+    z.object({
+      path: projectPath,
+      run: z.number().int().positive(),
+      layer: z.string().min(1),
+      category: z.string().min(1),
+      selectiveOnly: z.boolean().optional(),
+      channel: z.number().int().nonnegative().optional(),
+      sort: z.enum(UNIT_SORTS).optional(),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().max(1000).default(100),
+    }),
+  ),
+  'results.csi': method<CsiResult>()(
+    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1).optional(), category: z.string().min(1) }),
+  ),
+  'results.channels': method<ChannelsResult>()(
+    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), category: z.string().min(1) }),
+  ),
+  'results.spatial': method<SpatialResult>()(
+    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), category: z.string().min(1) }),
+  ),
+  'results.consistency': method<ConsistencyResult>()(
+    z.object({ path: projectPath, run: z.number().int().positive(), category: z.string().min(1).optional() }),
+    { long: true },
+  ),
+  'results.compare': method<CompareResult>()(
+    z.object({ path: projectPath, runs: z.tuple([z.number().int().positive(), z.number().int().positive()]) }),
+    { long: true },
+  ),
+  /** The unit inspector: category means with 95 % intervals, per-image responses, top images. */
+  'results.unit': method<UnitInspection>()(
+    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), unit: z.number().int().nonnegative() }),
+    { long: true },
+  ),
+  'export.run': method<ExportResult>()(
+    z.object({
+      path: projectPath,
+      run: z.number().int().positive(),
+      format: z.enum(['csv', 'parquet', 'npy']),
+      out: z.string().min(1).optional(),
+      layers: z.array(z.string().min(1)).min(1).optional(),
+    }),
+    { long: true },
+  ),
+
 } as const;
 
 export type Api = typeof api;
@@ -26,3 +109,4 @@ export * from './define.ts';
 export * from './protocol.ts';
 export * from './recipe.ts';
 export * from './types.ts';
+export * from './results-types.ts';
