@@ -72,3 +72,17 @@ export interface SessionInfo {
   /** Folders under which the user may pick files in serve mode (the project's folder and --root ones). */
   roots: string[];
 }
+
+export interface DirectoryEntry {
+  name: string;
+  path: string;
+  kind: 'file' | 'dir';
+  bytes: number;
+}
+
+export interface DirectoryListing {
+  path: string;
+  /** The parent folder when it may be listed too, else null. */
+  parent: string | null;
+  entries: DirectoryEntry[];
+}

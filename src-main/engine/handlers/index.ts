@@ -4,10 +4,12 @@ import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
 import { appHandlers } from './app-handlers.ts';
 import { projectHandlers } from './project-handlers.ts';
+import { fsHandlers } from './fs-handlers.ts';
 
 export function createHandlers(engine: Engine): EngineHandlers {
   return {
     ...appHandlers(engine),
     ...projectHandlers(engine),
+    ...fsHandlers(engine),
   } satisfies EngineHandlers;
 }
