@@ -1,20 +1,38 @@
 /// <reference lib="dom" />
 // Sandboxed preload: exposes a minimal, typed bridge. The engine connection itself is a MessagePort that
 // main transfers here and we forward to the page, so engine traffic never goes through ipcRenderer.
-import { contextBridge, ipcRenderer } from 'electron';
+// The renderer's copy of this interface is src-renderer/src/lib/desktop-bridge.ts.
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
 export interface DesktopBridge {
   platform: string;
-  openFile(options: { title: string; filters?: { name: string; extensions: string[] }[] }): Promise<string | null>;
+  openProject(): Promise<string | null>;
+  createProject(): Promise<string | null>;
   openFolder(options: { title: string }): Promise<string | null>;
-  saveFile(options: { title: string; defaultPath?: string }): Promise<string | null>;
+  openImages(): Promise<string[]>;
+  openModel(): Promise<string | null>;
+  saveFile(options: { title: string; defaultPath?: string; extension?: string }): Promise<string | null>;
+  /** The file system path of a dropped File (File.path is gone since Electron 32). */
+  pathForFile(file: File): string;
+  /** Menu items and file-association launches, forwarded from main. Returns an unsubscribe function. */
+  onMenuCommand(listener: (command: { command: string; [key: string]: unknown }) => void): () => void;
 }
 
 const bridge: DesktopBridge = {
   platform: process.platform,
-  openFile: (options) => ipcRenderer.invoke('dialog:open-file', options),
+  openProject: () => ipcRenderer.invoke('dialog:open-project'),
+  createProject: () => ipcRenderer.invoke('dialog:create-project'),
   openFolder: (options) => ipcRenderer.invoke('dialog:open-folder', options),
+  openImages: () => ipcRenderer.invoke('dialog:open-images'),
+  openModel: () => ipcRenderer.invoke('dialog:open-model'),
   saveFile: (options) => ipcRenderer.invoke('dialog:save-file', options),
+  pathForFile: (file) => webUtils.getPathForFile(file),
+  onMenuCommand(listener) {
+    // The IPC event itself is never handed to the page (it would expose ipcRenderer through event.sender).
+    const handler = (_event: unknown, command: { command: string; [key: string]: unknown }) => listener(command);
+    ipcRenderer.on('menu-command', handler);
+    return () => ipcRenderer.removeListener('menu-command', handler);
+  },
 };
 
 contextBridge.exposeInMainWorld('unitscopeDesktop', bridge);
