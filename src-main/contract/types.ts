@@ -86,3 +86,95 @@ export interface DirectoryListing {
   parent: string | null;
   entries: DirectoryEntry[];
 }
+
+// ---- Stimuli (issue 3) ----
+
+export type ImageStorage = 'referenced' | 'copied' | 'generated';
+export type ImageStatus = 'ok' | 'missing' | 'changed';
+
+/** One problem found while importing or checking stimuli: the file (or folder, or category) and why. */
+export interface StimulusProblem {
+  file: string;
+  reason: string;
+  /** Errors keep the file out of the project; warnings are reported and the file is kept. */
+  severity: 'error' | 'warning';
+  /** Set for problems about a whole category (too few images, unbalanced). */
+  category?: string;
+}
+
+export interface StimulusImportResult {
+  source: string;
+  layout: 'folders' | 'floc' | 'manifest';
+  /** Files newly added or updated (changed content): `added + changed`. */
+  imported: number;
+  added: number;
+  changed: number;
+  unchanged: number;
+  /** Files recorded before under this source that are gone now (marked missing). */
+  missing: number;
+  problems: StimulusProblem[];
+  categories: CategoryInfo[];
+}
+
+export interface ImageRecord {
+  id: number;
+  /** As stored: relative to the project file's folder when inside it, else absolute. */
+  path: string;
+  absolutePath: string;
+  category: string;
+  subcategory: string | null;
+  storage: ImageStorage;
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  channels: number;
+  format: string;
+  status: ImageStatus;
+}
+
+export interface StimuliListing {
+  categories: CategoryInfo[];
+  /** Total images matching the query (the page below may hold fewer). */
+  total: number;
+  images: ImageRecord[];
+}
+
+export interface StimuliCheckReport {
+  images: number;
+  ok: number;
+  missing: number;
+  changed: number;
+  problems: StimulusProblem[];
+}
+
+export interface ScrambleResult {
+  category: string;
+  from: string;
+  method: 'block' | 'phase';
+  images: number;
+  seed: number;
+}
+
+export interface ThumbnailData {
+  id: number;
+  mime: string;
+  width: number;
+  height: number;
+  /** The image bytes, base64 (JSON-safe on every transport). */
+  base64: string;
+}
+
+export interface DemoStimuliResult {
+  outDir: string;
+  seed: number;
+  categories: { name: string; role: CategoryRole; controlsFor: string | null; files: number }[];
+}
+
+export interface RecentProject {
+  path: string;
+  name: string;
+  openedAt: string;
+  /** False when the file is gone (moved or deleted outside Unitscope). */
+  exists: boolean;
+}
