@@ -1,0 +1,88 @@
+// A scrambled control category made from an intact one: every image of `from` is decoded, scrambled,
+// written as PNG under the project's files folder (stimuli/<as>/) and imported as a control for `from`.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import type { Progress } from '../../contract/protocol.ts';
+import type { ScrambleResult } from '../../contract/types.ts';
+import { EngineError, throwIfAborted } from '../errors.ts';
+import { ProgressMeter } from '../jobs/progress-meter.ts';
+import type { Project } from '../project.ts';
+import { createRng, deriveSeed } from '../random.ts';
+import { findCategory, listImages } from '../storage/stimuli-store.ts';
+import { decodeRgb, encodePng } from './decode.ts';
+import { importCandidates } from './import.ts';
+import { blockScramble, phaseScramble, type PhaseMode } from './scramble.ts';
+import type { Candidate } from './sources.ts';
+
+export interface ScrambleSettings {
+  from: string;
+  as: string;
+  method: 'block' | 'phase';
+  /** Block scrambling: tiles per side. */
+  grid?: number;
+  seed?: number;
+  phaseMode?: PhaseMode;
+}
+
+export const DEFAULT_SCRAMBLE_GRID = 8;
+
+export async function scrambleCategory(
+  project: Project,
+  settings: ScrambleSettings,
+  options: { signal?: AbortSignal; progress?: (p: Progress) => void } = {},
+): Promise<ScrambleResult> {
+  const { from, as, method } = settings;
+  const seed = settings.seed ?? 0;
+  const grid = settings.grid ?? DEFAULT_SCRAMBLE_GRID;
+  if (!findCategory(project.db, from)) throw new EngineError('not_found', `no category named ${from} in ${project.path}`);
+  if (findCategory(project.db, as)) throw new EngineError('conflict', `category ${as} already exists in ${project.path}; choose another name`);
+  if (from === as) throw new EngineError('validation', 'the scrambled category needs a name of its own');
+  const sources = listImages(project.db, dirname(project.path), { category: from }).images.filter((i) => i.status !== 'missing');
+  if (sources.length === 0) throw new EngineError('bad_input', `category ${from} has no images to scramble`);
+
+  const folder = join(project.filesDir, 'stimuli', as);
+  if (existsSync(folder)) throw new EngineError('conflict', `${folder} already exists; remove it or choose another category name`, { file: folder });
+  await mkdir(folder, { recursive: true });
+  const meter = new ProgressMeter('scramble', sources.length, options.progress ?? (() => {}), 'images');
+  const candidates: Candidate[] = [];
+  const names = new Set<string>();
+  try {
+    for (const image of sources) {
+      throwIfAborted(options.signal, 'scrambling');
+      const rng = createRng(deriveSeed(seed, image.sha256));
+      const pixels = await decodeRgb(image.absolutePath);
+      const scrambled = method === 'block' ? blockScramble(pixels, grid, rng) : phaseScramble(pixels, settings.phaseMode ?? 'channels', rng);
+      let name = `${basename(image.path, extname(image.path))}.png`;
+      if (names.has(name)) name = `${basename(image.path, extname(image.path))}-${image.id}.png`;
+      names.add(name);
+      const file = join(folder, name);
+      await writeFile(file, await encodePng(scrambled));
+      candidates.push({ absolutePath: file, category: as, subcategory: image.subcategory });
+      meter.tick();
+    }
+  } catch (error) {
+    // Nothing was recorded yet: remove the files made so far so no half-made category is left behind.
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+  // One transaction: either every scrambled image is recorded or none is (and the files are removed).
+  let added: number;
+  try {
+    added = (
+      await importCandidates(project, {
+        layout: 'folders',
+        source: folder,
+        candidates,
+        problems: [],
+        roles: new Map([[as, { role: 'control', controlsFor: from }]]),
+        storage: 'generated',
+        missingUnder: null,
+      })
+    ).added;
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+  return { category: as, from, method, images: added, seed };
+}
