@@ -3,7 +3,7 @@
 // cancellation). The engine's handler map is checked against it with `satisfies HandlerMap<Api>`.
 import { z } from 'zod';
 import { method } from './define.ts';
-import type { ProjectInfo, SessionInfo } from './types.ts';
+import type { DirectoryListing, ProjectInfo, SessionInfo } from './types.ts';
 import type { ResultsTable, RunSummary } from './types.ts';
 import { EXECUTION_PROVIDERS, recipeSchema } from './recipe.ts';
 import type {

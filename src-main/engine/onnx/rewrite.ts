@@ -1,0 +1,116 @@
+// Graph rewrites: expose internal tensors as outputs (probing shapes, plain extraction), append the fused
+// statistics nodes (each tap reduced in-graph to per-batch centered sums and sums of squares), and append
+// per-tap Gathers of chosen units. Rewrites work on a decoded ModelProto in place and add only nodes,
+// inputs and outputs, so the original computation is untouched.
+import { DataType, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.ts';
+import { int64Tensor, tensorValueInfo } from './builder.ts';
+import { opsetOf } from './inspect.ts';
+
+const PREFIX = 'unitscope';
+
+function graph(model: ModelProto) {
+  const g = model.graph!;
+  g.node ??= [];
+  g.initializer ??= [];
+  g.input ??= [];
+  g.output ??= [];
+  return g as Required<Pick<typeof g, 'node' | 'initializer' | 'input' | 'output'>> & typeof g;
+}
+
+/** Makes the tensors graph outputs (unshaped, so ORT infers them) and drops every other output. */
+export function exposeTensors(model: ModelProto, tensors: readonly string[], keepOutputs = false): void {
+  const g = graph(model);
+  const outputs: ValueInfoProto[] = keepOutputs ? [...g.output] : [];
+  const have = new Set(outputs.map((o) => o.name));
+  for (const t of tensors) {
+    if (have.has(t)) continue;
+    outputs.push({ name: t, type: { tensorType: { elemType: DataType.FLOAT } } });
+    have.add(t);
+  }
+  g.output = outputs;
+}
+
+/** Arithmetic precision of the appended reduction: float32 (fast) or float64 (Cast first; exact sums). */
+export type StatsPrecision = 'float32' | 'float64';
+
+export interface FusedTapNames {
+  tensor: string;
+  /** Input fed with the per-unit shift, shape [1, units]. */
+  shift: string;
+  /** Outputs: sum of (x - shift) and sum of (x - shift)^2 over the batch, shape [units]. */
+  sum: string;
+  sumSquares: string;
+}
+
+function reduceNode(model: ModelProto, op: 'ReduceSum' | 'ReduceSumSquare', input: string, output: string, axesName: string): NodeProto {
+  // ReduceSum takes axes as an input from opset 13, ReduceSumSquare from opset 18; attributes before that.
+  const inputAxes = op === 'ReduceSum' ? opsetOf(model) >= 13 : opsetOf(model) >= 18;
+  return inputAxes
+    ? { name: output, opType: op, input: [input, axesName], output: [output], attribute: [{ name: 'keepdims', type: 2, i: 0 }] }
+    : { name: output, opType: op, input: [input], output: [output], attribute: [{ name: 'keepdims', type: 2, i: 0 }, { name: 'axes', type: 7, ints: [0] }] };
+}
+
+/**
+ * Appends, per tap, Reshape [B, units] -> (Cast) -> Sub shift -> ReduceSum / ReduceSumSquare over the batch.
+ * Each batch must hold one category; the host merges the per-batch sums in float64 (Chan et al.).
+ * The model's own outputs are dropped so that the classifier head is pruned by ORT when unused.
+ */
+export function fuseStatistics(model: ModelProto, tensors: readonly string[], precision: StatsPrecision = 'float32'): FusedTapNames[] {
+  const g = graph(model);
+  const flatShape = `${PREFIX}/flat_shape`;
+  const axes = `${PREFIX}/axes0`;
+  g.initializer.push(int64Tensor(flatShape, [2], [0, -1]), int64Tensor(axes, [1], [0]));
+  const elem = precision === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
+  const names: FusedTapNames[] = [];
+  const outputs: ValueInfoProto[] = [];
+  tensors.forEach((tensor, l) => {
+    const base = `${PREFIX}/tap${l}`;
+    const flat = `${base}/flat`;
+    g.node.push({ name: flat, opType: 'Reshape', input: [tensor, flatShape], output: [flat] });
+    let value = flat;
+    if (precision === 'float64') {
+      value = `${base}/f64`;
+      g.node.push({ name: value, opType: 'Cast', input: [flat], output: [value], attribute: [{ name: 'to', type: 2, i: DataType.DOUBLE }] });
+    }
+    const shift = `${base}/shift`;
+    const centered = `${base}/centered`;
+    const sum = `${base}/sum`;
+    const sumSquares = `${base}/sumsq`;
+    g.input.push(tensorValueInfo(shift, elem, [1, 'units']));
+    g.node.push({ name: centered, opType: 'Sub', input: [value, shift], output: [centered] });
+    g.node.push(reduceNode(model, 'ReduceSum', centered, sum, axes), reduceNode(model, 'ReduceSumSquare', centered, sumSquares, axes));
+    outputs.push(tensorValueInfo(sum, elem, ['units']), tensorValueInfo(sumSquares, elem, ['units']));
+    names.push({ tensor, shift, sum, sumSquares });
+  });
+  g.output = outputs;
+  return names;
+}
+
+export interface GatherTapNames {
+  tensor: string;
+  /** int64 input: the flat unit indices to gather (may be empty). */
+  indices: string;
+  /** Output [B, indices]. */
+  output: string;
+}
+
+/** Appends, per tap, Reshape [B, units] -> Gather(axis 1) of the units given as an input. */
+export function appendGathers(model: ModelProto, tensors: readonly string[]): GatherTapNames[] {
+  const g = graph(model);
+  const flatShape = `${PREFIX}/gather_flat_shape`;
+  g.initializer.push(int64Tensor(flatShape, [2], [0, -1]) as TensorProto);
+  const outputs: ValueInfoProto[] = [];
+  const names = tensors.map((tensor, l) => {
+    const base = `${PREFIX}/gather${l}`;
+    const flat = `${base}/flat`;
+    const indices = `${base}/indices`;
+    const output = `${base}/values`;
+    g.node.push({ name: flat, opType: 'Reshape', input: [tensor, flatShape], output: [flat] });
+    g.node.push({ name: output, opType: 'Gather', input: [flat, indices], output: [output], attribute: [{ name: 'axis', type: 2, i: 1 }] });
+    g.input.push(tensorValueInfo(indices, DataType.INT64, ['count']));
+    outputs.push(tensorValueInfo(output, DataType.FLOAT, ['N', 'count']));
+    return { tensor, indices, output };
+  });
+  g.output = outputs;
+  return names;
+}
