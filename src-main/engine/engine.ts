@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { Project } from './project.ts';
 import { JobRunner } from './jobs/job-runner.ts';
+import { lockHolder } from './storage/project-lock.ts';
 import type { SessionInfo } from '../contract/types.ts';
 
 export class Engine {
@@ -18,6 +19,11 @@ export class Engine {
   project(path: string): Project {
     const full = resolve(path);
     let project = this.projects.get(full);
+    // A read-only connection taken while another process was writing is reopened once that process is done.
+    if (project?.lockedBy && lockHolder(full) === null) {
+      project.close();
+      project = undefined;
+    }
     if (!project || !project.db.open) {
       project = Project.open(full);
       this.projects.set(full, project);

@@ -8,6 +8,8 @@ import { EngineError } from './errors.ts';
 import { openDatabase, schemaVersion, type Db } from './storage/database.ts';
 import { countRows, getMeta, listCategories, listRuns, setMeta } from './storage/project-store.ts';
 import { APP_VERSION } from './version.ts';
+import { holdsWriteLock, lockHolder, type LockOwner } from './storage/project-lock.ts';
+import { markRunningInterrupted } from './storage/runs-store.ts';
 
 export const PROJECT_EXTENSION = '.unitscope';
 
@@ -44,8 +46,19 @@ export class Project {
 
   static open(path: string, options: { readonly?: boolean } = {}): Project {
     const full = resolve(path);
-    return new Project(full, openDatabase(full, options));
+    // While another process holds the write lock (a run in progress) this process gets read-only access;
+    // with no live holder, runs still marked 'running' belong to a dead process and become 'interrupted'.
+    const holder = options.readonly || holdsWriteLock(full) ? null : lockHolder(full);
+    const readonly = options.readonly === true || holder !== null;
+    const db = openDatabase(full, { readonly });
+    if (!readonly && !holdsWriteLock(full)) markRunningInterrupted(db);
+    const project = new Project(full, db);
+    project.lockedBy = holder;
+    return project;
   }
+
+  /** The other process writing this project when it was opened (then this connection is read-only). */
+  lockedBy: LockOwner | null = null;
 
   get name(): string {
     return getMeta(this.db, 'name') ?? basename(this.path, PROJECT_EXTENSION);

@@ -5,11 +5,17 @@ import type { EngineHandlers } from './types.ts';
 import { appHandlers } from './app-handlers.ts';
 import { projectHandlers } from './project-handlers.ts';
 import { fsHandlers } from './fs-handlers.ts';
+import { runHandlers } from './run-handlers.ts';
+import { resultsHandlers } from './results-handlers.ts';
+import { exportHandlers } from './export-handlers.ts';
 
 export function createHandlers(engine: Engine): EngineHandlers {
   return {
     ...appHandlers(engine),
     ...projectHandlers(engine),
     ...fsHandlers(engine),
+    ...runHandlers(engine),
+    ...resultsHandlers(engine),
+    ...exportHandlers(engine),
   } satisfies EngineHandlers;
 }

@@ -2,6 +2,7 @@
 // shipped: add a new one. Each step runs inside the same transaction as the others that are pending.
 import type { Database } from 'better-sqlite3';
 import { m010Core } from './m010-core.ts';
+import { m040Results } from './m040-results.ts';
 
 export interface Migration {
   version: number;
@@ -9,6 +10,6 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010Core];
+export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

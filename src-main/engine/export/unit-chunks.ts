@@ -1,0 +1,78 @@
+// The rows of `units.*`: one per unit x target category, produced one (layer, category) chunk at a time
+// so an export of millions of rows never holds more than one layer's columns in memory.
+import { EngineError } from '../errors.ts';
+import type { TapShape } from '../pipeline-types.ts';
+import type { Project } from '../project.ts';
+import { readRunLayers, readUnitColumn, type Dtype, type UnitColumnName } from '../storage/results-store.ts';
+import { targetCategories } from '../runs/results-queries.ts';
+
+/** Exported numeric columns: name in the export, stored column, stored dtype. */
+export const EXPORT_VALUE_COLUMNS = [
+  { name: 'selective', stored: 'selective', dtype: 'u8' },
+  { name: 'csi', stored: 'csi', dtype: 'f32' },
+  { name: 't_min', stored: 't_min', dtype: 'f32' },
+  { name: 'p_max', stored: 'p_max', dtype: 'f64' },
+  { name: 'q_max', stored: 'q_max', dtype: 'f64' },
+  { name: 'mean', stored: 'mean_target', dtype: 'f32' },
+  { name: 'mean_others', stored: 'mean_others', dtype: 'f32' },
+  { name: 'dprime', stored: 'dprime', dtype: 'f32' },
+] as const satisfies readonly { name: string; stored: UnitColumnName; dtype: Dtype }[];
+
+export type ExportValueColumn = (typeof EXPORT_VALUE_COLUMNS)[number];
+
+export interface ChunkPlan {
+  layerIndex: number;
+  tap: TapShape;
+  category: string;
+  categoryIndex: number;
+  rows: number;
+}
+
+export interface ExportPlan {
+  layers: TapShape[];
+  categories: string[];
+  chunks: ChunkPlan[];
+  rows: number;
+}
+
+export function planExport(project: Project, runId: number, layerFilter?: readonly string[]): ExportPlan {
+  const all = readRunLayers(project.db, runId);
+  if (layerFilter) {
+    const unknown = layerFilter.filter((name) => !all.some((l) => l.name === name));
+    if (unknown.length > 0) {
+      throw new EngineError('not_found', `run #${runId} has no layer ${unknown.map((n) => `'${n}'`).join(', ')} (layers: ${all.map((l) => l.name).join(', ')})`);
+    }
+  }
+  const categories = targetCategories(project.db, runId);
+  const chunks: ChunkPlan[] = [];
+  all.forEach((tap, layerIndex) => {
+    if (layerFilter && !layerFilter.includes(tap.name)) return;
+    categories.forEach((category, categoryIndex) => {
+      chunks.push({ layerIndex, tap, category, categoryIndex, rows: tap.channels * tap.height * tap.width });
+    });
+  });
+  return { layers: all, categories, chunks, rows: chunks.reduce((s, c) => s + c.rows, 0) };
+}
+
+export function readChunkColumn(project: Project, runId: number, chunk: ChunkPlan, column: ExportValueColumn): Uint8Array | Float32Array | Float64Array {
+  const data = readUnitColumn(project.db, runId, chunk.layerIndex, chunk.category, column.stored, column.dtype);
+  if (!data) throw new EngineError('internal', `run #${runId} is missing the ${column.stored} column of ${chunk.tap.name}/${chunk.category}`, { file: project.path });
+  return data;
+}
+
+/** unit, channel, y, x for every unit of a layer (the flat index is c*H*W + y*W + x). */
+export function unitCoordinates(tap: TapShape): { unit: Int32Array; channel: Int32Array; y: Int32Array; x: Int32Array } {
+  const n = tap.channels * tap.height * tap.width;
+  const hw = tap.height * tap.width;
+  const unit = new Int32Array(n);
+  const channel = new Int32Array(n);
+  const y = new Int32Array(n);
+  const x = new Int32Array(n);
+  for (let u = 0; u < n; u++) {
+    unit[u] = u;
+    channel[u] = Math.floor(u / hw);
+    y[u] = Math.floor((u % hw) / tap.width);
+    x[u] = u % tap.width;
+  }
+  return { unit, channel, y, x };
+}

@@ -1,0 +1,11 @@
+// export.run: a finished run as CSV, Parquet or .npz files plus manifest.json and load scripts.
+import type { Engine } from '../engine.ts';
+import type { EngineHandlers } from './types.ts';
+import { exportRun } from '../export/export-run.ts';
+
+export function exportHandlers(engine: Engine) {
+  return {
+    'export.run': async ({ path, run, format, out, layers }, ctx) =>
+      engine.jobs.run('export', `export run #${run}`, (job) => exportRun(engine.project(path), { run, format, out, layers }, job), ctx),
+  } satisfies Partial<EngineHandlers>;
+}

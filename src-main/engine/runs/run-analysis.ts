@@ -1,0 +1,402 @@
+// Run orchestration: create the run record -> extraction with checkpoints (each one transaction) ->
+// final sufficient statistics -> analysis, one layer per transaction -> chart aggregates -> finished.
+// A process killed anywhere leaves a valid file: the run shows 'interrupted' on the next open (it was
+// 'running' without a live lock holder) and `resumeRun` continues from the last checkpoint, or from
+// the stored statistics when extraction had finished. Resumed and uninterrupted runs give identical
+// results: extraction replays the same batches from the same stored float64 state, and the analysis is
+// recomputed from the same final statistics.
+import { dirname, isAbsolute, join } from 'node:path';
+import type { Progress } from '../../contract/protocol.ts';
+import { recipeSchema, type ExecutionProviderChoice, type RecipeInput, type RecipeSettings } from '../../contract/recipe.ts';
+import type { RunStarted } from '../../contract/results-types.ts';
+import { preprocessingSchema } from '../../contract/preprocessing.ts';
+import { EngineError, throwIfAborted } from '../errors.ts';
+import { extractSufficientStats } from '../inference/extract.ts';
+import { ProgressMeter } from '../jobs/progress-meter.ts';
+import type { CategoryDef, LayerAnalysis, LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
+import type { Project } from '../project.ts';
+import { analyzeLayer, analyzeRun } from '../stats/analyze.ts';
+import { acquireWriteLock } from '../storage/project-lock.ts';
+import { getRun } from '../storage/project-store.ts';
+import {
+  countFinalStats,
+  deleteAnalysis,
+  deleteCheckpoint,
+  insertRunCategories,
+  insertRunImages,
+  insertRunLayers,
+  readCheckpoint,
+  readLayerStats,
+  readRunCategories,
+  readRunImages,
+  readRunLayers,
+  writeAggregate,
+  writeCheckpoint,
+  writeLayerResult,
+  writeLayerStats,
+  writeUnitResults,
+} from '../storage/results-store.ts';
+import {
+  finishRun,
+  insertRun,
+  readImagePaths,
+  readModelById,
+  readModelByName,
+  readModelTaps,
+  readRunManifest,
+  readRunRecord,
+  setRunManifest,
+  setRunProvider,
+  setRunStatus,
+  type ModelRecord,
+} from '../storage/runs-store.ts';
+import { listStimuliForRun } from '../storage/stimuli-store.ts';
+import { csiOrder, layerAggregates, metricsForJson } from './aggregates.ts';
+import { appInfo, platformInfo, stimulusSetHash, type ManifestImage, type RunManifest } from './run-manifest.ts';
+
+export interface RunRequest {
+  model: string;
+  recipe?: RecipeInput | undefined;
+  /** Tap names; all of the model's taps when omitted. */
+  layers?: readonly string[] | undefined;
+  provider?: ExecutionProviderChoice | undefined;
+  batch?: number | undefined;
+  /** Images between checkpoints; by default about every 5 % of the images (at least one batch). */
+  checkpointEvery?: number | undefined;
+}
+
+export interface RunHooks {
+  signal?: AbortSignal | undefined;
+  progress?: ((p: Progress) => void) | undefined;
+  /** Called once the run record exists (the CLI prints the id early so a crash still names it). */
+  onCreated?: ((run: number) => void) | undefined;
+}
+
+function modelFile(project: Project, model: ModelRecord): string {
+  return isAbsolute(model.path) ? model.path : join(dirname(project.path), model.path);
+}
+
+function chooseTaps(project: Project, model: ModelRecord, layers: readonly string[] | undefined): TapShape[] {
+  const taps = readModelTaps(project.db, model.id);
+  if (taps.length === 0) throw new EngineError('validation', `model '${model.name}' has no taps; choose the layers to analyse first`, { file: project.path });
+  if (!layers) return taps;
+  const unknown = layers.filter((name) => !taps.some((t) => t.name === name));
+  if (unknown.length > 0) {
+    throw new EngineError('validation', `model '${model.name}' has no layer ${unknown.map((n) => `'${n}'`).join(', ')} (layers: ${taps.map((t) => t.name).join(', ')})`);
+  }
+  return taps.filter((t) => layers.includes(t.name));
+}
+
+/** Starts a run and carries it to the end. Returns when the run is finished (or throws). */
+export async function runAnalysis(project: Project, request: RunRequest, hooks: RunHooks = {}): Promise<RunStarted> {
+  const recipe = recipeSchema.parse(request.recipe ?? {});
+  const lock = acquireWriteLock(project.path, 'a run');
+  try {
+    const model = readModelByName(project.db, request.model);
+    if (!model) throw new EngineError('not_found', `${project.path}: no model named '${request.model}'`, { file: project.path });
+    const taps = chooseTaps(project, model, request.layers);
+    const { categories: allCategories, images } = listStimuliForRun(project.db, dirname(project.path));
+    const counts = allCategories.map((_, k) => images.filter((i) => i.category === k).length);
+    // Categories without images take no part: renumber the rest in order.
+    const kept = allCategories.map((c, k) => ({ ...c, images: counts[k]!, old: k })).filter((c) => c.images > 0);
+    const targets = kept.filter((c) => c.role === 'target');
+    if (targets.length === 0 || kept.length < 2) {
+      throw new EngineError('validation', `${project.path}: a run needs at least one target category and two categories with images (have ${kept.map((c) => `${c.name}: ${c.images}`).join(', ') || 'none'})`);
+    }
+    const thin = kept.filter((c) => c.images < 2);
+    if (thin.length > 0) throw new EngineError('validation', `categories need at least 2 images each for the statistics: ${thin.map((c) => c.name).join(', ')}`);
+    const renumber = new Map(kept.map((c, k) => [c.old, k]));
+    const shas = readImagePaths(project.db, images.map((i) => i.id));
+    const runImages = images
+      .filter((i) => renumber.has(i.category))
+      .map((i) => ({ imageId: i.id, category: renumber.get(i.category)!, sha256: shas.get(i.id)?.sha256 ?? '' }));
+    const categories = kept.map(({ name, role, controlsFor, images: n }) => ({ name, role, controlsFor, images: n }));
+    const manifestImages: ManifestImage[] = runImages.map((i) => ({ id: i.imageId, path: shas.get(i.imageId)?.path ?? '', sha256: i.sha256, category: categories[i.category]!.name }));
+    const createdAt = new Date().toISOString();
+    const runId = project.db.transaction(() => {
+      const id = insertRun(project.db, { modelId: model.id, recipe, parentRun: null, images: runImages.length });
+      insertRunLayers(project.db, id, taps);
+      insertRunCategories(project.db, id, categories);
+      insertRunImages(project.db, id, runImages);
+      const manifest: RunManifest = {
+        app: appInfo(),
+        run: { id, parentRun: null, createdAt },
+        model: { name: model.name, sha256: model.sha256, bytes: model.bytes, source: model.source, preprocessing: JSON.parse(model.preprocessing) as unknown, inputName: model.inputName, taps },
+        stimuli: { hash: stimulusSetHash(manifestImages), count: manifestImages.length, categories, images: manifestImages },
+        recipe,
+        seeds: { recipe: recipe.seed },
+        execution: { requested: request.provider ?? 'auto', provider: null, fallback: null, batch: request.batch ?? null },
+        timings: { extractionSeconds: null, analysisSeconds: null, totalSeconds: null, imagesPerSecond: null, finishedAt: null },
+        platform: platformInfo(),
+      };
+      setRunManifest(project.db, id, manifest);
+      setRunStatus(project.db, id, 'running');
+      return id;
+    }).immediate();
+    hooks.onCreated?.(runId);
+    await execute(project, runId, { provider: request.provider ?? 'auto', batch: request.batch, checkpointEvery: request.checkpointEvery }, hooks);
+    return { run: runId, status: 'finished' };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Continues an interrupted, failed or cancelled run from its last checkpoint. */
+export async function resumeRun(project: Project, runId: number, hooks: RunHooks = {}, options: { checkpointEvery?: number | undefined } = {}): Promise<RunStarted> {
+  const lock = acquireWriteLock(project.path, `resuming run #${runId}`);
+  try {
+    const record = readRunRecord(project.db, runId);
+    if (!record) throw new EngineError('not_found', `${project.path}: no run #${runId}`, { file: project.path });
+    if (record.status === 'finished') throw new EngineError('conflict', `run #${runId} is already finished`, { file: project.path });
+    setRunStatus(project.db, runId, 'running');
+    const manifest = readRunManifest(project.db, runId) as RunManifest | null;
+    hooks.onCreated?.(runId);
+    await execute(
+      project,
+      runId,
+      { provider: (manifest?.execution.requested as ExecutionProviderChoice | undefined) ?? 'auto', batch: manifest?.execution.batch ?? undefined, checkpointEvery: options.checkpointEvery },
+      hooks,
+    );
+    return { run: runId, status: 'finished' };
+  } finally {
+    lock.release();
+  }
+}
+
+/** A new run with another recipe from the stored sufficient statistics of `sourceRun`: no inference. */
+export async function reanalyzeRun(project: Project, sourceRun: number, recipeInput: RecipeInput, hooks: RunHooks = {}): Promise<{ run: number }> {
+  const lock = acquireWriteLock(project.path, `reanalysing run #${sourceRun}`);
+  try {
+    const source = readRunRecord(project.db, sourceRun);
+    if (!source) throw new EngineError('not_found', `${project.path}: no run #${sourceRun}`, { file: project.path });
+    const statsRun = statsSource(project, sourceRun);
+    const base = recipeSchema.parse(JSON.parse(source.recipe) as unknown);
+    const recipe = recipeSchema.parse({ ...base, ...recipeInput });
+    const runId = project.db.transaction(() => {
+      const taps = readRunLayers(project.db, sourceRun);
+      const categories = readRunCategories(project.db, sourceRun);
+      const images = readRunImages(project.db, sourceRun);
+      const id = insertRun(project.db, { modelId: source.modelId, recipe, parentRun: sourceRun, images: images.length });
+      insertRunLayers(project.db, id, taps);
+      insertRunCategories(project.db, id, categories);
+      insertRunImages(project.db, id, images);
+      const manifest = readRunManifest(project.db, sourceRun) as RunManifest | null;
+      if (manifest) {
+        setRunManifest(project.db, id, {
+          ...manifest,
+          app: appInfo(),
+          run: { id, parentRun: sourceRun, createdAt: new Date().toISOString(), statisticsFrom: statsRun },
+          recipe,
+          seeds: { recipe: recipe.seed },
+          timings: { ...manifest.timings, analysisSeconds: null, totalSeconds: null, finishedAt: null },
+          platform: platformInfo(),
+        });
+      }
+      const provider = getRun(project.db, sourceRun)?.provider;
+      if (provider) setRunProvider(project.db, id, provider, null);
+      setRunStatus(project.db, id, 'running');
+      return id;
+    }).immediate();
+    hooks.onCreated?.(runId);
+    const started = performance.now();
+    try {
+      await analyse(project, runId, statsRun, recipe, hooks);
+      finalize(project, runId, (performance.now() - started) / 1000, null);
+    } catch (error) {
+      recordFailure(project, runId, error);
+      throw error;
+    }
+    return { run: runId };
+  } finally {
+    lock.release();
+  }
+}
+
+/** The run whose final statistics serve `runId`: itself, or the ancestor it was reanalysed from. */
+export function statsSource(project: Project, runId: number): number {
+  let id: number | null = runId;
+  const seen = new Set<number>();
+  while (id !== null && !seen.has(id)) {
+    seen.add(id);
+    const layers = readRunLayers(project.db, id).length;
+    if (layers > 0 && countFinalStats(project.db, id) === layers) return id;
+    id = readRunRecord(project.db, id)?.parentRun ?? null;
+  }
+  throw new EngineError('conflict', `run #${runId} has no stored statistics (its extraction never finished; resume it first)`, { file: project.path });
+}
+
+interface ExecuteOptions {
+  provider: ExecutionProviderChoice;
+  batch: number | undefined;
+  checkpointEvery: number | undefined;
+}
+
+function recordFailure(project: Project, runId: number, error: unknown): void {
+  const cancelled = error instanceof EngineError && error.kind === 'cancelled';
+  try {
+    setRunStatus(project.db, runId, cancelled ? 'cancelled' : 'failed', cancelled ? null : (error as Error).message);
+  } catch {
+    // The disk may be what failed: the run then stays 'running' and the next open shows it interrupted.
+  }
+}
+
+async function execute(project: Project, runId: number, options: ExecuteOptions, hooks: RunHooks): Promise<void> {
+  const started = performance.now();
+  const recipe = recipeSchema.parse(JSON.parse(readRunRecord(project.db, runId)!.recipe) as unknown);
+  try {
+    let extraction: { seconds: number; imagesPerSecond: number } | null = null;
+    if (countFinalStats(project.db, runId) !== readRunLayers(project.db, runId).length) {
+      extraction = await extract(project, runId, options, hooks);
+    }
+    const analysisStarted = performance.now();
+    await analyse(project, runId, runId, recipe, hooks);
+    finalize(project, runId, (performance.now() - started) / 1000, {
+      extractionSeconds: extraction?.seconds ?? null,
+      imagesPerSecond: extraction?.imagesPerSecond ?? null,
+      analysisSeconds: (performance.now() - analysisStarted) / 1000,
+    });
+  } catch (error) {
+    recordFailure(project, runId, error);
+    throw error;
+  }
+}
+
+async function extract(project: Project, runId: number, options: ExecuteOptions, hooks: RunHooks): Promise<{ seconds: number; imagesPerSecond: number }> {
+  const db = project.db;
+  const record = readRunRecord(db, runId)!;
+  const model = readModelById(db, record.modelId);
+  if (!model) throw new EngineError('not_found', `run #${runId}: its model no longer exists in the project`, { file: project.path });
+  const taps = readRunLayers(db, runId);
+  const categories = readRunCategories(db, runId);
+  const runImages = readRunImages(db, runId);
+  const files = readImagePaths(db, runImages.map((i) => i.imageId));
+  const base = dirname(project.path);
+  const images: StimulusRef[] = runImages.map((i) => {
+    const file = files.get(i.imageId);
+    if (!file || file.status === 'missing') throw new EngineError('not_found', `run #${runId}: image ${i.imageId} is missing from the project`, { file: project.path });
+    if (file.sha256 !== i.sha256) throw new EngineError('conflict', `run #${runId}: ${file.path} changed since the run started (sha256 differs); start a new run`, { file: file.path });
+    return { id: i.imageId, path: isAbsolute(file.path) ? file.path : join(base, file.path), category: i.category };
+  });
+  const checkpoint = readCheckpoint(db, runId);
+  let resume: { doneImageIds: number[]; layers: LayerStats[] } | undefined;
+  if (checkpoint && checkpoint.imagesDone > 0) {
+    const layers = taps.map((tap, l) => {
+      const stored = readLayerStats(db, runId, l);
+      if (!stored) throw new EngineError('internal', `run #${runId}: checkpoint without statistics for layer ${tap.name}`, { file: project.path });
+      return { tap, count: stored.count, mean: stored.mean, m2: stored.m2 };
+    });
+    const ids = checkpoint.state ? Array.from(new Int32Array(checkpoint.state.buffer, checkpoint.state.byteOffset, checkpoint.state.byteLength / 4)) : [];
+    resume = { doneImageIds: ids, layers };
+  }
+  const meter = new ProgressMeter('extraction', images.length, (p) => hooks.progress?.(p), 'images');
+  if (resume) meter.resumeAt(resume.doneImageIds.length);
+  let last = resume?.doneImageIds.length ?? 0;
+  const every = options.checkpointEvery ?? Math.max(options.batch ?? 8, Math.ceil(images.length / 20));
+  const result = await extractSufficientStats({
+    modelPath: modelFile(project, model),
+    preprocessing: preprocessingSchema.parse(JSON.parse(model.preprocessing) as unknown),
+    inputName: model.inputName,
+    taps,
+    images,
+    categories: categories.length,
+    provider: options.provider,
+    ...(options.batch !== undefined ? { batchSize: options.batch } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(resume ? { resume } : {}),
+    checkpointEvery: every,
+    onProgress: (done) => {
+      if (done > last) meter.tick(done - last);
+      last = done;
+    },
+    onCheckpoint: (state) => {
+      // One transaction: statistics and the list of images they cover always agree.
+      db.transaction(() => {
+        state.layers.forEach((stats, l) => writeLayerStats(db, runId, l, stats, 'partial'));
+        writeCheckpoint(db, runId, state.doneImageIds.length, new Uint8Array(Int32Array.from(state.doneImageIds).buffer));
+      }).immediate();
+    },
+  });
+  throwIfAborted(hooks.signal, 'the run');
+  db.transaction(() => {
+    result.layers.forEach((stats, l) => writeLayerStats(db, runId, l, stats, 'final'));
+    deleteCheckpoint(db, runId);
+    setRunProvider(db, runId, result.provider, result.providerFallback);
+    const manifest = readRunManifest(db, runId) as RunManifest | null;
+    if (manifest) setRunManifest(db, runId, { ...manifest, execution: { ...manifest.execution, provider: result.provider, fallback: result.providerFallback } });
+  }).immediate();
+  return { seconds: result.seconds, imagesPerSecond: result.imagesPerSecond };
+}
+
+function loadStats(project: Project, statsRun: number, position: number, tap: TapShape): LayerStats {
+  const stored = readLayerStats(project.db, statsRun, position);
+  if (!stored || stored.state !== 'final') throw new EngineError('internal', `run #${statsRun}: no final statistics for layer ${tap.name}`, { file: project.path });
+  return { tap, count: stored.count, mean: stored.mean, m2: stored.m2 };
+}
+
+function storeLayer(project: Project, runId: number, position: number, analysis: LayerAnalysis): void {
+  const db = project.db;
+  const units = analysis.tap.channels * analysis.tap.height * analysis.tap.width;
+  db.transaction(() => {
+    for (const r of analysis.units) {
+      writeUnitResults(db, runId, position, r, csiOrder(Float32Array.from(r.csi)));
+      let selective = 0;
+      for (const s of r.selective) selective += s;
+      writeLayerResult(db, runId, { position, category: r.category, units, selective, metrics: metricsForJson(analysis.metrics[r.category]) });
+      const agg = layerAggregates(analysis, r);
+      writeAggregate(db, runId, 'csi', position, r.category, agg.csi);
+      writeAggregate(db, runId, 'channels', position, r.category, agg.channels);
+      writeAggregate(db, runId, 'density', position, r.category, agg.density);
+    }
+    writeAggregate(db, runId, 'overlap', position, '', analysis.overlap);
+  }).immediate();
+}
+
+async function analyse(project: Project, runId: number, statsRun: number, recipe: RecipeSettings, hooks: RunHooks): Promise<void> {
+  const taps = readRunLayers(project.db, runId);
+  const categories: CategoryDef[] = readRunCategories(project.db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
+  deleteAnalysis(project.db, runId);
+  const meter = new ProgressMeter('analysis', taps.length, (p) => hooks.progress?.(p), 'layers');
+  if (recipe.recipe === 'ranksum-maxp') {
+    throw new EngineError('unsupported', 'ranksum-maxp needs per-image responses, which this build cannot gather yet; choose another recipe');
+  }
+  if (recipe.recipe === 'top-k' && recipe.topkScope === 'global') {
+    // The global top k % needs every layer's strengths together.
+    const all = taps.map((tap, l) => loadStats(project, statsRun, l, tap));
+    const analyses = await analyzeRun(all, categories, recipe);
+    analyses.forEach((a, l) => {
+      throwIfAborted(hooks.signal, 'the analysis');
+      storeLayer(project, runId, l, a);
+      meter.tick(1, a.tap.name);
+    });
+    return;
+  }
+  for (let l = 0; l < taps.length; l++) {
+    throwIfAborted(hooks.signal, 'the analysis');
+    const analysis = analyzeLayer(loadStats(project, statsRun, l, taps[l]!), categories, recipe);
+    storeLayer(project, runId, l, analysis);
+    meter.tick(1, taps[l]!.name);
+    // Let cancellation and progress messages through between layers.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function finalize(project: Project, runId: number, seconds: number, timings: { extractionSeconds: number | null; imagesPerSecond: number | null; analysisSeconds: number } | null): void {
+  const db = project.db;
+  db.transaction(() => {
+    const manifest = readRunManifest(db, runId) as RunManifest | null;
+    if (manifest) {
+      const finishedAt = new Date().toISOString();
+      setRunManifest(db, runId, {
+        ...manifest,
+        timings: {
+          extractionSeconds: timings ? timings.extractionSeconds : manifest.timings.extractionSeconds,
+          imagesPerSecond: timings ? timings.imagesPerSecond : manifest.timings.imagesPerSecond,
+          analysisSeconds: timings ? timings.analysisSeconds : seconds,
+          totalSeconds: seconds,
+          finishedAt,
+        },
+      });
+    }
+    finishRun(db, runId, seconds);
+  }).immediate();
+}

@@ -1,0 +1,48 @@
+// The reproducibility manifest of a run: everything needed to say exactly what was computed and to
+// compute it again (app version, model bytes and preprocessing, taps, the stimulus set down to each
+// image's sha256, every recipe setting and seed, execution provider, timings, platform).
+import { createHash } from 'node:crypto';
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import type { RecipeSettings } from '../../contract/recipe.ts';
+import type { CategoryDef, TapShape } from '../pipeline-types.ts';
+import { APP_VERSION } from '../version.ts';
+
+export interface ManifestImage {
+  id: number;
+  path: string;
+  sha256: string;
+  category: string;
+}
+
+export interface RunManifest {
+  app: { name: 'unitscope'; version: string };
+  run: { id: number; parentRun: number | null; createdAt: string };
+  model: { name: string; sha256: string; bytes: number; source: string | null; preprocessing: unknown; inputName: string; taps: TapShape[] };
+  stimuli: {
+    /** sha256 over "category\tsha256\n" lines in extraction order: equal sets give equal hashes. */
+    hash: string;
+    count: number;
+    categories: (CategoryDef & { images: number })[];
+    images: ManifestImage[];
+  };
+  recipe: RecipeSettings;
+  seeds: { recipe: number };
+  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null };
+  timings: { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null; finishedAt: string | null };
+  platform: { os: string; release: string; arch: string; node: string; cpus: number; cpuModel: string; memoryBytes: number };
+}
+
+export function stimulusSetHash(images: readonly ManifestImage[]): string {
+  const hash = createHash('sha256');
+  for (const img of images) hash.update(`${img.category}\t${img.sha256}\n`);
+  return hash.digest('hex');
+}
+
+export function platformInfo(): RunManifest['platform'] {
+  const list = cpus();
+  return { os: platform(), release: release(), arch: arch(), node: process.version, cpus: list.length, cpuModel: list[0]?.model ?? 'unknown', memoryBytes: totalmem() };
+}
+
+export function appInfo(): RunManifest['app'] {
+  return { name: 'unitscope', version: APP_VERSION };
+}

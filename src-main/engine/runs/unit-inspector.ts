@@ -1,0 +1,54 @@
+// The unit inspector's numbers that come from the stored sufficient statistics: each category's mean
+// with its sample standard deviation and 95 % t interval, and the unit's results per target category.
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import type { CategoryInterval, UnitInspection, UnitRow } from '../../contract/results-types.ts';
+import { EngineError } from '../errors.ts';
+import type { Project } from '../project.ts';
+import { readLayerStats, readRunCategories } from '../storage/results-store.ts';
+import { requireLayer, requireRun, targetCategories, unitsPage } from './results-queries.ts';
+import { statsSource } from './run-analysis.ts';
+
+export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
+  return names.map((category, k) => {
+    const n = count[k]!;
+    const m = mean[k * units + unit]!;
+    if (n < 2) return { category, n, mean: m, sd: null, low: null, high: null };
+    const sd = Math.sqrt(m2[k * units + unit]! / (n - 1));
+    const half = tQuantile(0.975, n - 1) * (sd / Math.sqrt(n));
+    return { category, n, mean: m, sd, low: m - half, high: m + half };
+  });
+}
+
+export function inspectUnit(project: Project, runId: number, layer: string, unit: number): UnitInspection {
+  const run = requireRun(project, runId);
+  const { position, tap } = requireLayer(project, runId, layer);
+  const units = tap.channels * tap.height * tap.width;
+  if (unit >= units) throw new EngineError('validation', `layer '${layer}' has ${units} units; unit ${unit} does not exist`);
+  const stats = readLayerStats(project.db, statsSource(project, runId), position);
+  if (!stats) throw new EngineError('internal', `run #${runId}: no statistics for layer ${layer}`, { file: project.path });
+  const names = readRunCategories(project.db, runId).map((c) => c.name);
+  const hw = tap.height * tap.width;
+  const channel = Math.floor(unit / hw);
+  const results: (UnitRow & { category: string })[] = [];
+  if (run.status === 'finished') {
+    for (const category of targetCategories(project.db, runId)) {
+      // The unit's row, read through the channel slice (H*W units) rather than the whole layer.
+      const page = unitsPage(project, { run: runId, layer, category, channel, sort: 'unit', offset: unit - channel * hw, limit: 1 });
+      const row = page.units[0];
+      if (row) results.push({ ...row, category });
+    }
+  }
+  return {
+    run: runId,
+    layer,
+    unit,
+    channel,
+    y: Math.floor((unit % hw) / tap.width),
+    x: unit % tap.width,
+    categories: categoryIntervals(stats.count, stats.mean, stats.m2, units, unit, names),
+    results,
+    // Per-image responses need a ResponseGatherer (inference in-graph); see docs/storage.md "Not yet".
+    responses: [],
+    topImages: [],
+  };
+}

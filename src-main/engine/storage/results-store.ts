@@ -1,0 +1,262 @@
+// What a run stores besides its runs row: frozen layers/categories/images, sufficient statistics,
+// checkpoints, columnar unit results and chart aggregates. Typed arrays go in and out as little-endian
+// BLOBs (every platform Node ships on is little-endian; checked once below so a big-endian build fails
+// loudly instead of reading garbage).
+import { endianness } from 'node:os';
+import type { CategoryDef, LayerStats, TapShape, UnitResults } from '../pipeline-types.ts';
+import type { Db } from './database.ts';
+
+if (endianness() !== 'LE') throw new Error('Unitscope stores little-endian arrays and needs a little-endian CPU');
+
+export type Dtype = 'u8' | 'i32' | 'f32' | 'f64';
+type TypedArrayOf<D extends Dtype> = D extends 'u8' ? Uint8Array : D extends 'i32' ? Int32Array : D extends 'f32' ? Float32Array : Float64Array;
+
+export function toBlob(array: ArrayBufferView): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** Copies into a fresh, aligned array: SQLite hands back Buffers at arbitrary offsets of a shared pool. */
+export function fromBlob<D extends Dtype>(blob: Buffer, dtype: D): TypedArrayOf<D> {
+  const copy = new ArrayBuffer(blob.byteLength);
+  new Uint8Array(copy).set(blob);
+  switch (dtype) {
+    case 'u8':
+      return new Uint8Array(copy) as TypedArrayOf<D>;
+    case 'i32':
+      return new Int32Array(copy) as TypedArrayOf<D>;
+    case 'f32':
+      return new Float32Array(copy) as TypedArrayOf<D>;
+    default:
+      return new Float64Array(copy) as TypedArrayOf<D>;
+  }
+}
+
+// ---- frozen run inputs -------------------------------------------------------------------------
+
+export function insertRunLayers(db: Db, runId: number, taps: readonly TapShape[]): void {
+  const insert = db.prepare('INSERT INTO run_layers (run_id, position, name, tensor, channels, height, width) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  taps.forEach((t, i) => insert.run(runId, i, t.name, t.tensor, t.channels, t.height, t.width));
+}
+
+export function readRunLayers(db: Db, runId: number): TapShape[] {
+  return db
+    .prepare('SELECT name, tensor, channels, height, width FROM run_layers WHERE run_id = ? ORDER BY position')
+    .all(runId) as TapShape[];
+}
+
+export function insertRunCategories(db: Db, runId: number, categories: readonly (CategoryDef & { images: number })[]): void {
+  const insert = db.prepare('INSERT INTO run_categories (run_id, position, name, role, controls_for, images) VALUES (?, ?, ?, ?, ?, ?)');
+  categories.forEach((c, i) => insert.run(runId, i, c.name, c.role, c.controlsFor, c.images));
+}
+
+export function readRunCategories(db: Db, runId: number): (CategoryDef & { images: number })[] {
+  return db
+    .prepare('SELECT name, role, controls_for AS controlsFor, images FROM run_categories WHERE run_id = ? ORDER BY position')
+    .all(runId) as (CategoryDef & { images: number })[];
+}
+
+export interface RunImage {
+  imageId: number;
+  category: number;
+  sha256: string;
+}
+
+export function insertRunImages(db: Db, runId: number, images: readonly RunImage[]): void {
+  const insert = db.prepare('INSERT INTO run_images (run_id, position, image_id, category, sha256) VALUES (?, ?, ?, ?, ?)');
+  images.forEach((img, i) => insert.run(runId, i, img.imageId, img.category, img.sha256));
+}
+
+export function readRunImages(db: Db, runId: number): RunImage[] {
+  return db
+    .prepare('SELECT image_id AS imageId, category, sha256 FROM run_images WHERE run_id = ? ORDER BY position')
+    .all(runId) as RunImage[];
+}
+
+// ---- sufficient statistics and checkpoints -------------------------------------------------------
+
+export function writeLayerStats(db: Db, runId: number, position: number, stats: LayerStats, state: 'partial' | 'final', extra?: Uint8Array): void {
+  db.prepare(
+    `INSERT INTO layer_stats (run_id, position, state, count, mean, m2, extra) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(run_id, position) DO UPDATE SET state = excluded.state, count = excluded.count, mean = excluded.mean,
+       m2 = excluded.m2, extra = excluded.extra`,
+  ).run(runId, position, state, toBlob(stats.count), toBlob(stats.mean), toBlob(stats.m2), extra ? toBlob(extra) : null);
+}
+
+export interface StoredLayerStats {
+  state: 'partial' | 'final';
+  count: Float64Array;
+  mean: Float64Array;
+  m2: Float64Array;
+  extra: Uint8Array | null;
+}
+
+export function readLayerStats(db: Db, runId: number, position: number): StoredLayerStats | undefined {
+  const row = db.prepare('SELECT state, count, mean, m2, extra FROM layer_stats WHERE run_id = ? AND position = ?').get(runId, position) as
+    | { state: 'partial' | 'final'; count: Buffer; mean: Buffer; m2: Buffer; extra: Buffer | null }
+    | undefined;
+  if (!row) return undefined;
+  return {
+    state: row.state,
+    count: fromBlob(row.count, 'f64'),
+    mean: fromBlob(row.mean, 'f64'),
+    m2: fromBlob(row.m2, 'f64'),
+    extra: row.extra ? fromBlob(row.extra, 'u8') : null,
+  };
+}
+
+export function countFinalStats(db: Db, runId: number): number {
+  return (db.prepare("SELECT COUNT(*) AS n FROM layer_stats WHERE run_id = ? AND state = 'final'").get(runId) as { n: number }).n;
+}
+
+export function writeCheckpoint(db: Db, runId: number, imagesDone: number, state: Uint8Array | null): void {
+  db.prepare(
+    `INSERT INTO run_checkpoints (run_id, images_done, state, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(run_id) DO UPDATE SET images_done = excluded.images_done, state = excluded.state, updated_at = excluded.updated_at`,
+  ).run(runId, imagesDone, state ? toBlob(state) : null, new Date().toISOString());
+}
+
+export function readCheckpoint(db: Db, runId: number): { imagesDone: number; state: Uint8Array | null } | undefined {
+  const row = db.prepare('SELECT images_done AS imagesDone, state FROM run_checkpoints WHERE run_id = ?').get(runId) as
+    | { imagesDone: number; state: Buffer | null }
+    | undefined;
+  return row ? { imagesDone: row.imagesDone, state: row.state ? fromBlob(row.state, 'u8') : null } : undefined;
+}
+
+export function deleteCheckpoint(db: Db, runId: number): void {
+  db.prepare('DELETE FROM run_checkpoints WHERE run_id = ?').run(runId);
+}
+
+// ---- unit results ---------------------------------------------------------------------------------
+
+/**
+ * The stored columns. Display metrics are float32 (activations are float32 to begin with); p and q stay
+ * float64 because they reach 1e-300. `csi_order` is a precomputed index: unit indices sorted by CSI,
+ * highest first, NaN last, so "top N by CSI" reads a prefix instead of sorting a layer.
+ */
+export const UNIT_COLUMNS = [
+  { name: 'selective', dtype: 'u8', field: 'selective' },
+  { name: 'csi', dtype: 'f32', field: 'csi' },
+  { name: 't_min', dtype: 'f32', field: 'tMin' },
+  { name: 'p_max', dtype: 'f64', field: 'pMax' },
+  { name: 'q_max', dtype: 'f64', field: 'qMax' },
+  { name: 'mean_target', dtype: 'f32', field: 'meanTarget' },
+  { name: 'mean_others', dtype: 'f32', field: 'meanOthers' },
+  { name: 'dprime', dtype: 'f32', field: 'dprime' },
+  { name: 'dprime_second', dtype: 'f32', field: 'dprimeSecond' },
+  { name: 'mean_pair_t', dtype: 'f32', field: 'meanPairT' },
+] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitResults }[];
+
+export type UnitColumnName = (typeof UNIT_COLUMNS)[number]['name'] | 'csi_order';
+
+function convert(values: ArrayLike<number>, dtype: Dtype): ArrayBufferView {
+  switch (dtype) {
+    case 'u8':
+      return values instanceof Uint8Array ? values : Uint8Array.from(values);
+    case 'i32':
+      return values instanceof Int32Array ? values : Int32Array.from(values);
+    case 'f32':
+      return values instanceof Float32Array ? values : Float32Array.from(values);
+    default:
+      return values instanceof Float64Array ? values : Float64Array.from(values);
+  }
+}
+
+export function writeUnitResults(db: Db, runId: number, position: number, results: UnitResults, csiOrder: Int32Array): void {
+  const insert = db.prepare('INSERT INTO unit_columns (run_id, position, category, name, dtype, data) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const column of UNIT_COLUMNS) {
+    insert.run(runId, position, results.category, column.name, column.dtype, toBlob(convert(results[column.field], column.dtype)));
+  }
+  insert.run(runId, position, results.category, 'csi_order', 'i32', toBlob(csiOrder));
+}
+
+export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {
+  const row = db
+    .prepare('SELECT dtype, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?')
+    .get(runId, position, category, name) as { dtype: Dtype; data: Buffer } | undefined;
+  if (!row) return undefined;
+  if (row.dtype !== dtype) throw new Error(`unit column ${name} is stored as ${row.dtype}, expected ${dtype}`);
+  return fromBlob(row.data, dtype);
+}
+
+/** A slice [start, start + count) of a column, read with substr() so only those bytes are copied out. */
+export function readUnitColumnSlice<D extends Dtype>(
+  db: Db,
+  runId: number,
+  position: number,
+  category: string,
+  name: UnitColumnName,
+  dtype: D,
+  start: number,
+  count: number,
+): TypedArrayOf<D> | undefined {
+  const size = dtype === 'u8' ? 1 : dtype === 'f64' ? 8 : 4;
+  const row = db
+    .prepare('SELECT substr(data, ?, ?) AS data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?')
+    .get(start * size + 1, count * size, runId, position, category, name) as { data: Buffer } | undefined;
+  return row ? fromBlob(row.data, dtype) : undefined;
+}
+
+export function unitResultBytes(db: Db, runId?: number): { bytes: number; columns: number } {
+  const row = (
+    runId === undefined
+      ? db.prepare('SELECT COALESCE(SUM(length(data)), 0) AS bytes, COUNT(*) AS columns FROM unit_columns').get()
+      : db.prepare('SELECT COALESCE(SUM(length(data)), 0) AS bytes, COUNT(*) AS columns FROM unit_columns WHERE run_id = ?').get(runId)
+  ) as { bytes: number; columns: number };
+  return row;
+}
+
+// ---- layer rows and aggregates ----------------------------------------------------------------------
+
+export interface LayerResultRow {
+  position: number;
+  category: string;
+  units: number;
+  selective: number;
+  metrics: Record<string, number | null>;
+}
+
+export function writeLayerResult(db: Db, runId: number, row: LayerResultRow): void {
+  db.prepare('INSERT INTO layer_results (run_id, position, category, units, selective, metrics) VALUES (?, ?, ?, ?, ?, ?)').run(
+    runId,
+    row.position,
+    row.category,
+    row.units,
+    row.selective,
+    JSON.stringify(row.metrics, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)),
+  );
+}
+
+export function readLayerResults(db: Db, runId: number): LayerResultRow[] {
+  const rows = db
+    .prepare('SELECT position, category, units, selective, metrics FROM layer_results WHERE run_id = ? ORDER BY position, rowid')
+    .all(runId) as (Omit<LayerResultRow, 'metrics'> & { metrics: string })[];
+  return rows.map((r) => ({ ...r, metrics: JSON.parse(r.metrics) as Record<string, number | null> }));
+}
+
+export function writeAggregate(db: Db, runId: number, kind: string, position: number, category: string, data: unknown): void {
+  db.prepare(
+    `INSERT INTO run_aggregates (run_id, position, category, kind, data) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(run_id, kind, position, category) DO UPDATE SET data = excluded.data`,
+  ).run(runId, position, category, kind, JSON.stringify(data, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+}
+
+export function readAggregate<T>(db: Db, runId: number, kind: string, position: number, category: string): T | undefined {
+  const row = db
+    .prepare('SELECT data FROM run_aggregates WHERE run_id = ? AND kind = ? AND position = ? AND category = ?')
+    .get(runId, kind, position, category) as { data: string } | undefined;
+  return row ? (JSON.parse(row.data) as T) : undefined;
+}
+
+export function readAggregates<T>(db: Db, runId: number, kind: string, category: string): { position: number; data: T }[] {
+  const rows = db
+    .prepare('SELECT position, data FROM run_aggregates WHERE run_id = ? AND kind = ? AND category = ? ORDER BY position')
+    .all(runId, kind, category) as { position: number; data: string }[];
+  return rows.map((r) => ({ position: r.position, data: JSON.parse(r.data) as T }));
+}
+
+/** Removes everything an analysis wrote for a run (before re-writing it on resume). */
+export function deleteAnalysis(db: Db, runId: number): void {
+  db.prepare('DELETE FROM unit_columns WHERE run_id = ?').run(runId);
+  db.prepare('DELETE FROM layer_results WHERE run_id = ?').run(runId);
+  db.prepare('DELETE FROM run_aggregates WHERE run_id = ?').run(runId);
+}
