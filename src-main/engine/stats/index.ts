@@ -1,0 +1,19 @@
+// Public entry points of the statistics stage (pure computation: no SQLite, no ORT). Stable API for the
+// run orchestrator and the CLI:
+//
+//   analyzeLayer(stats, categories, recipe, perImage?) -> LayerAnalysis            (sync)
+//     Every recipe from sufficient statistics; ranksum-maxp additionally needs
+//     perImage = { rankSumMaxP: await rankSumMaxP(stats, gatherer, opts) }.
+//   analyzeRun(layers, categories, recipe, gatherer?, opts?) -> Promise<LayerAnalysis[]>
+//     All layers; top-k with topkScope 'global' selects across layers; ranksum-maxp gathers per-image
+//     responses in unit slices under opts.budgetBytes (default 256 MiB).
+//   SufficientAccumulator / mergeLayerStats / pooledMoments: build and merge LayerStats.
+//
+// Results follow method.md; undefined tests give NaN (never selective, outside the FDR family).
+export { analyzeLayer, analyzeRun, type AnalyzeRunOptions } from './analyze.ts';
+export { SufficientAccumulator, mergeLayerStats, emptyLayerStats, pooledMoments, categoryMoments, layerStatsFromRows, type GroupMoments } from './sufficient.ts';
+export { comparisonSet, effectiveTests, targetIndices, topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
+export { rankSumMaxP, rankSumMaxPFromRows, mannWhitneyP, type RankSumOptions } from './ranksum.ts';
+export { adjustPValues, type FdrMethod } from './fdr.ts';
+export { studentTwoSidedP, normalTwoSidedP, normalSf } from './distributions.ts';
+export { gini, normalizedEntropy, topShare, layerMeanResponse } from './layer-metrics.ts';

@@ -1,0 +1,142 @@
+// Layer metrics of method.md ("Layer metrics") from the per-unit results of one layer: proportion,
+// overlap, CSI distribution, feature-map (channel) distribution, spatial localization and activation
+// strength. Undefined values are NaN (no selective units, a 1 x 1 map, a single channel).
+import type { LayerAnalysis, LayerMetrics, LayerStats, UnitResults } from '../pipeline-types.ts';
+import { statsUnits } from './sufficient.ts';
+
+/** Normalized Shannon entropy -sum p ln p / ln n of non-negative counts; 1 = perfectly even. */
+export function normalizedEntropy(counts: ArrayLike<number>): number {
+  const n = counts.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += counts[i]!;
+  if (n < 2 || !(total > 0)) return NaN;
+  let h = 0;
+  for (let i = 0; i < n; i++) {
+    const c = counts[i]!;
+    if (c > 0) {
+      const p = c / total;
+      h -= p * Math.log(p);
+    }
+  }
+  return h / Math.log(n);
+}
+
+/** Gini coefficient of non-negative counts (0 = even, (n - 1) / n = all in one): sum (2i - n - 1) x_(i) / (n sum x). */
+export function gini(counts: ArrayLike<number>): number {
+  const sorted = Float64Array.from(counts).sort();
+  const n = sorted.length;
+  let total = 0;
+  let weighted = 0;
+  for (let i = 0; i < n; i++) {
+    total += sorted[i]!;
+    weighted += (2 * (i + 1) - n - 1) * sorted[i]!;
+  }
+  return n === 0 || !(total > 0) ? NaN : weighted / (n * total);
+}
+
+/** Share of the total held by the top ceil(10 %) of entries. */
+export function topShare(counts: ArrayLike<number>, fraction = 0.1): number {
+  const sorted = Float64Array.from(counts).sort();
+  const n = sorted.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += sorted[i]!;
+  if (n === 0 || !(total > 0)) return NaN;
+  const top = Math.max(1, Math.ceil(fraction * n));
+  let held = 0;
+  for (let i = n - top; i < n; i++) held += sorted[i]!;
+  return held / total;
+}
+
+/** Percentile with linear interpolation between order statistics (numpy's default), of sorted values. */
+export function percentileSorted(sorted: Float64Array, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (q / 100) * (n - 1);
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/** Mean response of the layer to all images: sum_k n_k sum_u m_k(u) / (N * units). */
+export function layerMeanResponse(stats: LayerStats): number {
+  const units = statsUnits(stats);
+  let total = 0;
+  let n = 0;
+  for (let k = 0; k < stats.count.length; k++) {
+    const nk = stats.count[k]!;
+    if (nk === 0) continue;
+    let s = 0;
+    for (let u = 0; u < units; u++) s += stats.mean[k * units + u]!;
+    total += nk * s;
+    n += nk;
+  }
+  return n === 0 || units === 0 ? NaN : total / (n * units);
+}
+
+/** Metrics, channel counts and density map for one target category. */
+export function categoryMetrics(stats: LayerStats, r: UnitResults, layerMean: number): { metrics: LayerMetrics; channelCounts: Float64Array; density: Float64Array } {
+  const { channels, height, width } = stats.tap;
+  const plane = height * width;
+  const units = statsUnits(stats);
+  const channelCounts = new Float64Array(channels);
+  const density = new Float64Array(plane);
+  let selected = 0;
+  let activation = 0;
+  const csi: number[] = [];
+  for (let u = 0; u < units; u++) {
+    if (!r.selective[u]) continue;
+    selected++;
+    channelCounts[Math.floor(u / plane)]!++;
+    density[u % plane]!++;
+    activation += r.meanTarget[u]!;
+    if (!Number.isNaN(r.csi[u]!)) csi.push(r.csi[u]!);
+  }
+  const csiSorted = Float64Array.from(csi).sort();
+  let csiSum = 0;
+  for (const v of csiSorted) csiSum += v;
+  let channelsUsed = 0;
+  for (const c of channelCounts) if (c > 0) channelsUsed++;
+  const activationRaw = selected === 0 ? NaN : activation / selected;
+  const metrics: LayerMetrics = {
+    units,
+    selectiveCount: selected,
+    proportion: units === 0 ? NaN : selected / units,
+    csiMean: csiSorted.length === 0 ? NaN : csiSum / csiSorted.length,
+    csiMedian: percentileSorted(csiSorted, 50),
+    csiQ1: percentileSorted(csiSorted, 25),
+    csiQ3: percentileSorted(csiSorted, 75),
+    channelFraction: channels === 0 ? NaN : channelsUsed / channels,
+    channelEntropy: normalizedEntropy(channelCounts),
+    channelGini: gini(channelCounts),
+    top10Share: topShare(channelCounts, 0.1),
+    spatialEntropy: plane > 1 ? normalizedEntropy(density) : NaN,
+    spatialGini: plane > 1 ? gini(density) : NaN,
+    activationRaw,
+    activationNormalized: activationRaw / layerMean,
+  };
+  return { metrics, channelCounts, density };
+}
+
+/** Units selective for exactly 0, 1, 2, ... target categories. */
+export function overlapCounts(results: readonly UnitResults[], units: number): number[] {
+  const overlap = new Array<number>(results.length + 1).fill(0);
+  for (let u = 0; u < units; u++) {
+    let n = 0;
+    for (const r of results) n += r.selective[u]!;
+    overlap[n]!++;
+  }
+  return overlap;
+}
+
+/** Assembles a LayerAnalysis from the per-unit results of one layer. */
+export function layerAnalysis(stats: LayerStats, results: UnitResults[]): LayerAnalysis {
+  const layerMean = layerMeanResponse(stats);
+  const analysis: LayerAnalysis = { tap: stats.tap, units: results, metrics: {}, density: {}, channelCounts: {}, overlap: overlapCounts(results, statsUnits(stats)) };
+  for (const r of results) {
+    const m = categoryMetrics(stats, r, layerMean);
+    analysis.metrics[r.category] = m.metrics;
+    analysis.density[r.category] = m.density;
+    analysis.channelCounts[r.category] = m.channelCounts;
+  }
+  return analysis;
+}

@@ -1,0 +1,294 @@
+// Selection recipes of method.md ("Selection recipes") and the per-unit results for every target
+// category: selective flag, CSI, tMin / pMax / qMax, category means, d' vs others and vs the second-best
+// category, mean pairwise t. Everything but ranksum-maxp works from sufficient statistics alone.
+import type { RecipeSettings } from '../../contract/recipe.ts';
+import type { CategoryDef, LayerStats, UnitResults } from '../pipeline-types.ts';
+import { adjustPValues, type FdrMethod } from './fdr.ts';
+import { categoryMoments, pooledMoments, statsUnits, type GroupMoments } from './sufficient.ts';
+import { dPrime, sampleVariance, tStatistics, tTest, type Variance } from './ttest.ts';
+
+/** Indices of the target categories, in run order (UnitResults come in this order). */
+export function targetIndices(categories: readonly CategoryDef[]): number[] {
+  const out: number[] = [];
+  categories.forEach((c, k) => {
+    if (c.role === 'target') out.push(k);
+  });
+  return out;
+}
+
+/**
+ * The categories target c is compared with. Pairwise recipes honour `against`: all others, the other
+ * targets only, or the other targets plus the controls that name c as the target they control for.
+ * The one-vs-rest recipes (vs-rest, top-k, dprime) and ranksum-maxp always use all other categories.
+ */
+export function comparisonSet(categories: readonly CategoryDef[], c: number, recipe: RecipeSettings): number[] {
+  const pairwise = recipe.recipe === 'pairwise-t' || recipe.recipe === 'prince2024';
+  const self = categories[c]!;
+  const out: number[] = [];
+  categories.forEach((cat, k) => {
+    if (k === c) return;
+    if (!pairwise || recipe.against === 'all') out.push(k);
+    else if (cat.role === 'target') out.push(k);
+    else if (recipe.against === 'targets+own-control' && cat.controlsFor === self.name) out.push(k);
+  });
+  return out;
+}
+
+/** The variance model and correction a recipe actually uses (prince2024 fixes both). */
+export function effectiveTests(recipe: RecipeSettings): { variance: Variance; fdr: FdrMethod } {
+  if (recipe.recipe === 'prince2024') return { variance: 'pooled', fdr: 'by' };
+  return { variance: recipe.variance, fdr: recipe.fdr };
+}
+
+/** Per-image evidence that sufficient statistics cannot give: ranksum-maxp's largest pairwise p. */
+export interface PerImageEvidence {
+  /**
+   * For every category k (all K, run order), per unit: the largest two-sided Mann-Whitney p over the
+   * other categories. See ranksum.ts.
+   */
+  rankSumMaxP: Float64Array[];
+}
+
+function newUnitResults(name: string, units: number): UnitResults {
+  const f = () => new Float64Array(units);
+  return {
+    category: name,
+    selective: new Uint8Array(units),
+    csi: f(),
+    tMin: f(),
+    pMax: f(),
+    qMax: f(),
+    meanTarget: f(),
+    meanOthers: f(),
+    dprime: f(),
+    dprimeSecond: f(),
+    meanPairT: f(),
+  };
+}
+
+/** CSI = (m_c - m_o) / (|m_c| + |m_o|), NaN when both are 0; m_o = mean of the compared categories' means. */
+function fillMeansAndCsi(stats: LayerStats, c: number, set: readonly number[], r: UnitResults): void {
+  const units = statsUnits(stats);
+  const mc = categoryMoments(stats, c).mean;
+  r.meanTarget.set(mc);
+  const mo = r.meanOthers;
+  if (set.length === 0) mo.fill(NaN);
+  for (const k of set) {
+    const mk = categoryMoments(stats, k).mean;
+    for (let u = 0; u < units; u++) mo[u] = mo[u]! + mk[u]!;
+  }
+  for (let u = 0; u < units; u++) {
+    const o = mo[u]! / set.length;
+    mo[u] = o;
+    const a = mc[u]!;
+    const denom = Math.abs(a) + Math.abs(o);
+    r.csi[u] = denom === 0 ? NaN : (a - o) / denom;
+  }
+}
+
+/** d' vs the pooled compared categories, and vs the compared category with the highest mean (Baek's FSI). */
+function fillDPrimes(stats: LayerStats, c: number, set: readonly number[], r: UnitResults): void {
+  const units = statsUnits(stats);
+  const target = categoryMoments(stats, c);
+  if (set.length === 0) {
+    r.dprime.fill(NaN);
+    r.dprimeSecond.fill(NaN);
+    return;
+  }
+  dPrime(target, pooledMoments(stats, set), r.dprime);
+  const groups = set.map((k) => categoryMoments(stats, k));
+  for (let u = 0; u < units; u++) {
+    let best = groups[0]!;
+    for (let g = 1; g < groups.length; g++) if (groups[g]!.mean[u]! > best.mean[u]!) best = groups[g]!;
+    const s = Math.sqrt((sampleVariance(target, u) + sampleVariance(best, u)) / 2);
+    r.dprimeSecond[u] = (target.mean[u]! - best.mean[u]!) / s;
+  }
+}
+
+function fillMeanPairT(stats: LayerStats, c: number, set: readonly number[], variance: Variance, r: UnitResults): void {
+  const units = statsUnits(stats);
+  const sum = r.meanPairT;
+  if (set.length === 0) {
+    sum.fill(NaN);
+    return;
+  }
+  const target = categoryMoments(stats, c);
+  const t = new Float64Array(units);
+  for (const k of set) {
+    tStatistics(target, categoryMoments(stats, k), variance, t);
+    for (let u = 0; u < units; u++) sum[u] = sum[u]! + t[u]!;
+  }
+  for (let u = 0; u < units; u++) sum[u] = sum[u]! / set.length;
+}
+
+/**
+ * pairwise-t / prince2024. Each unordered pair {a, b} is tested once: t(b, a) = -t(a, b) with the same p
+ * and the same family, hence the same q. A unit is c-selective iff t > 0 and q < alpha for every compared
+ * category; NaN (undefined) contrasts propagate to tMin/pMax/qMax and never select.
+ */
+function pairwiseRecipe(stats: LayerStats, categories: readonly CategoryDef[], recipe: RecipeSettings, targets: number[], sets: Map<number, number[]>, results: Map<number, UnitResults>): void {
+  const units = statsUnits(stats);
+  const { variance, fdr } = effectiveTests(recipe);
+  for (const c of targets) {
+    const r = results.get(c)!;
+    const empty = sets.get(c)!.length === 0;
+    r.tMin.fill(empty ? NaN : Infinity);
+    r.pMax.fill(empty ? NaN : -Infinity);
+    r.qMax.fill(empty ? NaN : -Infinity);
+    r.meanPairT.fill(0);
+    r.selective.fill(empty ? 0 : 1);
+  }
+  const needs = (a: number, b: number) => sets.get(a)?.includes(b) ?? false;
+  const q = new Float64Array(units);
+  for (let a = 0; a < categories.length; a++) {
+    for (let b = a + 1; b < categories.length; b++) {
+      const forA = needs(a, b);
+      const forB = needs(b, a);
+      if (!forA && !forB) continue;
+      const test = tTest(categoryMoments(stats, a), categoryMoments(stats, b), variance);
+      adjustPValues(test.p, fdr, q);
+      const update = (r: UnitResults, sign: number) => {
+        for (let u = 0; u < units; u++) {
+          const t = sign * test.t[u]!;
+          r.tMin[u] = Math.min(r.tMin[u]!, t);
+          r.pMax[u] = Math.max(r.pMax[u]!, test.p[u]!);
+          r.qMax[u] = Math.max(r.qMax[u]!, q[u]!);
+          r.meanPairT[u] = r.meanPairT[u]! + t;
+          if (!(t > 0 && q[u]! < recipe.alpha)) r.selective[u] = 0;
+        }
+      };
+      if (forA) update(results.get(a)!, 1);
+      if (forB) update(results.get(b)!, -1);
+    }
+  }
+  for (const c of targets) {
+    const r = results.get(c)!;
+    const n = sets.get(c)!.length;
+    for (let u = 0; u < units; u++) r.meanPairT[u] = n === 0 ? NaN : r.meanPairT[u]! / n;
+  }
+}
+
+/** Welch t of c against all other images pooled (vs-rest, top-k strength, dprime's test columns). */
+function versusRest(stats: LayerStats, c: number, set: readonly number[], fdr: FdrMethod, r: UnitResults): GroupMoments {
+  const rest = pooledMoments(stats, set);
+  const test = tTest(categoryMoments(stats, c), rest, 'welch');
+  r.tMin.set(test.t);
+  r.pMax.set(test.p);
+  adjustPValues(test.p, fdr, r.qMax);
+  return rest;
+}
+
+/**
+ * Top k % of units by strength over the concatenation of `strengths` (one layer, or every layer for the
+ * global scope): floor(pct / 100 * units) units, highest strength first, ties broken by position
+ * (layer order, then unit index); NaN strengths are never selected. Returns one mask per input array.
+ */
+export function topKMasks(strengths: readonly Float64Array[], pct: number): Uint8Array[] {
+  const total = strengths.reduce((s, a) => s + a.length, 0);
+  const wanted = Math.floor((pct / 100) * total);
+  const masks = strengths.map((a) => new Uint8Array(a.length));
+  let valid = 0;
+  for (const a of strengths) for (let u = 0; u < a.length; u++) if (!Number.isNaN(a[u]!)) valid++;
+  const take = Math.min(wanted, valid);
+  if (take === 0) return masks;
+  const sorted = new Float64Array(valid);
+  let j = 0;
+  for (const a of strengths) for (let u = 0; u < a.length; u++) if (!Number.isNaN(a[u]!)) sorted[j++] = a[u]!;
+  sorted.sort();
+  const threshold = sorted[valid - take]!;
+  let above = 0;
+  for (let i = valid - take; i < valid; i++) if (sorted[i]! > threshold) above++;
+  let tiesLeft = take - above;
+  strengths.forEach((a, l) => {
+    const mask = masks[l]!;
+    for (let u = 0; u < a.length; u++) {
+      const v = a[u]!;
+      if (v > threshold) mask[u] = 1;
+      else if (v === threshold && tiesLeft > 0) {
+        mask[u] = 1;
+        tiesLeft--;
+      }
+    }
+  });
+  return masks;
+}
+
+function argmaxCategory(stats: LayerStats): Int32Array {
+  const units = statsUnits(stats);
+  const K = stats.count.length;
+  const best = new Int32Array(units);
+  for (let u = 0; u < units; u++) {
+    let kb = 0;
+    let mb = stats.mean[u]!;
+    for (let k = 1; k < K; k++) {
+      const m = stats.mean[k * units + u]!;
+      if (m > mb || (Number.isNaN(mb) && !Number.isNaN(m))) {
+        mb = m;
+        kb = k;
+      }
+    }
+    best[u] = kb;
+  }
+  return best;
+}
+
+/**
+ * Per-unit results for every target category of one layer. For top-k the mask is filled per layer here
+ * unless `deferTopK` is set (the global scope selects across layers afterwards with topKMasks).
+ */
+export function unitResults(
+  stats: LayerStats,
+  categories: readonly CategoryDef[],
+  recipe: RecipeSettings,
+  options: { perImage?: PerImageEvidence; deferTopK?: boolean } = {},
+): UnitResults[] {
+  const K = categories.length;
+  if (stats.count.length !== K) throw new RangeError(`layer ${stats.tap.name}: statistics have ${stats.count.length} categories, the run has ${K}`);
+  if (recipe.recipe === 'ranksum-maxp' && !options.perImage) {
+    throw new RangeError(`ranksum-maxp needs per-image responses (layer ${stats.tap.name}): pass perImage.rankSumMaxP`);
+  }
+  const units = statsUnits(stats);
+  const targets = targetIndices(categories);
+  const sets = new Map(targets.map((c) => [c, comparisonSet(categories, c, recipe)] as const));
+  const results = new Map(targets.map((c) => [c, newUnitResults(categories[c]!.name, units)] as const));
+  for (const c of targets) {
+    const r = results.get(c)!;
+    fillMeansAndCsi(stats, c, sets.get(c)!, r);
+    fillDPrimes(stats, c, sets.get(c)!, r);
+  }
+  const { variance, fdr } = effectiveTests(recipe);
+  if (recipe.recipe === 'pairwise-t' || recipe.recipe === 'prince2024') {
+    pairwiseRecipe(stats, categories, recipe, targets, sets, results);
+  } else {
+    const preferred = recipe.recipe === 'ranksum-maxp' ? argmaxCategory(stats) : null;
+    for (const c of targets) {
+      const r = results.get(c)!;
+      const set = sets.get(c)!;
+      fillMeanPairT(stats, c, set, variance, r);
+      if (recipe.recipe === 'ranksum-maxp') {
+        // tMin reports the smallest pairwise t for context; the test itself is the rank test.
+        r.tMin.fill(Infinity);
+        const t = new Float64Array(units);
+        for (const k of set) {
+          tStatistics(categoryMoments(stats, c), categoryMoments(stats, k), variance, t);
+          for (let u = 0; u < units; u++) r.tMin[u] = Math.min(r.tMin[u]!, t[u]!);
+        }
+        const maxP = options.perImage!.rankSumMaxP[c]!;
+        if (maxP.length !== units) throw new RangeError(`ranksum-maxp: ${maxP.length} p-values for ${units} units of ${stats.tap.name}`);
+        r.pMax.set(maxP);
+        r.qMax.set(maxP);
+        for (let u = 0; u < units; u++) r.selective[u] = preferred![u] === c && maxP[u]! < recipe.ranksumP ? 1 : 0;
+        continue;
+      }
+      versusRest(stats, c, set, fdr, r);
+      if (recipe.recipe === 'vs-rest') {
+        for (let u = 0; u < units; u++) r.selective[u] = r.tMin[u]! > 0 && r.qMax[u]! < recipe.alpha ? 1 : 0;
+      } else if (recipe.recipe === 'dprime') {
+        for (let u = 0; u < units; u++) r.selective[u] = r.dprime[u]! > recipe.dprime ? 1 : 0;
+      } else if (recipe.recipe === 'top-k' && !options.deferTopK) {
+        r.selective.set(topKMasks([r.tMin], recipe.topk)[0]!);
+      }
+    }
+  }
+  return targets.map((c) => results.get(c)!);
+}
