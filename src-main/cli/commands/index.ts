@@ -2,5 +2,7 @@
 import type { Command } from '../command.ts';
 import { projectCommand } from './project-commands.ts';
 import { serveCommand } from './serve-command.ts';
+import { RUN_COMMANDS } from './run-commands.ts';
+import { modelCommand } from './model-commands.ts';
 
-export const COMMANDS: readonly Command[] = [projectCommand, serveCommand];
+export const COMMANDS: readonly Command[] = [projectCommand, modelCommand, ...RUN_COMMANDS, serveCommand];

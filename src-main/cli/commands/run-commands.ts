@@ -1,0 +1,226 @@
+// run, reanalyze, results, consistency, compare and export: the analysis commands. Each goes through
+// the contract like the desktop app does; long ones show progress on stderr and stop on Ctrl-C.
+import type { Command } from '../command.ts';
+import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
+import { AGAINST, EXECUTION_PROVIDERS, FDR_METHODS, RECIPES, type ExecutionProviderChoice, type RecipeInput } from '../../contract/recipe.ts';
+import type { ResultsTable } from '../../contract/types.ts';
+
+const RECIPE_OPTIONS = {
+  recipe: { type: 'string' },
+  variance: { type: 'string' },
+  fdr: { type: 'string' },
+  alpha: { type: 'string' },
+  against: { type: 'string' },
+  topk: { type: 'string' },
+  'topk-scope': { type: 'string' },
+  dprime: { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+const RECIPE_USAGE = `recipe options:
+  --recipe ${RECIPES.join('|')}   (default pairwise-t)
+  --variance pooled|welch   --fdr ${FDR_METHODS.join('|')}   --alpha A (default 0.05)
+  --against ${AGAINST.join('|')}
+  --topk PCT   --topk-scope layer|global   --dprime D   --seed N`;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string, usage: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`, usage);
+  return value as T;
+}
+
+function recipeFrom(values: Partial<Record<keyof typeof RECIPE_OPTIONS, string | undefined>>, usage: string): RecipeInput {
+  const recipe: RecipeInput = {};
+  const r = oneOf(values.recipe, RECIPES, 'recipe', usage);
+  if (r) recipe.recipe = r;
+  const variance = oneOf(values.variance, ['pooled', 'welch'] as const, 'variance', usage);
+  if (variance) recipe.variance = variance;
+  const fdr = oneOf(values.fdr, FDR_METHODS, 'fdr', usage);
+  if (fdr) recipe.fdr = fdr;
+  const against = oneOf(values.against, AGAINST, 'against', usage);
+  if (against) recipe.against = against;
+  const scope = oneOf(values['topk-scope'], ['layer', 'global'] as const, 'topk-scope', usage);
+  if (scope) recipe.topkScope = scope;
+  const alpha = parseNumberOption(values.alpha, 'alpha', usage, false);
+  if (alpha !== undefined) recipe.alpha = alpha;
+  const topk = parseNumberOption(values.topk, 'topk', usage, false);
+  if (topk !== undefined) recipe.topk = topk;
+  const dprime = parseNumberOption(values.dprime, 'dprime', usage, false);
+  if (dprime !== undefined) recipe.dprime = dprime;
+  const seed = parseNumberOption(values.seed, 'seed', usage);
+  if (seed !== undefined) recipe.seed = seed;
+  return recipe;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function requireProject(positionals: string[], command: string, usage: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command}: expected one PROJECT`, usage);
+  return positionals[0]!;
+}
+
+const runUsage = `usage: unitscope run PROJECT --model NAME [recipe options] [--layers LIST] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N] [--json]
+       unitscope run PROJECT --resume ID [--json]
+
+Extracts sufficient statistics for every image of the project, analyses them and stores the results.
+Prints the run id ({"run": ID, ...} with --json). An interrupted run continues with --resume ID.
+
+${RECIPE_USAGE}`;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run an analysis of a model on the project stimuli (or --resume one)',
+  usage: runUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { ...RECIPE_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, ep: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      runUsage,
+    );
+    if (values.help) return void process.stdout.write(`${runUsage}\n`);
+    const path = requireProject(positionals, 'run', runUsage);
+    const out = createOutput(values.json === true);
+    const onProgress = (p: Parameters<typeof out.progress>[0]) => out.progress(p);
+    const resume = parseNumberOption(values.resume, 'resume', runUsage);
+    if (resume !== undefined) {
+      if (values.model !== undefined) throw new UsageError('run: --resume continues a run with its own model and recipe; drop --model', runUsage);
+      const result = await client.call('run.resume', { path, run: resume }, { signal, onProgress });
+      out.result(result, () => `run ${result.run} ${result.status}`);
+      return;
+    }
+    if (values.model === undefined) throw new UsageError('run: --model NAME is required (or --resume ID)', runUsage);
+    const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', runUsage);
+    const batch = parseNumberOption(values.batch, 'batch', runUsage);
+    const layers = list(values.layers);
+    const result = await client.call(
+      'run.start',
+      { path, model: values.model, recipe: recipeFrom(values, runUsage), ...(layers ? { layers } : {}), ...(provider ? { provider } : {}), ...(batch !== undefined ? { batch } : {}) },
+      { signal, onProgress },
+    );
+    out.result(result, () => `run ${result.run} ${result.status}`);
+  },
+};
+
+const reanalyzeUsage = `usage: unitscope reanalyze PROJECT --run ID [recipe options] [--json]
+
+Makes a new run from the stored sufficient statistics of run ID with other recipe settings (no inference).
+
+${RECIPE_USAGE}`;
+
+export const reanalyzeCommand: Command = {
+  name: 'reanalyze',
+  summary: 'a new run from stored statistics with another recipe (no inference)',
+  usage: reanalyzeUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(argv, { ...RECIPE_OPTIONS, run: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, reanalyzeUsage);
+    if (values.help) return void process.stdout.write(`${reanalyzeUsage}\n`);
+    const path = requireProject(positionals, 'reanalyze', reanalyzeUsage);
+    const run = parseNumberOption(values.run, 'run', reanalyzeUsage);
+    if (run === undefined) throw new UsageError('reanalyze: --run ID is required', reanalyzeUsage);
+    const out = createOutput(values.json === true);
+    const result = await client.call('run.reanalyze', { path, run, recipe: recipeFrom(values, reanalyzeUsage) }, { signal, onProgress: (p) => out.progress(p) });
+    out.result(result, () => `run ${result.run} finished (from run ${run})`);
+  },
+};
+
+function fmt(v: number | null | undefined, digits = 3): string {
+  return v === null || v === undefined ? 'NaN' : Number.isInteger(v) ? String(v) : v.toFixed(digits);
+}
+
+function describeTable(table: ResultsTable): string {
+  const keys = [...new Set(table.rows.flatMap((r) => Object.keys(r.metrics)))].sort();
+  const header = ['layer', 'category', 'units', 'selective', 'proportion', ...keys];
+  const rows = table.rows.map((r) => [r.layer, r.category, String(r.units), String(r.selective), fmt(r.proportion, 4), ...keys.map((k) => fmt(r.metrics[k]))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [`run ${table.run.id}: ${table.run.model}, ${table.run.recipe.recipe} (alpha ${table.run.recipe.alpha})`, line(header), ...rows.map(line)].join('\n');
+}
+
+const resultsUsage = 'usage: unitscope results PROJECT [--run ID] [--json]\n\nThe layer x category table with every layer metric (latest finished run by default).';
+
+export const resultsCommand: Command = {
+  name: 'results',
+  summary: 'the layer x category results table of a run',
+  usage: resultsUsage,
+  async run(argv, { client }) {
+    const { values, positionals } = parseCommandArgs(argv, { run: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, resultsUsage);
+    if (values.help) return void process.stdout.write(`${resultsUsage}\n`);
+    const path = requireProject(positionals, 'results', resultsUsage);
+    const run = parseNumberOption(values.run, 'run', resultsUsage);
+    const table = await client.call('results.table', { path, ...(run !== undefined ? { run } : {}) });
+    createOutput(values.json === true).result(table, () => describeTable(table));
+  },
+};
+
+const consistencyUsage = 'usage: unitscope consistency PROJECT --run ID [--category NAME] [--json]\n\nLayer x layer representational consistency matrices per category, with the all-units baseline.';
+
+export const consistencyCommand: Command = {
+  name: 'consistency',
+  summary: 'representational consistency across layers of a run',
+  usage: consistencyUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(argv, { run: { type: 'string' }, category: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, consistencyUsage);
+    if (values.help) return void process.stdout.write(`${consistencyUsage}\n`);
+    const path = requireProject(positionals, 'consistency', consistencyUsage);
+    const run = parseNumberOption(values.run, 'run', consistencyUsage);
+    if (run === undefined) throw new UsageError('consistency: --run ID is required', consistencyUsage);
+    const out = createOutput(values.json === true);
+    const result = await client.call('results.consistency', { path, run, ...(values.category ? { category: values.category } : {}) }, { signal, onProgress: (p) => out.progress(p) });
+    out.result(result, () =>
+      Object.entries(result.summary)
+        .map(([name, s]) => `${name.padEnd(16)} mean ${fmt(s.mean)}  adjacent ${fmt(s.adjacent)}`)
+        .join('\n'),
+    );
+  },
+};
+
+const compareUsage = 'usage: unitscope compare PROJECT --runs A,B [--json]\n\nPer layer x category tests between two runs, FDR-corrected across layers x categories.';
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'compare two runs (models) layer by layer',
+  usage: compareUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(argv, { runs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, compareUsage);
+    if (values.help) return void process.stdout.write(`${compareUsage}\n`);
+    const path = requireProject(positionals, 'compare', compareUsage);
+    const ids = (list(values.runs) ?? []).map((s) => parseNumberOption(s, 'runs', compareUsage)!);
+    if (ids.length !== 2) throw new UsageError('compare: --runs takes two run ids, e.g. --runs 1,2', compareUsage);
+    const out = createOutput(values.json === true);
+    const result = await client.call('results.compare', { path, runs: [ids[0]!, ids[1]!] }, { signal, onProgress: (p) => out.progress(p) });
+    out.result(result, () =>
+      result.tests
+        .map((t) => `${t.layerA}/${t.layerB} ${t.category} ${t.metric}: ${fmt(t.valueA)} vs ${fmt(t.valueB)} q=${fmt(t.q, 4)}${t.significant ? ' *' : ''}`)
+        .join('\n'),
+    );
+  },
+};
+
+const exportUsage = 'usage: unitscope export PROJECT --run ID --format csv|parquet|npy [--out DIR] [--layers LIST] [--json]\n\nWrites units.*, layers.*, manifest.json, load.py and load.R.';
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'export a run for Python or R (csv, parquet, npz)',
+  usage: exportUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { run: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, layers: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      exportUsage,
+    );
+    if (values.help) return void process.stdout.write(`${exportUsage}\n`);
+    const path = requireProject(positionals, 'export', exportUsage);
+    const run = parseNumberOption(values.run, 'run', exportUsage);
+    if (run === undefined) throw new UsageError('export: --run ID is required', exportUsage);
+    const format = oneOf(values.format, ['csv', 'parquet', 'npy'] as const, 'format', exportUsage);
+    if (!format) throw new UsageError('export: --format csv|parquet|npy is required', exportUsage);
+    const layers = list(values.layers);
+    const out = createOutput(values.json === true);
+    const result = await client.call('export.run', { path, run, format, ...(values.out ? { out: values.out } : {}), ...(layers ? { layers } : {}) }, { signal, onProgress: (p) => out.progress(p) });
+    out.result(result, () => result.files.join('\n'));
+  },
+};
+
+export const RUN_COMMANDS: readonly Command[] = [runCommand, reanalyzeCommand, resultsCommand, consistencyCommand, compareCommand, exportCommand];
