@@ -1,0 +1,223 @@
+// ECharts options for the app's figures (method.md "Figures"), as pure functions of the engine's
+// aggregates and the selection, so they can be checked without a browser and exported identically.
+import type { LayerCategoryRow } from '../../../src-main/contract/types.ts';
+import type { ChannelsResult, CompareResult, ConsistencyResult, CsiResult, SpatialResult, UnitInspection } from '../../../src-main/contract/results-types.ts';
+import type { ChartOption } from './echarts.ts';
+import { categoryColor, MODEL_DASHES } from '../lib/palette.ts';
+
+const fmt = (value: number | null | undefined, digits = 3) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+const tooltip = { confine: true };
+const grid = { left: 52, right: 16, top: 36, bottom: 40, containLabel: false };
+
+/** Proportion of selective units vs layer: a line per category; several models by line style over relative depth. */
+export function proportionOption(rows: LayerCategoryRow[], categories: string[], selectedLayer: string | null, selectedCategory: string | null): ChartOption {
+  const models = [...new Set(rows.map((r) => r.model))];
+  const byDepth = models.length > 1;
+  const layers = [...new Map(rows.filter((r) => r.model === models[0]).sort((a, b) => a.layerIndex - b.layerIndex).map((r) => [r.layer, r])).keys()];
+  const series = models.flatMap((model, m) =>
+    categories.map((category) => {
+      const points = rows.filter((r) => r.model === model && r.category === category).sort((a, b) => a.layerIndex - b.layerIndex);
+      const dim = selectedCategory !== null && selectedCategory !== category;
+      return {
+        type: 'line',
+        name: byDepth ? `${category} · ${model}` : category,
+        data: points.map((r) => ({ value: byDepth ? [r.depth, r.proportion] : r.proportion, layer: r.layer, category, model })),
+        color: categoryColor(categories, category),
+        lineStyle: { type: MODEL_DASHES[m % MODEL_DASHES.length], width: dim ? 1.5 : 2.5, opacity: dim ? 0.45 : 1 },
+        symbolSize: 7,
+        emphasis: { focus: 'series' },
+        ...(m === 0 && selectedLayer && !byDepth
+          ? { markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { type: 'dashed', opacity: 0.6 }, data: [{ xAxis: selectedLayer }] } }
+          : {}),
+      };
+    }),
+  );
+  return {
+    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { layer: string; category: string; model: string; value: number | number[] } }) => {
+      const v = Array.isArray(p.data.value) ? p.data.value[1] : p.data.value;
+      return `${p.data.model}<br/>${p.data.layer} · ${p.data.category}<br/>proportion ${fmt(v ?? null, 4)}`;
+    } },
+    legend: { type: 'scroll', top: 0 },
+    grid,
+    xAxis: byDepth ? { type: 'value', name: 'relative depth', min: 0, max: 1, nameLocation: 'middle', nameGap: 26 } : { type: 'category', data: layers, axisLabel: { rotate: layers.length > 8 ? 30 : 0, fontSize: 10 } },
+    yAxis: { type: 'value', name: 'proportion selective', min: 0 },
+    series,
+  };
+}
+
+/** CSI distribution of one layer: histogram of all units and of the selective units (own axis). */
+export function csiOption(csi: CsiResult, layer: string, categories: string[]): ChartOption | null {
+  const dist = csi.layers.find((l) => l.layer === layer) ?? csi.layers[0];
+  if (!dist) return null;
+  const centers = dist.edges.slice(0, -1).map((edge, i) => ((edge + dist.edges[i + 1]!) / 2).toFixed(2));
+  const q = dist.quartilesSelective;
+  return {
+    title: { text: `${dist.layer} · ${csi.category}`, subtext: `selective: n ${q.count}, median ${fmt(q.median)}, IQR ${fmt(q.q1)}–${fmt(q.q3)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
+    tooltip: { ...tooltip, trigger: 'axis' },
+    legend: { bottom: 0 },
+    grid: { ...grid, top: 50, bottom: 56, right: 52 },
+    xAxis: { type: 'category', data: centers, name: 'CSI', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: Math.max(0, Math.floor(centers.length / 8) - 1) } },
+    yAxis: [
+      { type: 'value', name: 'all units', splitLine: { show: false } },
+      { type: 'value', name: 'selective', position: 'right' },
+    ],
+    series: [
+      { type: 'bar', name: 'all units', data: dist.all, color: '#999999', barGap: '-100%', yAxisIndex: 0, itemStyle: { opacity: 0.55 } },
+      { type: 'bar', name: 'selective', data: dist.selective, color: categoryColor(categories, csi.category), yAxisIndex: 1 },
+    ],
+  };
+}
+
+/** Selective units per channel, sorted; brushing or clicking picks channels for the unit table. */
+export function channelsOption(result: ChannelsResult, categories: string[], chosen: number[]): ChartOption {
+  const chosenSet = new Set(chosen);
+  const color = categoryColor(categories, result.category);
+  const m = result.metrics;
+  return {
+    title: {
+      text: `${result.layer} · ${result.category}`,
+      subtext: `channels with any ${fmt(m.channel_fraction)} · entropy ${fmt(m.channel_entropy)} · Gini ${fmt(m.channel_gini)} · top 10 % ${fmt(m.channel_top10)}`,
+      left: 'center',
+      textStyle: { fontSize: 12 },
+      subtextStyle: { fontSize: 11 },
+      itemGap: 2,
+    },
+    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { channel: number; value: number; fraction: number } }) => `channel ${p.data.channel}<br/>selective ${p.data.value} (${fmt(p.data.fraction)} of ${result.unitsPerChannel})` },
+    brush: { xAxisIndex: 0, toolbox: ['lineX', 'clear'], brushMode: 'single', throttleType: 'debounce', throttleDelay: 200 },
+    toolbox: { right: 8, top: 0, feature: {} },
+    grid: { ...grid, top: 50 },
+    xAxis: { type: 'category', data: result.channels.map((c) => String(c.channel)), name: 'channel (sorted)', nameLocation: 'middle', nameGap: 26, axisLabel: { show: result.channels.length <= 64 } },
+    yAxis: { type: 'value', name: 'selective units', minInterval: 1 },
+    series: [
+      {
+        type: 'bar',
+        name: 'selective units',
+        large: result.channels.length > 600,
+        data: result.channels.map((c) => ({ value: c.selective, channel: c.channel, fraction: c.fraction, itemStyle: chosenSet.size === 0 || chosenSet.has(c.channel) ? { color } : { color, opacity: 0.3 } })),
+      },
+    ],
+  };
+}
+
+/** Where in the feature map the selective units sit: H x W counts summed over channels. */
+export function spatialOption(result: SpatialResult, dark: boolean): ChartOption {
+  const data: [number, number, number][] = [];
+  let max = 0;
+  for (let y = 0; y < result.height; y++) {
+    for (let x = 0; x < result.width; x++) {
+      const value = result.density[y * result.width + x] ?? 0;
+      max = Math.max(max, value);
+      data.push([x, y, value]);
+    }
+  }
+  const m = result.metrics;
+  return {
+    title: { text: `${result.layer} · ${result.category}`, subtext: `spatial entropy ${fmt(m.spatial_entropy)} · Gini ${fmt(m.spatial_gini)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
+    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number] }) => `y ${p.data[1]}, x ${p.data[0]}<br/>${p.data[2]} selective units` },
+    grid: { left: 40, right: 70, top: 50, bottom: 30 },
+    xAxis: { type: 'category', data: Array.from({ length: result.width }, (_, i) => i), name: 'x', splitArea: { show: false } },
+    yAxis: { type: 'category', data: Array.from({ length: result.height }, (_, i) => i), name: 'y', inverse: true },
+    // viridis: perceptually uniform and readable with colour-vision deficiencies
+    visualMap: { min: 0, max: Math.max(1, max), calculable: true, orient: 'vertical', right: 0, top: 'middle', itemHeight: 120, inRange: { color: ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'] }, textStyle: { color: dark ? '#ddd' : '#333' } },
+    series: [{ type: 'heatmap', data, progressive: 4096 }],
+  };
+}
+
+/** Layer x layer RDM consistency (Spearman) for one category; clicking a cell picks its row's layer. */
+export function consistencyOption(result: ConsistencyResult, category: string | null, dark: boolean): ChartOption | null {
+  const key = category && result.matrices[category] ? category : Object.keys(result.matrices)[0];
+  if (!key) return null;
+  const matrix = result.matrices[key] ?? [];
+  const data: [number, number, number | '-'][] = [];
+  matrix.forEach((row, i) => row.forEach((value, j) => data.push([j, i, value === null ? '-' : value])));
+  const s = result.summary[key];
+  const b = result.summary.baseline;
+  return {
+    title: { text: `consistency · ${key}`, subtext: `mean ${fmt(s?.mean)} (adjacent ${fmt(s?.adjacent)}) · all-unit baseline ${fmt(b?.mean)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
+    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number | '-'] }) => `${result.layers[p.data[1]]} × ${result.layers[p.data[0]]}<br/>ρ ${typeof p.data[2] === 'number' ? p.data[2].toFixed(3) : 'undefined'}` },
+    grid: { left: 70, right: 70, top: 50, bottom: 60 },
+    xAxis: { type: 'category', data: result.layers, axisLabel: { rotate: 45, fontSize: 9 } },
+    yAxis: { type: 'category', data: result.layers, inverse: true, axisLabel: { fontSize: 9 } },
+    // blue-white-orange: a diverging scale safe for red-green colour blindness
+    visualMap: { min: -1, max: 1, calculable: true, right: 0, top: 'middle', itemHeight: 120, inRange: { color: ['#2166ac', '#f7f7f7', '#e08214'] }, textStyle: { color: dark ? '#ddd' : '#333' } },
+    series: [{ type: 'heatmap', data, label: { show: result.layers.length <= 8, formatter: (p: { data: [number, number, number | '-'] }) => (typeof p.data[2] === 'number' ? p.data[2].toFixed(2) : '') } }],
+  };
+}
+
+/** Unit inspector: category means with 95 % intervals (error bars) and every image's response. */
+export function inspectorOption(unit: UnitInspection, categories: string[]): ChartOption {
+  const names = unit.categories.map((c) => c.category);
+  // Deterministic jitter so the strip plot does not move between redraws.
+  const jitter = (i: number) => (((i * 2654435761) % 1000) / 1000 - 0.5) * 0.5;
+  return {
+    tooltip: { ...tooltip, trigger: 'item' },
+    grid: { left: 56, right: 16, top: 24, bottom: 40 },
+    xAxis: { type: 'category', data: names },
+    yAxis: { type: 'value', name: 'response', scale: true },
+    series: [
+      {
+        type: 'scatter',
+        name: 'images',
+        symbolSize: 4,
+        data: unit.responses.map((r, i) => ({ value: [names.indexOf(r.category) + jitter(i), r.value], itemStyle: { color: categoryColor(categories, r.category), opacity: 0.45 }, image: r.image })),
+        xAxisIndex: 0,
+        encode: { x: 0, y: 1 },
+        tooltip: { formatter: (p: { data: { image: number; value: [number, number] } }) => `image ${p.data.image}<br/>${p.data.value[1].toFixed(4)}` },
+      },
+      {
+        type: 'custom',
+        name: 'mean ± 95 % CI',
+        data: unit.categories.map((c, i) => [i, c.mean, c.low ?? c.mean, c.high ?? c.mean]),
+        renderItem: (_params: unknown, api: { value(i: number): number; coord(p: [number, number]): [number, number]; style(s?: object): object }) => {
+          const [x, mean] = api.coord([api.value(0), api.value(1)]);
+          const [, low] = api.coord([api.value(0), api.value(2)]);
+          const [, high] = api.coord([api.value(0), api.value(3)]);
+          const style = { stroke: '#888', lineWidth: 2 };
+          return {
+            type: 'group',
+            children: [
+              { type: 'line', shape: { x1: x, y1: low, x2: x, y2: high }, style },
+              { type: 'line', shape: { x1: x - 8, y1: low, x2: x + 8, y2: low }, style },
+              { type: 'line', shape: { x1: x - 8, y1: high, x2: x + 8, y2: high }, style },
+              { type: 'rect', shape: { x: x - 12, y: mean - 2, width: 24, height: 4 }, style: { fill: '#888' } },
+            ],
+          };
+        },
+        tooltip: { formatter: (p: { dataIndex: number }) => {
+          const c = unit.categories[p.dataIndex]!;
+          return `${c.category} (n ${c.n})<br/>mean ${fmt(c.mean, 4)}<br/>95 % CI ${fmt(c.low, 4)} – ${fmt(c.high, 4)}`;
+        } },
+        z: 3,
+      },
+    ],
+  };
+}
+
+/** Model comparison for one metric: A and B per aligned layer and category, '*' where significant after FDR. */
+export function compareOption(result: CompareResult, metric: string, categories: string[]): ChartOption {
+  const tests = result.tests.filter((t) => t.metric === metric);
+  const layerPairs = [...new Set(tests.map((t) => `${t.layerA} / ${t.layerB}`))];
+  const cats = categories.filter((c) => tests.some((t) => t.category === c));
+  const series = cats.flatMap((category) =>
+    result.models.map((model, m) => ({
+      type: 'bar',
+      name: `${category} · ${model}`,
+      color: categoryColor(categories, category),
+      itemStyle: m === 1 ? { decal: { symbol: 'rect', dashArrayX: [1, 0], dashArrayY: [3, 3], rotation: Math.PI / 4 } } : {},
+      data: layerPairs.map((pair) => {
+        const t = tests.find((x) => x.category === category && `${x.layerA} / ${x.layerB}` === pair);
+        const value = t ? (m === 0 ? t.valueA : t.valueB) : null;
+        return { value, label: { show: m === 1 && t?.significant === true, position: 'top', formatter: '*', fontSize: 16 }, q: t?.q ?? null };
+      }),
+    })),
+  );
+  return {
+    aria: { enabled: true, decal: { show: true } },
+    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { seriesName: string; name: string; data: { value: number | null; q: number | null } }) => `${p.seriesName}<br/>${p.name}<br/>${metric} ${fmt(p.data.value, 4)}<br/>q ${fmt(p.data.q, 4)}` },
+    legend: { type: 'scroll', top: 0 },
+    grid: { ...grid, top: 40, bottom: 70 },
+    xAxis: { type: 'category', data: layerPairs, axisLabel: { rotate: 30, fontSize: 9 } },
+    yAxis: { type: 'value', name: metric },
+    series,
+  };
+}
