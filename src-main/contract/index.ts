@@ -3,7 +3,7 @@
 // cancellation). The engine's handler map is checked against it with `satisfies HandlerMap<Api>`.
 import { z } from 'zod';
 import { method } from './define.ts';
-import type { DirectoryListing, ProjectInfo, SessionInfo } from './types.ts';
+import type { ProjectInfo, SessionInfo } from './types.ts';
 import type { ResultsTable, RunSummary } from './types.ts';
 import { EXECUTION_PROVIDERS, recipeSchema } from './recipe.ts';
 import type {
@@ -18,6 +18,7 @@ import type {
   UnitsPage,
 } from './results-types.ts';
 import { UNIT_SORTS } from './results-types.ts';
+import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, type CatalogueEntry, type ModelInfo, type TapInfo } from './models.ts';
 
 const projectPath = z.string().min(1, 'a project path is required');
 
@@ -100,6 +101,27 @@ export const api = {
     { long: true },
   ),
 
+  /** Adds an ONNX file to the project's model library (inspected, tapped, sha256 recorded). */
+  'model.add': method<ModelInfo>()(modelAddArgs),
+  'model.list': method<ModelInfo[]>()(z.object({ path: projectPath })),
+  /** The taps of a model: friendly name, tensor, shape and units. */
+  'model.layers': method<TapInfo[]>()(z.object({ path: projectPath, name: z.string().min(1) })),
+  /** Writes an untrained control network (or the tiny test CNN) as ONNX. */
+  'model.generate': method<{ file: string; bytes: number }>()(
+    z.object({ kind: z.enum(GENERATOR_KINDS), seed: z.number().int().nonnegative().default(0), out: z.string().min(1) }),
+  ),
+  /** Downloads a catalogue model into the project (resumable, sha256-checked) and adds it to the library. */
+  'model.download': method<ModelInfo>()(
+    z.object({
+      path: projectPath,
+      id: z.enum(CATALOGUE_IDS),
+      url: z.string().url().optional(),
+      sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
+      name: z.string().min(1).optional(),
+    }),
+    { long: true },
+  ),
+  'model.catalogue': method<CatalogueEntry[]>()(z.object({})),
 } as const;
 
 export type Api = typeof api;
@@ -108,5 +130,7 @@ export type ApiMethod = keyof Api & string;
 export * from './define.ts';
 export * from './protocol.ts';
 export * from './recipe.ts';
+export * from './preprocessing.ts';
+export * from './models.ts';
 export * from './types.ts';
 export * from './results-types.ts';

@@ -8,6 +8,7 @@ import { fsHandlers } from './fs-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
 import { resultsHandlers } from './results-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
+import { modelHandlers } from './model-handlers.ts';
 
 export function createHandlers(engine: Engine): EngineHandlers {
   return {
@@ -17,5 +18,6 @@ export function createHandlers(engine: Engine): EngineHandlers {
     ...runHandlers(engine),
     ...resultsHandlers(engine),
     ...exportHandlers(engine),
+    ...modelHandlers(engine),
   } satisfies EngineHandlers;
 }

@@ -1,0 +1,118 @@
+import type { Command } from '../command.ts';
+import { commandGroup } from '../command.ts';
+import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
+import type { ModelInfo, TapInfo } from '../../contract/models.ts';
+import { GENERATOR_KINDS, CATALOGUE_IDS } from '../../contract/models.ts';
+
+const help = { help: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+
+function describeModel(m: ModelInfo): string {
+  const flag = m.missing ? '  [FILE MISSING]' : m.changed ? '  [FILE CHANGED since added]' : '';
+  return `${m.name}  ${m.preprocessing.preset} ${m.preprocessing.inputSize.join('x')}  ${m.taps.length} taps  ${m.path}${flag}`;
+}
+
+function describeTaps(taps: TapInfo[]): string {
+  const rows = taps.map((t) => `${t.name.padEnd(10)} ${`${t.channels}x${t.height}x${t.width}`.padEnd(14)} ${String(t.units).padStart(9)}  ${t.tensor}`);
+  return [`${'tap'.padEnd(10)} ${'shape'.padEnd(14)} ${'units'.padStart(9)}  tensor`, ...rows].join('\n');
+}
+
+function parseSize(value: string | undefined, usage: string): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 2 || parts.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`--size must be H,W (positive integers), got '${value}'`, usage);
+  return [parts[0]!, parts[1]!];
+}
+
+const addUsage = 'usage: unitscope model add PROJECT FILE --name NAME [--preset imagenet|clip|none] [--size H,W] [--taps auto|T1,T2,...] [--copy] [--json]';
+const add: Command = {
+  name: 'add',
+  summary: 'add an ONNX model to the project (inspects it, finds taps, records sha256)',
+  usage: addUsage,
+  async run(argv, { client }) {
+    const { values, positionals } = parseCommandArgs(argv, { ...help, name: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, taps: { type: 'string' }, copy: { type: 'boolean' } }, addUsage);
+    if (values.help) return void process.stdout.write(`${addUsage}\n`);
+    if (positionals.length !== 2) throw new UsageError('model add: expected PROJECT and FILE', addUsage);
+    if (!values.name) throw new UsageError('model add: --name is required', addUsage);
+    const preset = values.preset ?? 'imagenet';
+    if (!['imagenet', 'clip', 'none'].includes(preset)) throw new UsageError(`model add: --preset must be imagenet, clip or none, got '${preset}'`, addUsage);
+    const size = parseSize(values.size, addUsage);
+    const taps = !values.taps || values.taps === 'auto' ? 'auto' : values.taps.split(',').map((t) => t.trim()).filter(Boolean);
+    const info = await client.call('model.add', {
+      path: positionals[0]!,
+      file: positionals[1]!,
+      name: values.name,
+      preset: preset as 'imagenet' | 'clip' | 'none',
+      taps,
+      copy: values.copy === true,
+      ...(size ? { size } : {}),
+    });
+    createOutput(values.json === true).result(info, () => `added ${describeModel(info)}\n${describeTaps(info.taps)}`);
+  },
+};
+
+const listUsage = 'usage: unitscope model list PROJECT [--json]';
+const list: Command = {
+  name: 'list',
+  summary: 'list the models of a project (flags files that changed since they were added)',
+  usage: listUsage,
+  async run(argv, { client }) {
+    const { values, positionals } = parseCommandArgs(argv, help, listUsage);
+    if (values.help) return void process.stdout.write(`${listUsage}\n`);
+    if (positionals.length !== 1) throw new UsageError('model list: expected PROJECT', listUsage);
+    const models = await client.call('model.list', { path: positionals[0]! });
+    createOutput(values.json === true).result(models, () => (models.length === 0 ? 'no models' : models.map(describeModel).join('\n')));
+  },
+};
+
+const layersUsage = 'usage: unitscope model layers PROJECT NAME [--json]';
+const layers: Command = {
+  name: 'layers',
+  summary: "show a model's taps: name, tensor, shape, units",
+  usage: layersUsage,
+  async run(argv, { client }) {
+    const { values, positionals } = parseCommandArgs(argv, help, layersUsage);
+    if (values.help) return void process.stdout.write(`${layersUsage}\n`);
+    if (positionals.length !== 2) throw new UsageError('model layers: expected PROJECT and NAME', layersUsage);
+    const taps = await client.call('model.layers', { path: positionals[0]!, name: positionals[1]! });
+    createOutput(values.json === true).result(taps, () => describeTaps(taps));
+  },
+};
+
+const generateUsage = `usage: unitscope model generate ${GENERATOR_KINDS.join('|')} --seed N --out FILE [--json]`;
+const generateCmd: Command = {
+  name: 'generate',
+  summary: 'write an untrained control network (or the tiny test CNN) as ONNX',
+  usage: generateUsage,
+  async run(argv, { client }) {
+    const { values, positionals } = parseCommandArgs(argv, { ...help, seed: { type: 'string' }, out: { type: 'string' } }, generateUsage);
+    if (values.help) return void process.stdout.write(`${generateUsage}\n`);
+    const kind = positionals[0];
+    if (positionals.length !== 1 || !GENERATOR_KINDS.includes(kind as (typeof GENERATOR_KINDS)[number])) throw new UsageError(`model generate: expected one of ${GENERATOR_KINDS.join(', ')}`, generateUsage);
+    if (!values.out) throw new UsageError('model generate: --out is required', generateUsage);
+    const seed = parseNumberOption(values.seed, 'seed', generateUsage) ?? 0;
+    const result = await client.call('model.generate', { kind: kind as (typeof GENERATOR_KINDS)[number], seed, out: values.out });
+    createOutput(values.json === true).result(result, () => `wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MiB)`);
+  },
+};
+
+const downloadUsage = `usage: unitscope model download PROJECT ${CATALOGUE_IDS.join('|')} [--url URL] [--sha256 HEX] [--name NAME] [--json]`;
+const download: Command = {
+  name: 'download',
+  summary: 'download a pretrained model (resumable, sha256-checked) and add it',
+  usage: downloadUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(argv, { ...help, url: { type: 'string' }, sha256: { type: 'string' }, name: { type: 'string' } }, downloadUsage);
+    if (values.help) return void process.stdout.write(`${downloadUsage}\n`);
+    const id = positionals[1];
+    if (positionals.length !== 2 || !CATALOGUE_IDS.includes(id as (typeof CATALOGUE_IDS)[number])) throw new UsageError(`model download: expected PROJECT and one of ${CATALOGUE_IDS.join(', ')}`, downloadUsage);
+    const output = createOutput(values.json === true);
+    const info = await client.call(
+      'model.download',
+      { path: positionals[0]!, id: id as (typeof CATALOGUE_IDS)[number], ...(values.url ? { url: values.url } : {}), ...(values.sha256 ? { sha256: values.sha256 } : {}), ...(values.name ? { name: values.name } : {}) },
+      { signal, onProgress: (p) => output.progress(p) },
+    );
+    output.result(info, () => `downloaded and added ${describeModel(info)}`);
+  },
+};
+
+export const modelCommand = commandGroup('model', 'add, inspect, generate and download models', [add, list, layers, generateCmd, download]);

@@ -1,0 +1,160 @@
+// The project's model library: add an ONNX file (referenced or copied into the project's folder) with its
+// preprocessing and taps, list models with a flag when the file changed since it was added, and
+// generate the untrained controls.
+import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { presetPreprocessing, preprocessingSchema, type Preprocessing, type PreprocessingPreset } from '../../contract/preprocessing.ts';
+import type { ModelInfo } from '../../contract/models.ts';
+import type { TapShape } from '../pipeline-types.ts';
+import { tapUnits } from '../pipeline-types.ts';
+import { EngineError } from '../errors.ts';
+import type { Project } from '../project.ts';
+import { loadModel, resolveTaps } from '../inference/model-graph.ts';
+import { generate, type GeneratorKind } from '../onnx/generators/index.ts';
+import { externalLocation } from '../onnx/read.ts';
+import { encodeModel } from '../onnx/proto.ts';
+import { getModelRow, insertModel, listModelRows, type ModelRow, type ModelStorage } from '../storage/models-store.ts';
+import { sha256File } from './hash.ts';
+
+export interface AddModelOptions {
+  file: string;
+  name: string;
+  preset: PreprocessingPreset;
+  /** [H, W], required for a dynamic spatial size. */
+  size?: readonly [number, number];
+  /** Full settings for preset 'custom'. */
+  preprocessing?: Preprocessing;
+  taps: 'auto' | readonly string[];
+  /** Copy the file into the project's folder instead of referencing it. */
+  copy?: boolean;
+  /** How the file came to be, when not referenced/copied by the user. */
+  storage?: ModelStorage;
+  source?: string | null;
+}
+
+/** What the run orchestrator needs of a model. */
+export interface LibraryModel {
+  id: number;
+  name: string;
+  path: string;
+  sha256: string;
+  preprocessing: Preprocessing;
+  inputName: string;
+  taps: TapShape[];
+  changed: boolean;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function resolvePreprocessing(options: AddModelOptions, inputSize: [number, number], file: string): Preprocessing {
+  if (options.preset === 'custom') {
+    if (!options.preprocessing) throw new EngineError('validation', `${file}: preset 'custom' needs the preprocessing settings`, { file });
+    const p = preprocessingSchema.parse({ ...options.preprocessing, preset: 'custom' });
+    if (p.inputSize[0] !== inputSize[0] || p.inputSize[1] !== inputSize[1]) {
+      throw new EngineError('validation', `${file}: the custom input size ${p.inputSize.join(' x ')} does not match the model's ${inputSize.join(' x ')}`, { file });
+    }
+    return p;
+  }
+  return presetPreprocessing(options.preset, inputSize);
+}
+
+function copyIntoProject(project: Project, file: string, name: string): string {
+  const dir = join(project.filesDir, 'models');
+  mkdirSync(dir, { recursive: true });
+  const target = join(dir, `${name}.onnx`);
+  if (existsSync(target)) throw new EngineError('conflict', `${target}: a model file with this name already exists in the project`, { file: target });
+  copyFileSync(file, target);
+  return target;
+}
+
+export async function addModel(project: Project, options: AddModelOptions): Promise<LibraryModel> {
+  const source = resolve(options.file);
+  if (!NAME.test(options.name)) {
+    throw new EngineError('validation', `model name '${options.name}' may use letters, digits, '.', '_' and '-' only`);
+  }
+  if (getModelRow(project.db, project.path, options.name)) {
+    throw new EngineError('conflict', `a model named '${options.name}' is already in the project`);
+  }
+  const loaded = loadModel(source, options.size);
+  const inputSize: [number, number] = [loaded.input.height, loaded.input.width];
+  const preprocessing = resolvePreprocessing(options, inputSize, source);
+  const taps = await resolveTaps(loaded, options.taps);
+  let path = source;
+  if (options.copy) {
+    const external = (loaded.model.graph?.initializer ?? []).some((t) => externalLocation(t) !== undefined);
+    if (external) throw new EngineError('unsupported', `${source}: a model with external-data weights can be referenced but not copied; add it without --copy`, { file: source });
+    path = copyIntoProject(project, source, options.name);
+  }
+  const sha256 = await sha256File(path);
+  const outputs = loaded.model.graph?.output ?? [];
+  const outDims = outputs[0]?.type?.tensorType?.shape?.dim?.length ?? 0;
+  const id = insertModel(project.db, project.path, {
+    name: options.name,
+    path,
+    storage: options.storage ?? (options.copy ? 'copied' : 'referenced'),
+    sha256,
+    bytes: statSync(path).size,
+    source: options.source ?? null,
+    preprocessing: JSON.stringify(preprocessing),
+    inputName: loaded.input.name,
+    outputKind: outDims === 2 && outputs.length === 1 ? (taps.some((t) => t.name === 'attnpool') ? 'embedding' : 'classifier') : 'unknown',
+    addedAt: new Date().toISOString(),
+    taps,
+  });
+  return { id, name: options.name, path, sha256, preprocessing, inputName: loaded.input.name, taps, changed: false };
+}
+
+async function fileState(row: ModelRow): Promise<{ changed: boolean; missing: boolean }> {
+  if (!existsSync(row.path)) return { changed: true, missing: true };
+  const stat = statSync(row.path);
+  if (stat.size !== row.bytes) return { changed: true, missing: false };
+  return { changed: (await sha256File(row.path)) !== row.sha256, missing: false };
+}
+
+function toLibraryModel(row: ModelRow, changed: boolean): LibraryModel {
+  return { id: row.id, name: row.name, path: row.path, sha256: row.sha256, preprocessing: preprocessingSchema.parse(JSON.parse(row.preprocessing)), inputName: row.inputName, taps: row.taps, changed };
+}
+
+export async function listModels(project: Project): Promise<ModelInfo[]> {
+  const rows = listModelRows(project.db, project.path);
+  const out: ModelInfo[] = [];
+  for (const row of rows) {
+    const state = await fileState(row);
+    const m = toLibraryModel(row, state.changed);
+    out.push({
+      id: row.id,
+      name: row.name,
+      path: row.path,
+      storage: row.storage,
+      sha256: row.sha256,
+      bytes: row.bytes,
+      source: row.source,
+      preprocessing: m.preprocessing,
+      inputName: row.inputName,
+      taps: row.taps.map((t) => ({ ...t, units: tapUnits(t) })),
+      changed: state.changed,
+      missing: state.missing,
+    });
+  }
+  return out;
+}
+
+export async function getModel(project: Project, name: string): Promise<LibraryModel> {
+  const row = getModelRow(project.db, project.path, name);
+  if (!row) throw new EngineError('not_found', `no model named '${name}' in ${project.path}`);
+  return toLibraryModel(row, (await fileState(row)).changed);
+}
+
+/** Writes an untrained control network (or the tiny test CNN) as ONNX; the same seed gives the same file. */
+export function generateModel(kind: GeneratorKind, seed: number, outFile: string): { file: string; bytes: number } {
+  const file = isAbsolute(outFile) ? outFile : resolve(outFile);
+  mkdirSync(dirname(file), { recursive: true });
+  const bytes = encodeModel(generate(kind, seed));
+  writeFileSync(file, bytes);
+  return { file, bytes: bytes.length };
+}
+
+/** Recommended preset for a generated model kind (the tiny CNN takes 64 px through the same pipeline). */
+export function generatedPreset(kind: GeneratorKind): Exclude<PreprocessingPreset, 'custom'> {
+  return kind === 'clip-rn50' ? 'clip' : 'imagenet';
+}
