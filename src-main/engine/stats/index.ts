@@ -17,3 +17,4 @@ export { rankSumMaxP, rankSumMaxPFromRows, mannWhitneyP, type RankSumOptions } f
 export { adjustPValues, type FdrMethod } from './fdr.ts';
 export { studentTwoSidedP, normalTwoSidedP, normalSf } from './distributions.ts';
 export { gini, normalizedEntropy, topShare, layerMeanResponse } from './layer-metrics.ts';
+export { consistencyMatrix, rdmUpperTriangle, spearmanMatrix, summarizeMatrix, type ConsistencyResult, type ConsistencyOptions, type CategoryConsistency, type ConsistencyMatrix } from './consistency.ts';
