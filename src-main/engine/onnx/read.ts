@@ -27,6 +27,9 @@ export function readModelFile(file: string): ModelProto {
 
 export function parseModelBytes(bytes: Uint8Array, file: string): ModelProto {
   if (bytes.length === 0) throw new EngineError('bad_input', `${file}: the file is empty, not an ONNX model`, { file });
+  // Every ONNX writer starts with field 1 (ir_version, a varint): tag byte 0x08. Anything else is not ONNX,
+  // which tells "some other file" apart from "an ONNX file cut short".
+  if (bytes[0] !== 0x08) throw new EngineError('bad_input', `${file}: not an ONNX model (it does not start like an ONNX protobuf file)`, { file });
   let model: ModelProto;
   try {
     model = decodeModel(bytes);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
 import { extractSufficientStats, planBatches, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
 import { loadModel, resolveTaps } from '../../../src-main/engine/inference/model-graph.ts';
-import { maxRelativeError, plainStats, tempDir, writeImages, writeModel } from './helpers.ts';
+import { maxAbs, maxRelativeError, plainStats, tempDir, writeImages, writeModel } from './helpers.ts';
 
 describe('fused statistics (tiny CNN)', () => {
   // float64 (the default) is the acceptance path: 1e-6 relative. float32 sums carry float32 rounding of the
@@ -25,9 +25,9 @@ describe('fused statistics (tiny CNN)', () => {
       const fused = result.layers[l]!;
       expect(Array.from(fused.count)).toEqual([7, 4, 9]);
       const p = plain[l]!;
-      const meanScale = Math.max(...p.mean[0]!.map(Math.abs)) * 1e-3;
+      const meanScale = maxAbs(p.mean[0]!) * 1e-3;
       expect(maxRelativeError(fused.mean, p.mean[0]!, meanScale), `${tap.name} mean`).toBeLessThan(tolerance);
-      const m2Scale = Math.max(...p.variance[0]!) * 1e-3;
+      const m2Scale = maxAbs(p.variance[0]!) * 1e-3;
       expect(maxRelativeError(fused.m2, p.variance[0]!, m2Scale), `${tap.name} M2`).toBeLessThan(tolerance);
     });
   });

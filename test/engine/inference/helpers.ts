@@ -99,3 +99,10 @@ export function maxRelativeError(actual: Float64Array, expected: Float64Array, s
   }
   return worst;
 }
+
+/** Largest |value| (a loop: spreading millions of values into Math.max overflows the stack). */
+export function maxAbs(values: Float64Array): number {
+  let m = 0;
+  for (const v of values) if (Math.abs(v) > m) m = Math.abs(v);
+  return m;
+}
