@@ -5,6 +5,15 @@ import { z } from 'zod';
 import { method } from './define.ts';
 import type { ProjectInfo, SessionInfo } from './types.ts';
 import type { ResultsTable, RunSummary } from './types.ts';
+import type {
+  DemoStimuliResult,
+  RecentProject,
+  ScrambleResult,
+  StimuliCheckReport,
+  StimuliListing,
+  StimulusImportResult,
+  ThumbnailData,
+} from './types.ts';
 import { EXECUTION_PROVIDERS, recipeSchema } from './recipe.ts';
 import type {
   ChannelsResult,
@@ -31,6 +40,57 @@ export const api = {
     z.object({ path: projectPath, name: z.string().min(1).optional() }),
   ),
   'project.info': method<ProjectInfo>()(z.object({ path: projectPath })),
+  /** Opens a project (recording it in the recent list) and returns its summary. */
+  'project.open': method<ProjectInfo>()(z.object({ path: projectPath })),
+  'project.recent': method<RecentProject[]>()(z.object({})),
+  /** New display name and/or a new file path (the NAME.files folder moves with it). */
+  'project.rename': method<ProjectInfo>()(
+    z.object({ path: projectPath, to: z.string().min(1).optional(), name: z.string().min(1).optional() }),
+  ),
+  'project.duplicate': method<ProjectInfo>()(z.object({ path: projectPath, to: z.string().min(1), name: z.string().min(1).optional() })),
+  /** Removes the project file and its files folder; referenced stimuli are left alone. */
+  'project.delete': method<{ path: string; removed: string[] }>()(z.object({ path: projectPath })),
+
+  /** Imports a folder (one subfolder per category, or the fLoc layout) or a CSV/TSV manifest. */
+  'stimuli.import': method<StimulusImportResult>()(
+    z.object({
+      path: projectPath,
+      source: z.string().min(1),
+      map: z.record(z.string(), z.string().min(1)).optional(),
+      /** Category -> the target it controls for (null: a control for none in particular). */
+      controls: z.record(z.string(), z.string().min(1).nullable()).optional(),
+      copy: z.boolean().optional(),
+    }),
+    { long: true },
+  ),
+  'stimuli.list': method<StimuliListing>()(
+    z.object({
+      path: projectPath,
+      category: z.string().min(1).optional(),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).optional(),
+    }),
+  ),
+  /** Rescans every file (missing? changed?) and validates the set. */
+  'stimuli.check': method<StimuliCheckReport>()(z.object({ path: projectPath }), { long: true }),
+  'stimuli.scramble': method<ScrambleResult>()(
+    z.object({
+      path: projectPath,
+      from: z.string().min(1),
+      as: z.string().min(1),
+      method: z.enum(['block', 'phase']),
+      grid: z.number().int().min(2).max(256).optional(),
+      seed: z.number().int().optional(),
+      phaseMode: z.enum(['channels', 'luminance']).optional(),
+    }),
+    { long: true },
+  ),
+  'stimuli.thumbnails': method<ThumbnailData[]>()(z.object({ path: projectPath, ids: z.array(z.number().int()).max(500) })),
+  /** Writes the procedural demo localizer set into a folder (one subfolder per category). */
+  'stimuli.demo': method<DemoStimuliResult>()(
+    z.object({ outDir: z.string().min(1), seed: z.number().int().optional(), perCategory: z.number().int().min(1).max(1000).optional() }),
+    { long: true },
+  ),
 
   // Runs: extraction -> sufficient statistics -> analysis -> stored results (owner: engine/runs).
   'run.start': method<RunStarted>()(

@@ -4,6 +4,7 @@ import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
 import { appHandlers } from './app-handlers.ts';
 import { projectHandlers } from './project-handlers.ts';
+import { stimuliHandlers } from './stimuli-handlers.ts';
 import { fsHandlers } from './fs-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
 import { resultsHandlers } from './results-handlers.ts';
@@ -14,6 +15,7 @@ export function createHandlers(engine: Engine): EngineHandlers {
   return {
     ...appHandlers(engine),
     ...projectHandlers(engine),
+    ...stimuliHandlers(engine),
     ...fsHandlers(engine),
     ...runHandlers(engine),
     ...resultsHandlers(engine),

@@ -1,9 +1,14 @@
 import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
+import { recordRecentProject } from '../recent-projects.ts';
 
 export function projectHandlers(engine: Engine) {
   return {
-    'project.create': async ({ path, name }) => engine.createProject(path, name).info(),
+    'project.create': async ({ path, name }) => {
+      const project = engine.createProject(path, name);
+      recordRecentProject(project.path, project.name);
+      return project.info();
+    },
     'project.info': async ({ path }) => engine.project(path).info(),
   } satisfies Partial<EngineHandlers>;
 }
