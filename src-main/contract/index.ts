@@ -3,7 +3,7 @@
 // cancellation). The engine's handler map is checked against it with `satisfies HandlerMap<Api>`.
 import { z } from 'zod';
 import { method } from './define.ts';
-import type { ProjectInfo, SessionInfo } from './types.ts';
+import type { DemoCreated, DirectoryListing, ProjectInfo, SessionInfo } from './types.ts';
 import type { ResultsTable, RunSummary } from './types.ts';
 import type {
   DemoStimuliResult,
@@ -35,6 +35,15 @@ export const api = {
   'app.version': method<{ version: string; node: string; platform: string }>()(z.object({})),
   /** How this engine was started: which project to open first and which folders file choices may use. */
   'app.session': method<SessionInfo>()(z.object({})),
+
+  /** Lists a folder for the serve-mode file picker (confined to the session's roots in serve mode). */
+  'fs.list': method<DirectoryListing>()(z.object({ path: z.string().min(1).optional() })),
+
+  /** Builds the built-in demo project (procedural stimuli, generated CNN, one default run): no download. */
+  'demo.create': method<DemoCreated>()(
+    z.object({ out: z.string().min(1), seed: z.number().int().nonnegative().default(0) }),
+    { long: true },
+  ),
 
   'project.create': method<ProjectInfo>()(
     z.object({ path: projectPath, name: z.string().min(1).optional() }),
@@ -182,6 +191,7 @@ export const api = {
     { long: true },
   ),
   'model.catalogue': method<CatalogueEntry[]>()(z.object({})),
+
 } as const;
 
 export type Api = typeof api;

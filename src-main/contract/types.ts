@@ -178,3 +178,12 @@ export interface RecentProject {
   /** False when the file is gone (moved or deleted outside Unitscope). */
   exists: boolean;
 }
+
+export interface DemoCreated {
+  /** Absolute path of DIR/demo.unitscope. */
+  project: string;
+  run: number;
+  /** True when an earlier demo project in DIR was replaced. */
+  replaced: boolean;
+  table: ResultsTable;
+}

@@ -1,9 +1,10 @@
 // Every top-level command, in the order `unitscope --help` lists them.
 import type { Command } from '../command.ts';
+import { demoCommand } from './demo-command.ts';
 import { projectCommand } from './project-commands.ts';
 import { demoStimuliCommand, stimuliCommand } from './stimuli-commands.ts';
 import { serveCommand } from './serve-command.ts';
 import { RUN_COMMANDS } from './run-commands.ts';
 import { modelCommand } from './model-commands.ts';
 
-export const COMMANDS: readonly Command[] = [projectCommand, stimuliCommand, demoStimuliCommand, modelCommand, ...RUN_COMMANDS, serveCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, projectCommand, stimuliCommand, demoStimuliCommand, modelCommand, ...RUN_COMMANDS, serveCommand];

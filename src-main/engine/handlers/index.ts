@@ -6,6 +6,7 @@ import { appHandlers } from './app-handlers.ts';
 import { projectHandlers } from './project-handlers.ts';
 import { stimuliHandlers } from './stimuli-handlers.ts';
 import { fsHandlers } from './fs-handlers.ts';
+import { demoHandlers } from './demo-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
 import { resultsHandlers } from './results-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
@@ -17,6 +18,7 @@ export function createHandlers(engine: Engine): EngineHandlers {
     ...projectHandlers(engine),
     ...stimuliHandlers(engine),
     ...fsHandlers(engine),
+    ...demoHandlers(engine),
     ...runHandlers(engine),
     ...resultsHandlers(engine),
     ...exportHandlers(engine),
