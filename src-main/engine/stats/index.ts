@@ -18,3 +18,4 @@ export { adjustPValues, type FdrMethod } from './fdr.ts';
 export { studentTwoSidedP, normalTwoSidedP, normalSf } from './distributions.ts';
 export { gini, normalizedEntropy, topShare, layerMeanResponse } from './layer-metrics.ts';
 export { consistencyMatrix, rdmUpperTriangle, spearmanMatrix, summarizeMatrix, type ConsistencyResult, type ConsistencyOptions, type CategoryConsistency, type ConsistencyMatrix } from './consistency.ts';
+export { compareRuns, alignLayers, twoProportionZ, type ComparisonRow, type CompareOptions, type LayerAlignment } from './compare.ts';
