@@ -1,0 +1,89 @@
+// Per-image responses of chosen units, gathered in-graph: the model is rewritten once with a Gather of
+// every tap whose unit indices are inputs, so one session serves every request (taps not asked for get an
+// empty index list and cost nothing). Images are fed in batches sized to the memory budget.
+import * as ort from 'onnxruntime-node';
+import type { Preprocessing } from '../../contract/preprocessing.ts';
+import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
+import type { ResponseGatherer, StimulusRef, TapShape } from '../pipeline-types.ts';
+import { tapUnits } from '../pipeline-types.ts';
+import { EngineError, throwIfAborted } from '../errors.ts';
+import { appendGathers } from '../onnx/rewrite.ts';
+import { encodeModel } from '../onnx/proto.ts';
+import { DEFAULT_MEMORY_BUDGET_MB } from './batching.ts';
+import { copyForRewrite, loadModel } from './model-graph.ts';
+import { preprocessFile } from './preprocess.ts';
+import { modelError, openSession, type SessionFactory, type SessionLike } from './session.ts';
+
+export interface GathererOptions {
+  modelPath: string;
+  preprocessing: Preprocessing;
+  inputName: string;
+  taps: TapShape[];
+  /** Rows come back in this order. */
+  images: StimulusRef[];
+  provider: ExecutionProviderChoice;
+  memoryBudgetMB?: number;
+  sessionFactory?: SessionFactory;
+}
+
+export interface ClosableResponseGatherer extends ResponseGatherer {
+  /** The provider that runs the gathers and why another was not used. */
+  readonly provider: string;
+  readonly providerFallback: string | null;
+  /** Largest number of units one gather call may ask for under the memory budget (callers slice). */
+  maxUnitsPerCall(): number;
+  close(): Promise<void>;
+}
+
+export async function createResponseGatherer(options: GathererOptions): Promise<ClosableResponseGatherer> {
+  const loaded = loadModel(options.modelPath, options.preprocessing.inputSize);
+  const model = copyForRewrite(loaded.model);
+  const names = appendGathers(model, options.taps.map((t) => t.tensor));
+  const opened = await openSession(encodeModel(model), options.provider, options.modelPath, options.sessionFactory);
+  const session: SessionLike = opened.session;
+  const [height, width] = options.preprocessing.inputSize;
+  const plane = 3 * height * width;
+  const budget = (options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB) * 1024 * 1024;
+  const biggestTap = Math.max(...options.taps.map(tapUnits));
+  // The runtime holds the biggest tap per image while gathering; half the budget goes to the result.
+  const batch = loaded.input.batch === 1 ? 1 : Math.max(1, Math.min(32, Math.floor(budget / 2 / ((biggestTap * 3 + plane) * 4))));
+  const empty = new ort.Tensor('int64', new BigInt64Array(0), [0]);
+  let closed = false;
+
+  return {
+    images: options.images,
+    provider: opened.provider,
+    providerFallback: opened.fallback,
+    maxUnitsPerCall: () => Math.max(1, Math.floor(budget / 2 / (4 * Math.max(1, options.images.length)))),
+    async gather(tapName, units, signal) {
+      if (closed) throw new EngineError('internal', 'the response gatherer is closed');
+      const l = options.taps.findIndex((t) => t.name === tapName || t.tensor === tapName);
+      if (l < 0) throw new EngineError('not_found', `no tap '${tapName}' in ${options.modelPath}`, { file: options.modelPath });
+      const n = tapUnits(options.taps[l]!);
+      for (const u of units) if (u < 0 || u >= n) throw new EngineError('validation', `unit ${u} is outside tap ${tapName} (0..${n - 1})`);
+      const indices = new ort.Tensor('int64', BigInt64Array.from(units, (u) => BigInt(u)), [units.length]);
+      const out = new Float32Array(options.images.length * units.length);
+      for (let start = 0; start < options.images.length; start += batch) {
+        throwIfAborted(signal, 'gathering responses');
+        const chunk = options.images.slice(start, start + batch);
+        const data = new Float32Array(chunk.length * plane);
+        await Promise.all(chunk.map((img, b) => preprocessFile(img.path, options.preprocessing, data, b * plane)));
+        const feeds: Record<string, ort.Tensor> = { [loaded.input.name]: new ort.Tensor('float32', data, [chunk.length, 3, height, width]) };
+        names.forEach((name, i) => (feeds[name.indices] = i === l ? indices : empty));
+        let result: Awaited<ReturnType<SessionLike['run']>>;
+        try {
+          result = await session.run(feeds);
+        } catch (error) {
+          throw modelError(error, options.modelPath);
+        }
+        out.set(result[names[l]!.output]!.data as Float32Array, start * units.length);
+      }
+      return out;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await session.release();
+    },
+  };
+}
