@@ -1,9 +1,7 @@
 // Shared helpers for browser tests: Debian's chromium through playwright-core (Playwright's own browser
 // download does not work here), the serve URL from the CLI's output, and a blank-chart detector.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { chromium, type Browser, type Locator } from 'playwright-core';
 
 export const SCREENSHOT_DIR = resolve('test-results', 'screenshots');
@@ -27,7 +25,6 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'unitscope-chromium-'))}`,
     ],
   });
 }
