@@ -55,7 +55,7 @@ export function csiOption(csi: CsiResult, layer: string, categories: string[]): 
     title: { text: `${dist.layer} · ${csi.category}`, subtext: `selective: n ${q.count}, median ${fmt(q.median)}, IQR ${fmt(q.q1)}–${fmt(q.q3)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
     tooltip: { ...tooltip, trigger: 'axis' },
     legend: { bottom: 0 },
-    grid: { ...grid, top: 50, bottom: 56, right: 52 },
+    grid: { ...grid, top: 78, bottom: 56, right: 52 },
     xAxis: { type: 'category', data: centers, name: 'CSI', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: Math.max(0, Math.floor(centers.length / 8) - 1) } },
     yAxis: [
       { type: 'value', name: 'all units', splitLine: { show: false } },
@@ -84,8 +84,8 @@ export function channelsOption(result: ChannelsResult, categories: string[], cho
     },
     tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { channel: number; value: number; fraction: number } }) => `channel ${p.data.channel}<br/>selective ${p.data.value} (${fmt(p.data.fraction)} of ${result.unitsPerChannel})` },
     brush: { xAxisIndex: 0, toolbox: ['lineX', 'clear'], brushMode: 'single', throttleType: 'debounce', throttleDelay: 200 },
-    toolbox: { right: 8, top: 0, feature: {} },
-    grid: { ...grid, top: 50 },
+    toolbox: { right: 8, bottom: 0, feature: {} },
+    grid: { ...grid, top: 72 },
     xAxis: { type: 'category', data: result.channels.map((c) => String(c.channel)), name: 'channel (sorted)', nameLocation: 'middle', nameGap: 26, axisLabel: { show: result.channels.length <= 64 } },
     yAxis: { type: 'value', name: 'selective units', minInterval: 1 },
     series: [
@@ -100,7 +100,8 @@ export function channelsOption(result: ChannelsResult, categories: string[], cho
 }
 
 /** Where in the feature map the selective units sit: H x W counts summed over channels. */
-export function spatialOption(result: SpatialResult, dark: boolean): ChartOption {
+export function spatialOption(result: SpatialResult, dark: boolean): ChartOption | null {
+  if (result.height * result.width <= 1) return null;
   const data: [number, number, number][] = [];
   let max = 0;
   for (let y = 0; y < result.height; y++) {
@@ -114,7 +115,7 @@ export function spatialOption(result: SpatialResult, dark: boolean): ChartOption
   return {
     title: { text: `${result.layer} · ${result.category}`, subtext: `spatial entropy ${fmt(m.spatial_entropy)} · Gini ${fmt(m.spatial_gini)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
     tooltip: { ...tooltip, formatter: (p: { data: [number, number, number] }) => `y ${p.data[1]}, x ${p.data[0]}<br/>${p.data[2]} selective units` },
-    grid: { left: 40, right: 70, top: 50, bottom: 30 },
+    grid: { left: 40, right: 70, top: 64, bottom: 30 },
     xAxis: { type: 'category', data: Array.from({ length: result.width }, (_, i) => i), name: 'x', splitArea: { show: false } },
     yAxis: { type: 'category', data: Array.from({ length: result.height }, (_, i) => i), name: 'y', inverse: true },
     // viridis: perceptually uniform and readable with colour-vision deficiencies
@@ -135,7 +136,7 @@ export function consistencyOption(result: ConsistencyResult, category: string | 
   return {
     title: { text: `consistency · ${key}`, subtext: `mean ${fmt(s?.mean)} (adjacent ${fmt(s?.adjacent)}) · all-unit baseline ${fmt(b?.mean)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
     tooltip: { ...tooltip, formatter: (p: { data: [number, number, number | '-'] }) => `${result.layers[p.data[1]]} × ${result.layers[p.data[0]]}<br/>ρ ${typeof p.data[2] === 'number' ? p.data[2].toFixed(3) : 'undefined'}` },
-    grid: { left: 70, right: 70, top: 50, bottom: 60 },
+    grid: { left: 70, right: 70, top: 64, bottom: 60 },
     xAxis: { type: 'category', data: result.layers, axisLabel: { rotate: 45, fontSize: 9 } },
     yAxis: { type: 'category', data: result.layers, inverse: true, axisLabel: { fontSize: 9 } },
     // blue-white-orange: a diverging scale safe for red-green colour blindness
