@@ -10,7 +10,7 @@ const restrict = (patterns) => ['error', { patterns }];
 
 const sqlite = { group: ['better-sqlite3'], message: 'Only src-main/engine/storage may import better-sqlite3.' };
 const ort = { group: ['onnxruntime-node', 'onnxruntime-common'], message: 'Only src-main/engine/inference may import onnxruntime-node.' };
-const electron = { group: ['electron'], message: 'Only the Electron adapter (src-main/electron, src-main/index.ts, src-preload) may import electron.' };
+const electron = { regex: '^electron(/.*)?$', message: 'Only the Electron adapter (src-main/electron, src-main/index.ts, src-preload) may import electron.' };
 const engineFromRenderer = {
   group: ['**/src-main/engine/**', '**/src-main/cli/**', '**/src-main/serve/**', '**/src-main/electron/**', '**/src-main/transport/**', 'node:*'],
   message: 'The renderer talks to the engine only through src-main/contract.',

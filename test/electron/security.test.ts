@@ -5,9 +5,7 @@ import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 // These modules import nothing from Electron; the lint pattern 'electron' also matches their folder name.
-// eslint-disable-next-line no-restricted-imports
 import { isAppUrl, RENDERER_CSP, webPreferences, windowOptions } from '../../src-main/electron/window-options.ts';
-// eslint-disable-next-line no-restricted-imports
 import { ForeignSenderError, handleChecked, hardenContents, type GuardedContents, type InvokeEventLike } from '../../src-main/electron/guards.ts';
 import { SERVE_CSP } from '../../src-main/serve/http-server.ts';
 
