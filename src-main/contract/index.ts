@@ -28,6 +28,7 @@ import type {
 } from './results-types.ts';
 import { UNIT_SORTS } from './results-types.ts';
 import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, type CatalogueEntry, type ModelInfo, type TapInfo } from './models.ts';
+import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
 
 const projectPath = z.string().min(1, 'a project path is required');
 
@@ -192,6 +193,57 @@ export const api = {
   ),
   'model.catalogue': method<CatalogueEntry[]>()(z.object({})),
 
+  // Causal and replication analyses (owner: engine/ablation, engine/reliability).
+  /** Ablates a category's selective units in a layer (all or top N by CSI) against R random same-size sets. */
+  'analysis.ablate': method<AblationResult>()(
+    z.object({
+      path: projectPath,
+      run: z.number().int().positive(),
+      layer: z.string().min(1),
+      category: z.string().min(1),
+      top: z.number().int().positive().optional(),
+      mode: z.enum(ABLATION_MODES).optional(),
+      controls: z.number().int().min(0).max(100000).optional(),
+      seed: z.number().int().optional(),
+      /** Evaluate on this project's stimuli instead of the run's own images. */
+      evalPath: z.string().min(1).optional(),
+      output: z.enum(['classifier', 'embedding']).optional(),
+      provider: z.enum(EXECUTION_PROVIDERS).optional(),
+      batch: z.number().int().positive().max(1024).optional(),
+    }),
+    { long: true },
+  ),
+  /** Split-half reliability of a run's selective sets and CSI per layer x category. */
+  'analysis.reliability': method<ReliabilityResult>()(
+    z.object({
+      path: projectPath,
+      run: z.number().int().positive(),
+      splits: z.number().int().min(1).max(10000).optional(),
+      seed: z.number().int().optional(),
+      groups: z.number().int().min(2).max(100000).optional(),
+      provider: z.enum(EXECUTION_PROVIDERS).optional(),
+      batch: z.number().int().positive().max(1024).optional(),
+    }),
+    { long: true },
+  ),
+  /** Replication between two runs of the same model (same sha256), usually on two projects. */
+  'analysis.replicate': method<ReplicationResult>()(
+    z.object({
+      path: projectPath,
+      run: z.number().int().positive(),
+      pathB: z.string().min(1),
+      runB: z.number().int().positive(),
+      shuffles: z.number().int().min(0).max(1000000).optional(),
+      seed: z.number().int().optional(),
+    }),
+  ),
+  /** Stored analyses of a project (optionally of one run or kind), newest last. */
+  'analysis.list': method<AnalysisSummary[]>()(
+    z.object({ path: projectPath, run: z.number().int().positive().optional(), kind: z.enum(['ablation', 'reliability', 'replication']).optional() }),
+  ),
+  /** One stored analysis with its manifest and full result. */
+  'analysis.get': method<StoredAnalysis>()(z.object({ path: projectPath, id: z.number().int().positive() })),
+
 } as const;
 
 export type Api = typeof api;
@@ -204,3 +256,4 @@ export * from './preprocessing.ts';
 export * from './models.ts';
 export * from './types.ts';
 export * from './results-types.ts';
+export * from './analysis-types.ts';

@@ -6,5 +6,6 @@ import { demoStimuliCommand, stimuliCommand } from './stimuli-commands.ts';
 import { serveCommand } from './serve-command.ts';
 import { RUN_COMMANDS } from './run-commands.ts';
 import { modelCommand } from './model-commands.ts';
+import { ANALYSIS_COMMANDS } from './analysis-commands.ts';
 
-export const COMMANDS: readonly Command[] = [demoCommand, projectCommand, stimuliCommand, demoStimuliCommand, modelCommand, ...RUN_COMMANDS, serveCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, projectCommand, stimuliCommand, demoStimuliCommand, modelCommand, ...RUN_COMMANDS, ...ANALYSIS_COMMANDS, serveCommand];

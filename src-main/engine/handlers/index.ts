@@ -11,6 +11,7 @@ import { runHandlers } from './run-handlers.ts';
 import { resultsHandlers } from './results-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
 import { modelHandlers } from './model-handlers.ts';
+import { analysisHandlers } from './analysis-handlers.ts';
 
 export function createHandlers(engine: Engine): EngineHandlers {
   return {
@@ -23,5 +24,6 @@ export function createHandlers(engine: Engine): EngineHandlers {
     ...resultsHandlers(engine),
     ...exportHandlers(engine),
     ...modelHandlers(engine),
+    ...analysisHandlers(engine),
   } satisfies EngineHandlers;
 }

@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { m010Core } from './m010-core.ts';
 import { m040Results } from './m040-results.ts';
+import { m060Analyses } from './m060-analyses.ts';
 
 export interface Migration {
   version: number;
@@ -10,6 +11,6 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results];
+export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

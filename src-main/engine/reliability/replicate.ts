@@ -1,0 +1,109 @@
+// Replication of a run's selective units by a run of the same model (same sha256) on another stimulus set,
+// usually another project: per layer x target category present in both, Dice and Jaccard of the selective
+// sets and Pearson r of the CSI, each against the shuffled-units null. Stored in project A.
+import type { ReplicationResult, ReplicationRow } from '../../contract/analysis-types.ts';
+import { EngineError } from '../errors.ts';
+import type { Project } from '../project.ts';
+import { createRng, deriveSeed } from '../random.ts';
+import { appInfo, platformInfo, type RunManifest } from '../runs/run-manifest.ts';
+import { completeAnalysis, insertAnalysis } from '../storage/analyses-store.ts';
+import { readRunCategories, readRunLayers, readUnitColumn } from '../storage/results-store.ts';
+import { readModelById, readRunManifest, readRunRecord } from '../storage/runs-store.ts';
+import { expectedDice, meanSd, pearson, setAgreement, shuffledNull, upperP } from './overlap.ts';
+
+export const DEFAULT_SHUFFLES = 1000;
+export const DEFAULT_REPLICATION_SEED = 0;
+
+export interface ReplicationRequest {
+  runA: number;
+  projectB: Project;
+  runB: number;
+  shuffles?: number | undefined;
+  seed?: number | undefined;
+}
+
+function finishedRun(project: Project, run: number) {
+  const record = readRunRecord(project.db, run);
+  if (!record) throw new EngineError('not_found', `${project.path}: no run #${run}`, { file: project.path });
+  if (record.status !== 'finished') throw new EngineError('conflict', `${project.path}: run #${run} is ${record.status}; replication needs finished runs`, { file: project.path });
+  const model = readModelById(project.db, record.modelId);
+  const manifest = readRunManifest(project.db, run) as RunManifest | null;
+  const sha256 = manifest?.model.sha256 ?? model?.sha256;
+  if (!sha256) throw new EngineError('not_found', `${project.path}: run #${run} records no model sha256`, { file: project.path });
+  return { record, sha256, manifest };
+}
+
+export function replicateRuns(projectA: Project, request: ReplicationRequest): ReplicationResult {
+  const started = performance.now();
+  const { runA, runB, projectB } = request;
+  const a = finishedRun(projectA, runA);
+  const b = finishedRun(projectB, runB);
+  if (a.sha256 !== b.sha256) {
+    throw new EngineError('validation', `run #${runA} and run #${runB} used different models (sha256 ${a.sha256.slice(0, 12)}… vs ${b.sha256.slice(0, 12)}…); replication compares one model on two stimulus sets`);
+  }
+  const shuffles = request.shuffles ?? DEFAULT_SHUFFLES;
+  const seed = request.seed ?? DEFAULT_REPLICATION_SEED;
+  const layersA = readRunLayers(projectA.db, runA);
+  const layersB = readRunLayers(projectB.db, runB);
+  const targetsB = new Set(readRunCategories(projectB.db, runB).filter((c) => c.role === 'target').map((c) => c.name));
+  const targets = readRunCategories(projectA.db, runA).filter((c) => c.role === 'target' && targetsB.has(c.name)).map((c) => c.name);
+  if (targets.length === 0) throw new EngineError('validation', `run #${runA} and run #${runB} share no target category`);
+  const rows: ReplicationRow[] = [];
+  layersA.forEach((tapA, posA) => {
+    const posB = layersB.findIndex((t) => t.name === tapA.name);
+    if (posB < 0) return;
+    const units = tapA.channels * tapA.height * tapA.width;
+    const tapB = layersB[posB]!;
+    if (tapB.channels * tapB.height * tapB.width !== units) return;
+    for (const category of targets) {
+      const selA = readUnitColumn(projectA.db, runA, posA, category, 'selective', 'u8');
+      const selB = readUnitColumn(projectB.db, runB, posB, category, 'selective', 'u8');
+      const csiA = readUnitColumn(projectA.db, runA, posA, category, 'csi', 'f32');
+      const csiB = readUnitColumn(projectB.db, runB, posB, category, 'csi', 'f32');
+      if (!selA || !selB || !csiA || !csiB) continue;
+      const agreement = setAgreement(selA, selB);
+      const r = pearson(csiA, csiB);
+      // One stream per layer x category, so adding a layer never changes another row's null.
+      const nulls = shuffledNull(selA, selB, csiA, csiB, shuffles, createRng(deriveSeed(seed, `${tapA.name}\t${category}`)));
+      rows.push({
+        layer: tapA.name,
+        category,
+        units,
+        selectedA: agreement.a,
+        selectedB: agreement.b,
+        overlap: agreement.overlap,
+        dice: agreement.dice,
+        jaccard: agreement.jaccard,
+        csiR: r.r,
+        csiUnits: r.n,
+        expectedDice: expectedDice(agreement.a, agreement.b, units),
+        nullDice: meanSd(nulls.dice),
+        nullJaccard: meanSd(nulls.jaccard),
+        nullCsiR: meanSd(nulls.csiR),
+        pDice: upperP(agreement.dice, nulls.dice),
+        pJaccard: upperP(agreement.jaccard, nulls.jaccard),
+        pCsiR: upperP(r.r, nulls.csiR),
+      });
+    }
+  });
+  if (rows.length === 0) throw new EngineError('validation', `run #${runA} and run #${runB} share no layer with the same number of units`);
+  const params = { runB, projectB: projectB.path, shuffles, seed };
+  const manifest = {
+    app: appInfo(),
+    kind: 'replication',
+    createdAt: new Date().toISOString(),
+    model: { sha256: a.sha256 },
+    runA: { id: runA, project: projectA.path, recipe: JSON.parse(a.record.recipe) as unknown, stimulusHash: a.manifest?.stimuli.hash ?? null },
+    runB: { id: runB, project: projectB.path, recipe: JSON.parse(b.record.recipe) as unknown, stimulusHash: b.manifest?.stimuli.hash ?? null },
+    settings: params,
+    seeds: { shuffles: seed },
+    platform: platformInfo(),
+  };
+  const result: ReplicationResult = { analysis: 0, runA, projectB: projectB.path, runB, sha256: a.sha256, shuffles, seed, rows };
+  const db = projectA.db;
+  db.transaction(() => {
+    result.analysis = insertAnalysis(db, 'replication', runA, params, manifest);
+    completeAnalysis(db, result.analysis, result, (performance.now() - started) / 1000);
+  }).immediate();
+  return result;
+}
