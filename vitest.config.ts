@@ -7,6 +7,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/browser/**', 'node_modules/**'],
     environment: 'node',
+    setupFiles: ['./test/support/setup-env.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Native modules (onnxruntime, better-sqlite3, sharp) are safest in forked processes.
