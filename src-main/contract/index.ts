@@ -29,6 +29,7 @@ import type {
 import { UNIT_SORTS } from './results-types.ts';
 import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, type CatalogueEntry, type ModelInfo, type TapInfo } from './models.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
+import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from './shard-types.ts';
 
 const projectPath = z.string().min(1, 'a project path is required');
 
@@ -244,6 +245,38 @@ export const api = {
   /** One stored analysis with its manifest and full result. */
   'analysis.get': method<StoredAnalysis>()(z.object({ path: projectPath, id: z.number().int().positive() })),
 
+  // Sharded runs on a cluster: bundle -> one shard per node -> merge (owner: engine/shards).
+  /** A self-contained folder (plan, model copy, stimuli or references to them) that nodes run shards from. */
+  'shard.bundle': method<BundleResult>()(
+    z.object({
+      path: projectPath,
+      model: z.string().min(1),
+      out: z.string().min(1),
+      reference: z.boolean().optional(),
+      layers: z.array(z.string().min(1)).min(1).optional(),
+      recipe: recipeSchema.partial().optional(),
+    }),
+    { long: true },
+  ),
+  /** Shard index/count (1-based) of a bundle folder, or of a project with `model`, written to `out` (.partial). */
+  'shard.run': method<ShardRunResult>()(
+    z.object({
+      source: z.string().min(1),
+      shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }),
+      out: z.string().min(1),
+      model: z.string().min(1).optional(),
+      layers: z.array(z.string().min(1)).min(1).optional(),
+      recipe: recipeSchema.partial().optional(),
+      provider: z.enum(EXECUTION_PROVIDERS).optional(),
+      batch: z.number().int().positive().max(1024).optional(),
+    }),
+    { long: true },
+  ),
+  /** Checks the partials (files or folders of them) and stores them as one run of the project. */
+  'shard.merge': method<ShardMergeResult>()(z.object({ path: projectPath, files: z.array(z.string().min(1)).min(1) }), { long: true }),
+  /** Which shards exist among the partial files or folders, checked against the project. */
+  'shard.status': method<ShardStatus>()(z.object({ path: projectPath, files: z.array(z.string().min(1)).min(1) })),
+
 } as const;
 
 export type Api = typeof api;
@@ -257,3 +290,4 @@ export * from './models.ts';
 export * from './types.ts';
 export * from './results-types.ts';
 export * from './analysis-types.ts';
+export * from './shard-types.ts';

@@ -5,7 +5,7 @@ import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '.
 import { AGAINST, EXECUTION_PROVIDERS, FDR_METHODS, RECIPES, type ExecutionProviderChoice, type RecipeInput } from '../../contract/recipe.ts';
 import type { ResultsTable } from '../../contract/types.ts';
 
-const RECIPE_OPTIONS = {
+export const RECIPE_OPTIONS = {
   recipe: { type: 'string' },
   variance: { type: 'string' },
   fdr: { type: 'string' },
@@ -17,19 +17,19 @@ const RECIPE_OPTIONS = {
   seed: { type: 'string' },
 } as const;
 
-const RECIPE_USAGE = `recipe options:
+export const RECIPE_USAGE = `recipe options:
   --recipe ${RECIPES.join('|')}   (default pairwise-t)
   --variance pooled|welch   --fdr ${FDR_METHODS.join('|')}   --alpha A (default 0.05)
   --against ${AGAINST.join('|')}
   --topk PCT   --topk-scope layer|global   --dprime D   --seed N`;
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string, usage: string): T | undefined {
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string, usage: string): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`, usage);
   return value as T;
 }
 
-function recipeFrom(values: Partial<Record<keyof typeof RECIPE_OPTIONS, string | undefined>>, usage: string): RecipeInput {
+export function recipeFrom(values: Partial<Record<keyof typeof RECIPE_OPTIONS, string | undefined>>, usage: string): RecipeInput {
   const recipe: RecipeInput = {};
   const r = oneOf(values.recipe, RECIPES, 'recipe', usage);
   if (r) recipe.recipe = r;
@@ -52,7 +52,7 @@ function recipeFrom(values: Partial<Record<keyof typeof RECIPE_OPTIONS, string |
   return recipe;
 }
 
-function list(value: string | undefined): string[] | undefined {
+export function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
@@ -63,6 +63,7 @@ function requireProject(positionals: string[], command: string, usage: string): 
 
 const runUsage = `usage: unitscope run PROJECT --model NAME [recipe options] [--layers LIST] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N] [--json]
        unitscope run PROJECT --resume ID [--json]
+       unitscope run BUNDLE_OR_PROJECT --shard I/N --out FILE.partial [...]   (one shard of a cluster run; see --shard --help)
 
 Extracts sufficient statistics for every image of the project, analyses them and stores the results.
 Prints the run id ({"run": ID, ...} with --json). An interrupted run continues with --resume ID.
@@ -73,7 +74,10 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run an analysis of a model on the project stimuli (or --resume one)',
   usage: runUsage,
-  async run(argv, { client, signal }) {
+  async run(argv, ctx) {
+    // One shard of a sharded run: its own options and output, in the shards module.
+    if (argv.some((a) => a === '--shard' || a.startsWith('--shard='))) return (await import('./shard-commands.ts')).runShardCommand(argv, ctx);
+    const { client, signal } = ctx;
     const { values, positionals } = parseCommandArgs(
       argv,
       { ...RECIPE_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, ep: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },

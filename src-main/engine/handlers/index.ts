@@ -12,6 +12,7 @@ import { resultsHandlers } from './results-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
 import { modelHandlers } from './model-handlers.ts';
 import { analysisHandlers } from './analysis-handlers.ts';
+import { shardHandlers } from './shard-handlers.ts';
 
 export function createHandlers(engine: Engine): EngineHandlers {
   return {
@@ -25,5 +26,6 @@ export function createHandlers(engine: Engine): EngineHandlers {
     ...exportHandlers(engine),
     ...modelHandlers(engine),
     ...analysisHandlers(engine),
+    ...shardHandlers(engine),
   } satisfies EngineHandlers;
 }

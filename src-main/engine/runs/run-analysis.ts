@@ -35,6 +35,7 @@ import {
   writeLayerResult,
   writeLayerStats,
   writeUnitResults,
+  type RunImage,
 } from '../storage/results-store.ts';
 import {
   finishRun,
@@ -87,52 +88,76 @@ function chooseTaps(project: Project, model: ModelRecord, layers: readonly strin
   return taps.filter((t) => layers.includes(t.name));
 }
 
+/** What a run of one model over the project's current stimuli consists of: shared by local and sharded runs. */
+export interface RunPlan {
+  model: ModelRecord;
+  taps: TapShape[];
+  /** Categories with images, in run order (index = category number of `images`). */
+  categories: (CategoryDef & { images: number })[];
+  /** In extraction order (category, then image id). */
+  images: RunImage[];
+  manifestImages: ManifestImage[];
+}
+
+/** Resolves the model, its taps and the project's stimuli into a run plan (validated: targets, images per category). */
+export function planRun(project: Project, modelName: string, layers?: readonly string[]): RunPlan {
+  const model = readModelByName(project.db, modelName);
+  if (!model) throw new EngineError('not_found', `${project.path}: no model named '${modelName}'`, { file: project.path });
+  const taps = chooseTaps(project, model, layers);
+  const { categories: allCategories, images } = listStimuliForRun(project.db, dirname(project.path));
+  const counts = allCategories.map((_, k) => images.filter((i) => i.category === k).length);
+  // Categories without images take no part: renumber the rest in order.
+  const kept = allCategories.map((c, k) => ({ ...c, images: counts[k]!, old: k })).filter((c) => c.images > 0);
+  const targets = kept.filter((c) => c.role === 'target');
+  if (targets.length === 0 || kept.length < 2) {
+    throw new EngineError('validation', `${project.path}: a run needs at least one target category and two categories with images (have ${kept.map((c) => `${c.name}: ${c.images}`).join(', ') || 'none'})`);
+  }
+  const thin = kept.filter((c) => c.images < 2);
+  if (thin.length > 0) throw new EngineError('validation', `categories need at least 2 images each for the statistics: ${thin.map((c) => c.name).join(', ')}`);
+  const renumber = new Map(kept.map((c, k) => [c.old, k]));
+  const shas = readImagePaths(project.db, images.map((i) => i.id));
+  const runImages = images
+    .filter((i) => renumber.has(i.category))
+    .map((i) => ({ imageId: i.id, category: renumber.get(i.category)!, sha256: shas.get(i.id)?.sha256 ?? '' }));
+  const categories = kept.map(({ name, role, controlsFor, images: n }) => ({ name, role, controlsFor, images: n }));
+  const manifestImages: ManifestImage[] = runImages.map((i) => ({ id: i.imageId, path: shas.get(i.imageId)?.path ?? '', sha256: i.sha256, category: categories[i.category]!.name }));
+  return { model, taps, categories, images: runImages, manifestImages };
+}
+
+/** Inserts a run of `plan` (frozen layers, categories, images and the manifest) and marks it running. */
+export function createRun(project: Project, plan: RunPlan, recipe: RecipeSettings, execution: RunManifest['execution'], extra: Pick<RunManifest, 'shards'> = {}): number {
+  const { model, taps, categories, images: runImages, manifestImages } = plan;
+  const createdAt = new Date().toISOString();
+  return project.db.transaction(() => {
+    const id = insertRun(project.db, { modelId: model.id, recipe, parentRun: null, images: runImages.length });
+    insertRunLayers(project.db, id, taps);
+    insertRunCategories(project.db, id, categories);
+    insertRunImages(project.db, id, runImages);
+    const manifest: RunManifest = {
+      app: appInfo(),
+      run: { id, parentRun: null, createdAt },
+      model: { name: model.name, sha256: model.sha256, bytes: model.bytes, source: model.source, preprocessing: JSON.parse(model.preprocessing) as unknown, inputName: model.inputName, taps },
+      stimuli: { hash: stimulusSetHash(manifestImages), count: manifestImages.length, categories, images: manifestImages },
+      recipe,
+      seeds: { recipe: recipe.seed },
+      execution,
+      timings: { extractionSeconds: null, analysisSeconds: null, totalSeconds: null, imagesPerSecond: null, finishedAt: null },
+      platform: platformInfo(),
+      ...extra,
+    };
+    setRunManifest(project.db, id, manifest);
+    setRunStatus(project.db, id, 'running');
+    return id;
+  }).immediate();
+}
+
 /** Starts a run and carries it to the end. Returns when the run is finished (or throws). */
 export async function runAnalysis(project: Project, request: RunRequest, hooks: RunHooks = {}): Promise<RunStarted> {
   const recipe = recipeSchema.parse(request.recipe ?? {});
   const lock = acquireWriteLock(project.path, 'a run');
   try {
-    const model = readModelByName(project.db, request.model);
-    if (!model) throw new EngineError('not_found', `${project.path}: no model named '${request.model}'`, { file: project.path });
-    const taps = chooseTaps(project, model, request.layers);
-    const { categories: allCategories, images } = listStimuliForRun(project.db, dirname(project.path));
-    const counts = allCategories.map((_, k) => images.filter((i) => i.category === k).length);
-    // Categories without images take no part: renumber the rest in order.
-    const kept = allCategories.map((c, k) => ({ ...c, images: counts[k]!, old: k })).filter((c) => c.images > 0);
-    const targets = kept.filter((c) => c.role === 'target');
-    if (targets.length === 0 || kept.length < 2) {
-      throw new EngineError('validation', `${project.path}: a run needs at least one target category and two categories with images (have ${kept.map((c) => `${c.name}: ${c.images}`).join(', ') || 'none'})`);
-    }
-    const thin = kept.filter((c) => c.images < 2);
-    if (thin.length > 0) throw new EngineError('validation', `categories need at least 2 images each for the statistics: ${thin.map((c) => c.name).join(', ')}`);
-    const renumber = new Map(kept.map((c, k) => [c.old, k]));
-    const shas = readImagePaths(project.db, images.map((i) => i.id));
-    const runImages = images
-      .filter((i) => renumber.has(i.category))
-      .map((i) => ({ imageId: i.id, category: renumber.get(i.category)!, sha256: shas.get(i.id)?.sha256 ?? '' }));
-    const categories = kept.map(({ name, role, controlsFor, images: n }) => ({ name, role, controlsFor, images: n }));
-    const manifestImages: ManifestImage[] = runImages.map((i) => ({ id: i.imageId, path: shas.get(i.imageId)?.path ?? '', sha256: i.sha256, category: categories[i.category]!.name }));
-    const createdAt = new Date().toISOString();
-    const runId = project.db.transaction(() => {
-      const id = insertRun(project.db, { modelId: model.id, recipe, parentRun: null, images: runImages.length });
-      insertRunLayers(project.db, id, taps);
-      insertRunCategories(project.db, id, categories);
-      insertRunImages(project.db, id, runImages);
-      const manifest: RunManifest = {
-        app: appInfo(),
-        run: { id, parentRun: null, createdAt },
-        model: { name: model.name, sha256: model.sha256, bytes: model.bytes, source: model.source, preprocessing: JSON.parse(model.preprocessing) as unknown, inputName: model.inputName, taps },
-        stimuli: { hash: stimulusSetHash(manifestImages), count: manifestImages.length, categories, images: manifestImages },
-        recipe,
-        seeds: { recipe: recipe.seed },
-        execution: { requested: request.provider ?? 'auto', provider: null, fallback: null, batch: request.batch ?? null },
-        timings: { extractionSeconds: null, analysisSeconds: null, totalSeconds: null, imagesPerSecond: null, finishedAt: null },
-        platform: platformInfo(),
-      };
-      setRunManifest(project.db, id, manifest);
-      setRunStatus(project.db, id, 'running');
-      return id;
-    }).immediate();
+    const plan = planRun(project, request.model, request.layers);
+    const runId = createRun(project, plan, recipe, { requested: request.provider ?? 'auto', provider: null, fallback: null, batch: request.batch ?? null });
     hooks.onCreated?.(runId);
     await execute(project, runId, { provider: request.provider ?? 'auto', batch: request.batch, checkpointEvery: request.checkpointEvery }, hooks);
     return { run: runId, status: 'finished' };
@@ -399,4 +424,43 @@ function finalize(project: Project, runId: number, seconds: number, timings: { e
     }
     finishRun(db, runId, seconds);
   }).immediate();
+}
+
+/**
+ * Stores a run whose final sufficient statistics were computed elsewhere (merged shards of a cluster
+ * run): the same run records, analysis and manifest as a local run, with no inference here.
+ */
+export async function runFromStatistics(
+  project: Project,
+  input: { plan: RunPlan; recipe: RecipeSettings; layers: readonly LayerStats[]; execution: RunManifest['execution']; shards: NonNullable<RunManifest['shards']>; extractionSeconds: number | null },
+  hooks: RunHooks = {},
+): Promise<RunStarted> {
+  const { plan, recipe, layers } = input;
+  if (layers.length !== plan.taps.length) throw new EngineError('internal', `statistics for ${layers.length} layers, the run has ${plan.taps.length}`);
+  const lock = acquireWriteLock(project.path, 'storing a merged run');
+  try {
+    const started = performance.now();
+    const runId = createRun(project, plan, recipe, input.execution, { shards: input.shards });
+    hooks.onCreated?.(runId);
+    try {
+      project.db.transaction(() => {
+        layers.forEach((stats, l) => writeLayerStats(project.db, runId, l, stats, 'final'));
+        if (input.execution.provider) setRunProvider(project.db, runId, input.execution.provider, input.execution.fallback);
+      }).immediate();
+      const analysisStarted = performance.now();
+      await analyse(project, runId, runId, recipe, hooks);
+      const images = plan.images.length;
+      finalize(project, runId, (performance.now() - started) / 1000, {
+        extractionSeconds: input.extractionSeconds,
+        imagesPerSecond: input.extractionSeconds ? images / input.extractionSeconds : null,
+        analysisSeconds: (performance.now() - analysisStarted) / 1000,
+      });
+    } catch (error) {
+      recordFailure(project, runId, error);
+      throw error;
+    }
+    return { run: runId, status: 'finished' };
+  } finally {
+    lock.release();
+  }
 }

@@ -30,6 +30,26 @@ export interface RunManifest {
   execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null };
   timings: { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null; finishedAt: string | null };
   platform: { os: string; release: string; arch: string; node: string; cpus: number; cpuModel: string; memoryBytes: number };
+  /** Present when the statistics were merged from shards computed elsewhere (engine/shards). */
+  shards?: ShardManifestEntry[];
+}
+
+/** One shard of a merged run: where and how it ran, and what it covered. */
+export interface ShardManifestEntry {
+  index: number;
+  count: number;
+  file: string;
+  sha256: string;
+  host: string;
+  /** Scheduler job, e.g. "slurm 1234_2". */
+  job: string | null;
+  provider: string;
+  fallback: string | null;
+  images: number;
+  seconds: number;
+  createdAt: string;
+  app: string;
+  platform: string;
 }
 
 export function stimulusSetHash(images: readonly ManifestImage[]): string {
