@@ -138,6 +138,8 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
     const doneIds: number[] = [...done];
     const total = options.images.length;
     options.onProgress?.(done.size, total);
+    // The rate covers the image loop only: loading and rewriting the model is a one-off per run.
+    const loopStarted = performance.now();
 
     const runner = new BatchRunner(session, loaded.input.name, names, taps, height, width, preprocessing, precision, file);
     const shifts = new Map<number, Sums[]>();
@@ -179,8 +181,9 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
         }
       }
     }
-    const seconds = (performance.now() - started) / 1000;
-    return { layers, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / seconds };
+    const now = performance.now();
+    const seconds = (now - started) / 1000;
+    return { layers, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
   } finally {
     // A batch still running (cancel, or an error while merging) must finish before the session goes.
     if (inFlight) await (inFlight as Promise<RunOutput>).catch(() => undefined);
