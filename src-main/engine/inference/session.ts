@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
+import { providerUnavailableReason } from './provider-precheck.ts';
 
 export type ConcreteProvider = Exclude<ExecutionProviderChoice, 'auto'>;
 
@@ -55,7 +56,11 @@ export function sessionOptions(provider: ConcreteProvider): ort.InferenceSession
   };
 }
 
-export const ortSessionFactory: SessionFactory = async (model, provider) => ort.InferenceSession.create(model, sessionOptions(provider));
+export const ortSessionFactory: SessionFactory = async (model, provider) => {
+  const unavailable = providerUnavailableReason(provider);
+  if (unavailable) throw new Error(unavailable);
+  return ort.InferenceSession.create(model, sessionOptions(provider));
+};
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
