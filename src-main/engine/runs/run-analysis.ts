@@ -22,6 +22,7 @@ import {
   countFinalStats,
   deleteAnalysis,
   deleteCheckpoint,
+  hasLayerAnalysis,
   insertRunCategories,
   insertRunImages,
   insertRunLayers,
@@ -229,7 +230,7 @@ export async function reanalyzeRun(project: Project, sourceRun: number, recipeIn
       finalize(project, runId, (performance.now() - started) / 1000, null);
     } catch (error) {
       recordFailure(project, runId, error);
-      throw error;
+      throw explainDiskError(project, runId, error);
     }
     return { run: runId };
   } finally {
@@ -254,6 +255,18 @@ interface ExecuteOptions {
   provider: ExecutionProviderChoice;
   batch: number | undefined;
   checkpointEvery: number | undefined;
+}
+
+/** SQLite and the OS report a full disk in their own words: say which file and what to do. */
+export function explainDiskError(project: Project, runId: number, error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new EngineError('io', `${project.path}: the disk is full while writing run #${runId}; the project is unchanged since the last checkpoint. Free some space and continue with: run --resume ${runId}`, {
+      file: project.path,
+      cause: error,
+    });
+  }
+  return error;
 }
 
 function recordFailure(project: Project, runId: number, error: unknown): void {
@@ -282,7 +295,7 @@ async function execute(project: Project, runId: number, options: ExecuteOptions,
     });
   } catch (error) {
     recordFailure(project, runId, error);
-    throw error;
+    throw explainDiskError(project, runId, error);
   }
 }
 
@@ -379,13 +392,13 @@ function storeLayer(project: Project, runId: number, position: number, analysis:
 async function analyse(project: Project, runId: number, statsRun: number, recipe: RecipeSettings, hooks: RunHooks): Promise<void> {
   const taps = readRunLayers(project.db, runId);
   const categories: CategoryDef[] = readRunCategories(project.db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
-  deleteAnalysis(project.db, runId);
   const meter = new ProgressMeter('analysis', taps.length, (p) => hooks.progress?.(p), 'layers');
   if (recipe.recipe === 'ranksum-maxp') {
     throw new EngineError('unsupported', 'ranksum-maxp needs per-image responses, which this build cannot gather yet; choose another recipe');
   }
   if (recipe.recipe === 'top-k' && recipe.topkScope === 'global') {
-    // The global top k % needs every layer's strengths together.
+    // The global top k % needs every layer's strengths together: all layers are recomputed.
+    deleteAnalysis(project.db, runId);
     const all = taps.map((tap, l) => loadStats(project, statsRun, l, tap));
     const analyses = await analyzeRun(all, categories, recipe);
     analyses.forEach((a, l) => {
@@ -397,6 +410,11 @@ async function analyse(project: Project, runId: number, statsRun: number, recipe
   }
   for (let l = 0; l < taps.length; l++) {
     throwIfAborted(hooks.signal, 'the analysis');
+    // A resumed run keeps the layers an earlier process stored (each is one transaction, so complete).
+    if (hasLayerAnalysis(project.db, runId, l)) {
+      meter.tick(1, taps[l]!.name);
+      continue;
+    }
     const analysis = analyzeLayer(loadStats(project, statsRun, l, taps[l]!), categories, recipe);
     storeLayer(project, runId, l, analysis);
     meter.tick(1, taps[l]!.name);

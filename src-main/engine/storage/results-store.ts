@@ -260,3 +260,8 @@ export function deleteAnalysis(db: Db, runId: number): void {
   db.prepare('DELETE FROM layer_results WHERE run_id = ?').run(runId);
   db.prepare('DELETE FROM run_aggregates WHERE run_id = ?').run(runId);
 }
+
+/** Whether a layer's analysis is stored (it is written in one transaction, so present means complete). */
+export function hasLayerAnalysis(db: Db, runId: number, position: number): boolean {
+  return db.prepare("SELECT 1 FROM run_aggregates WHERE run_id = ? AND kind = 'overlap' AND position = ?").get(runId, position) !== undefined;
+}
