@@ -64,7 +64,7 @@ export async function mergePartials(project: Project, paths: readonly string[], 
   if (cover.missing.length > 0) {
     const images = run.images.length - cover.covered;
     throw new EngineError(
-      'validation',
+      'conflict',
       `missing shard${cover.missing.length > 1 ? 's' : ''} ${cover.missing.map((i) => `${i}/${count}`).join(', ')}: ${images} of ${run.images.length} images are not covered; run ${cover.missing.length > 1 ? 'them' : 'it'} (or give ${cover.missing.length > 1 ? 'their' : 'its'} .partial files) and merge again`,
     );
   }
