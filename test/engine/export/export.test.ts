@@ -1,0 +1,140 @@
+// Export round trips on a real run of the tiny model: the CSV and the .npz are read back with
+// python3 + numpy (as the issue asks) and compared value by value with the stored results; the Parquet
+// file is read with hyparquet, the writer's own reader.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportRun } from '../../../src-main/engine/export/export-run.ts';
+import { Project } from '../../../src-main/engine/project.ts';
+import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
+import { readRunLayers, readUnitColumn } from '../../../src-main/engine/storage/results-store.ts';
+import { makeTinyProject } from '../runs/tiny-project.ts';
+
+let dir: string;
+let project: Project;
+const LAYERS = ['layer2.0', 'avgpool'];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'unitscope-export-'));
+  await makeTinyProject(join(dir, 'e.unitscope'), 6, 7);
+  project = Project.open(join(dir, 'e.unitscope'));
+  await runAnalysis(project, { model: 'tiny', batch: 4 });
+}, 120_000);
+afterAll(() => {
+  project.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The stored results of the exported layers in export order (layer, then category, then unit). */
+function expected() {
+  const layers = readRunLayers(project.db, 1);
+  const rows = { layer: [] as string[], category: [] as string[], unit: [] as number[], channel: [] as number[], csi: [] as number[], p: [] as number[], selective: [] as number[] };
+  layers.forEach((tap, position) => {
+    if (!LAYERS.includes(tap.name)) return;
+    for (const category of ['faces', 'scenes']) {
+      const csi = readUnitColumn(project.db, 1, position, category, 'csi', 'f32')!;
+      const p = readUnitColumn(project.db, 1, position, category, 'p_max', 'f64')!;
+      const sel = readUnitColumn(project.db, 1, position, category, 'selective', 'u8')!;
+      for (let u = 0; u < csi.length; u++) {
+        rows.layer.push(tap.name);
+        rows.category.push(category);
+        rows.unit.push(u);
+        rows.channel.push(Math.floor(u / (tap.height * tap.width)));
+        rows.csi.push(csi[u]!);
+        rows.p.push(p[u]!);
+        rows.selective.push(sel[u]!);
+      }
+    }
+  });
+  return rows;
+}
+
+/** Runs python3 + numpy on an export; prints JSON summaries to compare. */
+function python(script: string, folder: string): Record<string, unknown> {
+  // JSON has no NaN: nn() turns NaN into null, which the comparisons below turn back.
+  const prelude = 'import numpy as np\ndef nn(a):\n    return [None if np.isnan(v) else float(v) for v in a.tolist()]\n';
+  return JSON.parse(execFileSync('python3', ['-c', prelude + script, folder], { encoding: 'utf8' })) as Record<string, unknown>;
+}
+
+describe('export', () => {
+  it('writes a CSV that numpy reads back to the stored float32/float64 values', async () => {
+    const out = join(dir, 'csv');
+    const { files } = await exportRun(project, { run: 1, format: 'csv', out, layers: LAYERS });
+    expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual(['layers.csv', 'load.R', 'load.py', 'manifest.json', 'units.csv']);
+    const exp = expected();
+    const got = python(
+      `import sys, json, numpy as np
+d = np.genfromtxt(sys.argv[1] + "/units.csv", delimiter=",", names=True, dtype=None, encoding="utf8", missing_values="", filling_values=np.nan)
+print(json.dumps({"names": list(d.dtype.names), "n": int(d.shape[0]), "layer": d["layer"].tolist(), "unit": d["unit"].tolist(),
+  "channel": d["channel"].tolist(), "csi32": nn(d["csi"].astype(np.float32)), "p": nn(d["p_max"]), "selective": d["selective"].tolist()}))`,
+      out,
+    );
+    expect(got.names).toEqual(['model', 'layer', 'unit', 'channel', 'y', 'x', 'category', 'selective', 'csi', 't_min', 'p_max', 'q_max', 'mean', 'mean_others', 'dprime']);
+    expect(got.n).toBe(exp.unit.length);
+    expect(got.layer).toEqual(exp.layer);
+    expect(got.unit).toEqual(exp.unit);
+    expect(got.channel).toEqual(exp.channel);
+    expect(got.selective).toEqual(exp.selective);
+    // float32 values printed with 9 digits parse back to the identical float32; float64 exactly.
+    expect((got.csi32 as (number | null)[]).map((v) => (v === null ? NaN : v))).toEqual(exp.csi.map((v) => v));
+    expect((got.p as (number | null)[]).map((v) => (v === null ? NaN : v))).toEqual(exp.p);
+    const layersCsv = readFileSync(join(out, 'layers.csv'), 'utf8').trim().split('\n');
+    expect(layersCsv).toHaveLength(1 + LAYERS.length * 2);
+  });
+
+  it('writes an .npz with one array per column that numpy loads', async () => {
+    const out = join(dir, 'npz');
+    await exportRun(project, { run: 1, format: 'npy', out, layers: LAYERS });
+    const exp = expected();
+    const got = python(
+      `import sys, json, numpy as np
+z = np.load(sys.argv[1] + "/units.npz")
+layer = z["layer_names"][z["layer"]]
+cat = z["category_names"][z["category"]]
+print(json.dumps({"files": sorted(z.files), "dtypes": {k: str(z[k].dtype) for k in ["unit", "csi", "p_max", "selective"]},
+  "layer": layer.tolist(), "category": cat.tolist(), "unit": z["unit"].tolist(), "csi": nn(z["csi"]), "p": nn(z["p_max"])}))`,
+      out,
+    );
+    expect(got.files).toEqual(['category', 'category_names', 'channel', 'csi', 'dprime', 'layer', 'layer_names', 'mean', 'mean_others', 'model', 'model_names', 'p_max', 'q_max', 'selective', 't_min', 'unit', 'x', 'y']);
+    expect(got.dtypes).toEqual({ unit: 'int32', csi: 'float32', p_max: 'float64', selective: 'uint8' });
+    expect(got.layer).toEqual(exp.layer);
+    expect(got.category).toEqual(exp.category);
+    expect(got.unit).toEqual(exp.unit);
+    expect((got.csi as (number | null)[]).map((v) => (v === null ? NaN : v))).toEqual(exp.csi);
+    expect((got.p as (number | null)[]).map((v) => (v === null ? NaN : v))).toEqual(exp.p);
+  });
+
+  it('writes Parquet that hyparquet reads back, and a complete manifest', async () => {
+    const out = join(dir, 'parquet');
+    await exportRun(project, { run: 1, format: 'parquet', out, layers: LAYERS });
+    const exp = expected();
+    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(join(out, 'units.parquet')) })) as Record<string, unknown>[];
+    expect(rows).toHaveLength(exp.unit.length);
+    expect(rows.map((r) => r.layer)).toEqual(exp.layer);
+    expect(rows.map((r) => r.unit)).toEqual(exp.unit);
+    expect(rows.map((r) => r.selective)).toEqual(exp.selective.map((s) => s === 1));
+    expect(rows.map((r) => r.csi)).toEqual(exp.csi);
+    expect(rows.map((r) => r.p_max)).toEqual(exp.p);
+    const layers = (await parquetReadObjects({ file: await asyncBufferFromFile(join(out, 'layers.parquet')) })) as Record<string, unknown>[];
+    expect(layers.map((r) => `${String(r.layer)}/${String(r.category)}`)).toEqual(['layer2.0/faces', 'layer2.0/scenes', 'avgpool/faces', 'avgpool/scenes']);
+
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(manifest.app.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(manifest.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.model.preprocessing.preset).toBe('none');
+    expect(manifest.model.taps.map((t: { name: string }) => t.name)).toEqual(['stem', 'layer1.0', 'layer2.0', 'layer3.0', 'avgpool']);
+    expect(manifest.stimuli.count).toBe(18);
+    expect(manifest.stimuli.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.stimuli.images[0]).toMatchObject({ category: 'faces', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(manifest.recipe).toEqual({ recipe: 'pairwise-t', variance: 'pooled', fdr: 'bh', alpha: 0.05, against: 'all', topk: 1, topkScope: 'layer', dprime: 1, ranksumP: 0.001, seed: 0 });
+    expect(manifest.seeds).toEqual({ recipe: 0 });
+    expect(manifest.execution.provider).toBe('cpu');
+    expect(manifest.timings.totalSeconds).toBeGreaterThan(0);
+    expect(manifest.timings.extractionSeconds).toBeGreaterThan(0);
+    expect(manifest.platform.node).toBe(process.version);
+    expect(manifest.export).toMatchObject({ format: 'parquet', layers: LAYERS, rows: exp.unit.length });
+  });
+});
