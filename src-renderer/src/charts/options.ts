@@ -9,6 +9,17 @@ const fmt = (value: number | null | undefined, digits = 3) => (value === null ||
 const tooltip = { confine: true };
 const grid = { left: 52, right: 16, top: 36, bottom: 40, containLabel: false };
 
+/**
+ * A title and a one-line subtitle as two title components at fixed offsets. ECharts' own `subtext`
+ * is placed from measured text heights and lands on the title in narrow panels at 1280 x 800.
+ */
+function titled(text: string, subtitle: string): object[] {
+  return [
+    { text, left: 'center', top: 0, textStyle: { fontSize: 12 } },
+    { text: subtitle, left: 'center', top: 18, textStyle: { fontSize: 11, fontWeight: 'normal', color: '#8a93a3' } },
+  ];
+}
+
 /** Proportion of selective units vs layer: a line per category; several models by line style over relative depth. */
 export function proportionOption(rows: LayerCategoryRow[], categories: string[], selectedLayer: string | null, selectedCategory: string | null): ChartOption {
   const models = [...new Set(rows.map((r) => r.model))];
@@ -52,11 +63,11 @@ export function csiOption(csi: CsiResult, layer: string, categories: string[]): 
   const centers = dist.edges.slice(0, -1).map((edge, i) => ((edge + dist.edges[i + 1]!) / 2).toFixed(2));
   const q = dist.quartilesSelective;
   return {
-    title: { text: `${dist.layer} · ${csi.category}`, subtext: `selective: n ${q.count}, median ${fmt(q.median)}, IQR ${fmt(q.q1)}–${fmt(q.q3)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
+    title: titled(`${dist.layer} · ${csi.category}`, `selective: n ${q.count}, median ${fmt(q.median)}, IQR ${fmt(q.q1)}–${fmt(q.q3)}`),
     tooltip: { ...tooltip, trigger: 'axis' },
     legend: { bottom: 0 },
     grid: { ...grid, top: 78, bottom: 56, right: 52 },
-    xAxis: { type: 'category', data: centers, name: 'CSI', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: Math.max(0, Math.floor(centers.length / 8) - 1) } },
+    xAxis: { type: 'category', data: centers, name: 'CSI', nameLocation: 'middle', nameGap: 24, axisLabel: { interval: Math.max(0, Math.floor(centers.length / 5) - 1), fontSize: 10 } },
     yAxis: [
       { type: 'value', name: 'all units', splitLine: { show: false } },
       { type: 'value', name: 'selective', position: 'right' },
@@ -74,14 +85,10 @@ export function channelsOption(result: ChannelsResult, categories: string[], cho
   const color = categoryColor(categories, result.category);
   const m = result.metrics;
   return {
-    title: {
-      text: `${result.layer} · ${result.category}`,
-      subtext: `channels with any ${fmt(m.channel_fraction)} · entropy ${fmt(m.channel_entropy)} · Gini ${fmt(m.channel_gini)} · top 10 % ${fmt(m.channel_top10)}`,
-      left: 'center',
-      textStyle: { fontSize: 12 },
-      subtextStyle: { fontSize: 11 },
-      itemGap: 2,
-    },
+    title: titled(
+      `${result.layer} · ${result.category}`,
+      `channels used ${fmt(m.channelFraction, 2)} · entropy ${fmt(m.channelEntropy, 2)} · Gini ${fmt(m.channelGini, 2)} · top 10 % ${fmt(m.top10Share, 2)}`,
+    ),
     tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { channel: number; value: number; fraction: number } }) => `channel ${p.data.channel}<br/>selective ${p.data.value} (${fmt(p.data.fraction)} of ${result.unitsPerChannel})` },
     brush: { xAxisIndex: 0, toolbox: ['lineX', 'clear'], brushMode: 'single', throttleType: 'debounce', throttleDelay: 200 },
     toolbox: { right: 8, bottom: 0, feature: {} },
@@ -113,7 +120,7 @@ export function spatialOption(result: SpatialResult, dark: boolean): ChartOption
   }
   const m = result.metrics;
   return {
-    title: { text: `${result.layer} · ${result.category}`, subtext: `spatial entropy ${fmt(m.spatial_entropy)} · Gini ${fmt(m.spatial_gini)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
+    title: titled(`${result.layer} · ${result.category}`, `spatial entropy ${fmt(m.spatialEntropy)} · Gini ${fmt(m.spatialGini)}`),
     tooltip: { ...tooltip, formatter: (p: { data: [number, number, number] }) => `y ${p.data[1]}, x ${p.data[0]}<br/>${p.data[2]} selective units` },
     grid: { left: 40, right: 70, top: 64, bottom: 30 },
     xAxis: { type: 'category', data: Array.from({ length: result.width }, (_, i) => i), name: 'x', splitArea: { show: false } },
@@ -134,7 +141,7 @@ export function consistencyOption(result: ConsistencyResult, category: string | 
   const s = result.summary[key];
   const b = result.summary.baseline;
   return {
-    title: { text: `consistency · ${key}`, subtext: `mean ${fmt(s?.mean)} (adjacent ${fmt(s?.adjacent)}) · all-unit baseline ${fmt(b?.mean)}`, left: 'center', textStyle: { fontSize: 12 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
+    title: titled(`consistency · ${key}`, `mean ${fmt(s?.mean)} (adjacent ${fmt(s?.adjacent)}) · all-unit baseline ${fmt(b?.mean)}`),
     tooltip: { ...tooltip, formatter: (p: { data: [number, number, number | '-'] }) => `${result.layers[p.data[1]]} × ${result.layers[p.data[0]]}<br/>ρ ${typeof p.data[2] === 'number' ? p.data[2].toFixed(3) : 'undefined'}` },
     grid: { left: 70, right: 70, top: 64, bottom: 60 },
     xAxis: { type: 'category', data: result.layers, axisLabel: { rotate: 45, fontSize: 9 } },

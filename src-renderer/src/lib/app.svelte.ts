@@ -1,18 +1,10 @@
 // The app's state: the engine connection, the open project, which screen shows, and the one selection
 // that drives the linked charts. Screens read it; only the methods here change the project.
-import type { ProjectInfo, RunSummary, SessionInfo } from '../../../src-main/contract/types.ts';
+import type { ProjectInfo, RecentProject, RunSummary, SessionInfo } from '../../../src-main/contract/types.ts';
 import type { EngineClient } from './engine-connection.ts';
 
 export const SCREENS = ['start', 'project', 'models', 'run', 'results', 'compare', 'export', 'settings'] as const;
 export type Screen = (typeof SCREENS)[number];
-
-const RECENT_KEY = 'unitscope.recent.v1';
-
-export interface RecentEntry {
-  path: string;
-  name: string;
-  openedAt: string;
-}
 
 /** Layer, category, channels and unit chosen in any chart; every chart and table follows them. */
 export class Selection {
@@ -39,7 +31,8 @@ export class AppState {
   screen = $state<Screen>('start');
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
-  recent = $state.raw<RecentEntry[]>(loadRecent());
+  /** The engine's recent-projects list (shared with the CLI and other windows). */
+  recent = $state.raw<RecentProject[]>([]);
   readonly selection = new Selection();
 
   finishedRuns: RunSummary[] = $derived(this.project?.runs.filter((r) => r.status === 'finished') ?? []);
@@ -56,9 +49,10 @@ export class AppState {
 
   async openProject(path: string, screen?: Screen): Promise<void> {
     try {
-      this.project = await this.engine.call('project.info', { path });
+      // project.open records the project in the engine's recent list.
+      this.project = await this.engine.call('project.open', { path });
       this.error = null;
-      this.remember(this.project);
+      void this.loadRecent();
       this.selection.reset(this.latestFinished?.id ?? null);
       this.screen = screen ?? (this.latestFinished ? 'results' : 'project');
     } catch (error) {
@@ -70,7 +64,7 @@ export class AppState {
     try {
       this.project = await this.engine.call('project.create', { path, ...(name ? { name } : {}) });
       this.error = null;
-      this.remember(this.project);
+      void this.loadRecent();
       this.selection.reset(null);
       this.screen = 'project';
     } catch (error) {
@@ -94,25 +88,12 @@ export class AppState {
     this.screen = 'start';
   }
 
-  private remember(project: ProjectInfo): void {
-    // A timestamp, not reactive state.
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity
-    const entry = { path: project.path, name: project.name, openedAt: new Date().toISOString() };
-    this.recent = [entry, ...this.recent.filter((r) => r.path !== project.path)].slice(0, 12);
+  async loadRecent(): Promise<void> {
     try {
-      localStorage.setItem(RECENT_KEY, JSON.stringify(this.recent));
-    } catch {
-      // the list is a convenience; losing it is harmless
+      this.recent = await this.engine.call('project.recent', {});
+    } catch (error) {
+      this.fail(error);
     }
-  }
-}
-
-function loadRecent(): RecentEntry[] {
-  try {
-    const value = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
-    return Array.isArray(value) ? value.filter((r): r is RecentEntry => typeof r?.path === 'string' && typeof r?.name === 'string') : [];
-  } catch {
-    return [];
   }
 }
 
