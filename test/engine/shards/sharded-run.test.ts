@@ -3,13 +3,15 @@
 // within 1e-9 relative, identical selection masks). Then every kind of bad partial set is refused with
 // a message naming the offending file, and nothing is stored.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../../src-main/engine/project.ts';
 import type { RunManifest } from '../../../src-main/engine/runs/run-manifest.ts';
-import { createBundle } from '../../../src-main/engine/shards/bundle.ts';
+import { createBundle, readBundle } from '../../../src-main/engine/shards/bundle.ts';
+import { shardPositions } from '../../../src-main/engine/shards/assignment.ts';
+import { openPartial, readPartialLayer } from '../../../src-main/engine/shards/partial-file.ts';
 import { mergePartials, shardStatus } from '../../../src-main/engine/shards/merge.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { runShard, sourceFromProject } from '../../../src-main/engine/shards/run-shard.ts';
@@ -181,5 +183,41 @@ describe('a run in 3 shards, each its own process', () => {
       // second shard 3; the foreign one is named.
       expect(status.files.map((f) => f.status)).toEqual(['ok', 'ok', 'ok', 'foreign']);
     });
+  });
+});
+
+describe('bundles', () => {
+  it('a referenced bundle gives bit-identical shard statistics to a copied one', async () => {
+    const project = Project.open(path);
+    try {
+      const referenced = join(dir, 'bundle-ref');
+      expect(await createBundle(project, { model: 'tiny', out: referenced, reference: true })).toMatchObject({ stimuli: 'referenced', images: 30 });
+      const source = readBundle(referenced);
+      expect(source.imagePaths.every((p) => p.startsWith(project.filesDir))).toBe(true);
+      const file = join(dir, 'ref-1-of-3.partial');
+      await runShard(source, { index: 1, count: 3 }, file, { provider: 'cpu' });
+      const a = openPartial(file);
+      const b = openPartial(shard(1));
+      expect(a.header.positions).toEqual(b.header.positions);
+      for (let l = 0; l < a.header.plan.taps.length; l++) {
+        const x = readPartialLayer(a, l);
+        const y = readPartialLayer(b, l);
+        expect(Buffer.from(x.mean.buffer).equals(Buffer.from(y.mean.buffer))).toBe(true);
+        expect(Buffer.from(x.m2.buffer).equals(Buffer.from(y.m2.buffer))).toBe(true);
+      }
+      await expect(createBundle(project, { model: 'tiny', out: referenced })).rejects.toThrow(`${referenced}: the bundle folder must be new or empty`);
+    } finally {
+      project.close();
+    }
+  });
+
+  it('a shard refuses an image that changed since bundling, naming it', async () => {
+    const copy = join(dir, 'bundle-tampered');
+    cpSync(join(dir, 'bundle'), copy, { recursive: true });
+    const source = readBundle(copy);
+    const victim = source.imagePaths[shardPositions(30, { index: 2, count: 3 })[0]!]!;
+    writeFileSync(victim, readFileSync(source.imagePaths[0]!));
+    await expect(runShard(source, { index: 2, count: 3 }, join(dir, 'never.partial'), { provider: 'cpu' })).rejects.toThrow(`${victim}: the image changed since the run was planned (sha256 differs)`);
+    expect(existsSync(join(dir, 'never.partial'))).toBe(false);
   });
 });
