@@ -41,6 +41,21 @@ export interface ProjectInfo {
   imageCount: number;
   modelCount: number;
   runs: RunSummary[];
+  /** Where the bytes are (absent from engines older than the results storage). */
+  sizes?: ProjectSizes;
+  /** Per run: phase timings from its manifest, in seconds (null while unknown). */
+  runTimings?: Record<number, { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null }>;
+}
+
+export interface ProjectSizes {
+  /** The project file and its write-ahead log. */
+  file: number;
+  wal: number;
+  /** Stored unit results, sufficient statistics (incl. checkpoints) and chart aggregates, in bytes. */
+  unitResults: number;
+  statistics: number;
+  aggregates: number;
+  thumbnails: number;
 }
 
 /** One row of the layer x category table (`results`). Metrics follow method.md "Layer metrics". */

@@ -10,6 +10,7 @@ import { countRows, getMeta, listCategories, listRuns, setMeta } from './storage
 import { APP_VERSION } from './version.ts';
 import { holdsWriteLock, lockHolder, type LockOwner } from './storage/project-lock.ts';
 import { markRunningInterrupted } from './storage/runs-store.ts';
+import { runTimings, storedBytes } from './storage/results-store.ts';
 
 export const PROJECT_EXTENSION = '.unitscope';
 
@@ -71,14 +72,20 @@ export class Project {
 
   info(): ProjectInfo {
     let bytes = 0;
+    const fileSizes: number[] = [];
     for (const suffix of ['', '-wal']) {
       try {
-        bytes += statSync(this.path + suffix).size;
+        const size = statSync(this.path + suffix).size;
+        fileSizes.push(size);
+        bytes += size;
       } catch {
         // no WAL file right now
+        fileSizes.push(0);
       }
     }
     return {
+      sizes: { file: fileSizes[0]!, wal: fileSizes[1]!, ...storedBytes(this.db) },
+      runTimings: runTimings(this.db),
       path: this.path,
       name: this.name,
       schemaVersion: schemaVersion(this.db),

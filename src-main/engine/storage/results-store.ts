@@ -265,3 +265,26 @@ export function deleteAnalysis(db: Db, runId: number): void {
 export function hasLayerAnalysis(db: Db, runId: number, position: number): boolean {
   return db.prepare("SELECT 1 FROM run_aggregates WHERE run_id = ? AND kind = 'overlap' AND position = ?").get(runId, position) !== undefined;
 }
+
+/** Bytes held by each kind of run data, for `project info`. */
+export function storedBytes(db: Db): { unitResults: number; statistics: number; aggregates: number; thumbnails: number } {
+  const one = (sql: string) => (db.prepare(sql).get() as { n: number | null }).n ?? 0;
+  return {
+    unitResults: one('SELECT SUM(length(data)) AS n FROM unit_columns'),
+    statistics: one('SELECT SUM(length(count) + length(mean) + length(m2) + COALESCE(length(extra), 0)) AS n FROM layer_stats'),
+    aggregates: one('SELECT SUM(length(data)) AS n FROM run_aggregates'),
+    thumbnails: one('SELECT SUM(length(data)) AS n FROM thumbnails'),
+  };
+}
+
+/** Phase timings per run, from the manifests. */
+export function runTimings(db: Db): Record<number, { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null }> {
+  const rows = db.prepare("SELECT id, json_extract(manifest, '$.timings') AS t FROM runs WHERE manifest IS NOT NULL").all() as { id: number; t: string | null }[];
+  const out: Record<number, { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null }> = {};
+  for (const r of rows) {
+    if (!r.t) continue;
+    const t = JSON.parse(r.t) as Record<string, number | null>;
+    out[r.id] = { extractionSeconds: t.extractionSeconds ?? null, analysisSeconds: t.analysisSeconds ?? null, totalSeconds: t.totalSeconds ?? null, imagesPerSecond: t.imagesPerSecond ?? null };
+  }
+  return out;
+}

@@ -138,3 +138,20 @@ print(json.dumps({"files": sorted(z.files), "dtypes": {k: str(z[k].dtype) for k 
     expect(manifest.export).toMatchObject({ format: 'parquet', layers: LAYERS, rows: exp.unit.length });
   });
 });
+
+describe('project info', () => {
+  it('reports schema, sizes by kind, runs with recipe, provider and phase timings', () => {
+    const info = project.info();
+    expect(info.schemaVersion).toBeGreaterThanOrEqual(40);
+    expect(info.imageCount).toBe(18);
+    expect(info.modelCount).toBe(1);
+    expect(info.runs[0]).toMatchObject({ id: 1, status: 'finished', provider: 'cpu', recipe: { recipe: 'pairwise-t', alpha: 0.05 } });
+    // 5 taps, 2 targets: 10 unit columns sets; 16384+16384+8192+4096+64 = 45120 units x (1 + 4*7 + 8*2 + 4) bytes x 2 targets.
+    expect(info.sizes!.unitResults).toBe(45120 * 49 * 2);
+    // 3 categories x units x (mean + m2) x 8 bytes + counts.
+    expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8);
+    expect(info.sizes!.file).toBeGreaterThan(info.sizes!.unitResults);
+    expect(info.runTimings![1]!.totalSeconds).toBeGreaterThan(0);
+    expect(info.runTimings![1]!.extractionSeconds).toBeGreaterThan(0);
+  });
+});
