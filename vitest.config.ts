@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit and integration tests under plain Node. Browser tests (Playwright + Debian chromium) have their
-// own config, vitest.browser.config.ts, because they need the built renderer and a browser.
+// own config, vitest.browser.config.ts, because they need the built renderer and a browser; the Slurm
+// test has vitest.slurm.config.ts, because it needs root and a Slurm installation.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'node_modules/**'],
+    exclude: ['test/browser/**', 'test/slurm/**', 'node_modules/**'],
     environment: 'node',
     setupFiles: ['./test/support/setup-env.ts'],
     testTimeout: 120_000,

@@ -1,5 +1,6 @@
 // Prints one plain closing line, "tests: N passed, N failed[, N skipped]", that CI log readers understand
 // whatever test runner produced it.
+import { appendFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
@@ -17,5 +18,8 @@ export default class SummaryReporter implements Reporter {
       if (module.state() === 'failed' && module.children.size === 0) failed++;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    // CI runs several suites and prints one total at the end from these lines.
+    const file = process.env.UNITSCOPE_TEST_TOTALS;
+    if (file) appendFileSync(file, `${passed} ${failed} ${skipped}\n`);
   }
 }
