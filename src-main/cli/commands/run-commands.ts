@@ -196,7 +196,10 @@ export const compareCommand: Command = {
     const result = await client.call('results.compare', { path, runs: [ids[0]!, ids[1]!] }, { signal, onProgress: (p) => out.progress(p) });
     out.result(result, () =>
       result.tests
-        .map((t) => `${t.layerA}/${t.layerB} ${t.category} ${t.metric}: ${fmt(t.valueA)} vs ${fmt(t.valueB)} q=${fmt(t.q, 4)}${t.significant ? ' *' : ''}`)
+        .map((t) => {
+          const values = t.valueA === null && t.valueB === null ? `difference ${fmt(t.statistic)}` : `${fmt(t.valueA)} vs ${fmt(t.valueB)}`;
+          return `${t.layerA}/${t.layerB} ${t.category} ${t.metric}: ${values} q=${fmt(t.q, 4)}${t.significant ? ' *' : ''}`;
+        })
         .join('\n'),
     );
   },

@@ -1,9 +1,9 @@
 // results.*: the layer x category table, pages of units and the chart aggregates of finished runs.
 import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
-import { EngineError } from '../errors.ts';
 import { channelsResult, csiResult, resultsTable, spatialResult, unitsPage } from '../runs/results-queries.ts';
 import { inspectUnit } from '../runs/unit-inspector.ts';
+import { compareStoredRuns, runConsistency } from '../runs/run-statistics.ts';
 
 export function resultsHandlers(engine: Engine) {
   return {
@@ -12,12 +12,10 @@ export function resultsHandlers(engine: Engine) {
     'results.csi': async ({ path, run, layer, category }) => csiResult(engine.project(path), run, category, layer),
     'results.channels': async ({ path, run, layer, category }) => channelsResult(engine.project(path), run, layer, category),
     'results.spatial': async ({ path, run, layer, category }) => spatialResult(engine.project(path), run, layer, category),
-    'results.consistency': async () => {
-      throw new EngineError('unsupported', 'representational consistency needs per-image responses, which this build cannot gather yet');
-    },
-    'results.compare': async () => {
-      throw new EngineError('unsupported', 'model comparison is not available in this build yet');
-    },
-    'results.unit': async ({ path, run, layer, unit }) => inspectUnit(engine.project(path), run, layer, unit),
+    'results.consistency': async ({ path, run, category }, ctx) =>
+      engine.jobs.run('analysis', `consistency of run #${run}`, (job) => runConsistency(engine.project(path), run, category, job), ctx),
+    'results.compare': async ({ path, runs }, ctx) =>
+      engine.jobs.run('analysis', `compare runs #${runs[0]} and #${runs[1]}`, async (job) => compareStoredRuns(engine.project(path), runs[0], runs[1], job), ctx),
+    'results.unit': async ({ path, run, layer, unit }, ctx) => inspectUnit(engine.project(path), run, layer, unit, ctx),
   } satisfies Partial<EngineHandlers>;
 }

@@ -92,7 +92,7 @@ export function csiOrder(csi: ArrayLike<number>): Int32Array {
     let key: number;
     if (Number.isNaN(v)) key = 0xffffffff;
     else {
-      f32[0] = v;
+      f32[0] = v === 0 ? 0 : v; // -0 and +0 are equal CSIs: one key, so ties fall back to the unit index
       const bits = u32[0]!;
       const ascending = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
       key = 0xfffffffe - ascending; // descending; 0xffffffff stays reserved for NaN

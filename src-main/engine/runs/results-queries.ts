@@ -22,8 +22,9 @@ import {
   readLayerResults,
   readRunCategories,
   readRunLayers,
-  readUnitColumn,
+  readRecords,
   readUnitColumnSlice,
+  type UnitRecord,
 } from '../storage/results-store.ts';
 
 export function requireRun(project: Project, runId: number): RunSummary {
@@ -95,9 +96,34 @@ export interface UnitsQuery {
   limit: number;
 }
 
+function rowOf(r: UnitRecord, tap: TapShape): UnitRow {
+  const hw = tap.height * tap.width;
+  return {
+    unit: r.unit,
+    channel: Math.floor(r.unit / hw),
+    y: Math.floor((r.unit % hw) / tap.width),
+    x: r.unit % tap.width,
+    selective: r.selective,
+    csi: num(r.csi),
+    tMin: num(r.tMin),
+    pMax: num(r.pMax),
+    qMax: num(r.qMax),
+    meanTarget: num(r.meanTarget),
+    meanOthers: num(r.meanOthers),
+    dprime: num(r.dprime),
+  };
+}
+
+/** Descending by key with NaN last, ties by unit index: the same order rule as the stored CSI order. */
+function byKeyDescending(records: UnitRecord[], key: (r: UnitRecord) => number): UnitRecord[] {
+  const k = (r: UnitRecord) => (Number.isNaN(key(r)) ? -Infinity : key(r));
+  return records.sort((a, b) => k(b) - k(a) || a.unit - b.unit);
+}
+
 /**
- * A page of units. Candidates are chosen from the smallest data that can answer: a channel is a
- * contiguous slice of every column; CSI order is a stored index, so "top N by CSI" never sorts a layer.
+ * A page of units. Each query reads the least stored data that answers it: CSI-ordered pages are one
+ * substr() of the stored CSI-sorted records (all units, or the selective ones only); a channel is a
+ * contiguous slice of the unit-order columns; other orders sort the selective records or the channel.
  */
 export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
   requireFinished(project, q.run);
@@ -105,62 +131,74 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
   const { position, tap } = requireLayer(project, q.run, q.layer);
   const db = project.db;
   const hw = tap.height * tap.width;
-  const n = tap.channels * hw;
   if (q.channel !== undefined && q.channel >= tap.channels) {
     throw new EngineError('validation', `layer '${q.layer}' has ${tap.channels} channels; channel ${q.channel} does not exist`);
   }
-  const start = q.channel === undefined ? 0 : q.channel * hw;
-  const count = q.channel === undefined ? n : hw;
-  const col = <D extends 'u8' | 'f32' | 'f64' | 'i32'>(name: Parameters<typeof readUnitColumn>[4], dtype: D) => {
-    const data = q.channel === undefined ? readUnitColumn(db, q.run, position, q.category, name, dtype) : readUnitColumnSlice(db, q.run, position, q.category, name, dtype, start, count);
-    if (!data) throw new EngineError('internal', `run #${q.run} is missing the ${name} column of ${q.layer}/${q.category}`, { file: project.path });
+  const sort = q.sort ?? 'csi';
+  const missing = (what: string) => new EngineError('internal', `run #${q.run} is missing the ${what} of ${q.layer}/${q.category}`, { file: project.path });
+  const records = (name: 'csi_sorted' | 'selective_sorted', first: number, count: number) => {
+    const r = readRecords(db, q.run, position, q.category, name, first, count);
+    if (!r) throw missing(name);
+    return r;
+  };
+  const page = (all: UnitRecord[]): UnitsPage => ({ total: all.length, units: all.slice(q.offset, q.offset + q.limit).map((r) => rowOf(r, tap)) });
+
+  if (q.channel === undefined) {
+    if (sort === 'csi') {
+      const r = records(q.selectiveOnly ? 'selective_sorted' : 'csi_sorted', q.offset, q.limit);
+      return { total: r.total, units: r.records.map((x) => rowOf(x, tap)) };
+    }
+    if (q.selectiveOnly) {
+      const all = records('selective_sorted', 0, Number.MAX_SAFE_INTEGER).records;
+      return page(sort === 't' ? byKeyDescending(all, (r) => r.tMin) : all.sort((a, b) => a.unit - b.unit));
+    }
+    const n = tap.channels * hw;
+    if (sort === 'unit') {
+      // Consecutive units: the same range of every column.
+      const first = Math.min(q.offset, n);
+      return { total: n, units: channelRecords(db, q, position, first, Math.min(q.limit, n - first)).map((r) => rowOf(r, tap)) };
+    }
+    // Every unit by t: a full sort of the layer (rare; the UI sorts selective units).
+    return page(byKeyDescending(channelRecords(db, q, position, 0, n), (r) => r.tMin));
+  }
+  const start = q.channel * hw;
+  if (sort === 'unit' && !q.selectiveOnly) {
+    const first = Math.min(q.offset, hw);
+    return { total: hw, units: channelRecords(db, q, position, start + first, Math.min(q.limit, hw - first)).map((r) => rowOf(r, tap)) };
+  }
+  let all = channelRecords(db, q, position, start, hw);
+  if (q.selectiveOnly) all = all.filter((r) => r.selective);
+  if (sort !== 'unit') byKeyDescending(all, sort === 'csi' ? (r) => r.csi : (r) => r.tMin);
+  return page(all);
+}
+
+/** Units [first, first + count) in unit order, from slices of the unit-order columns. */
+function channelRecords(db: Project['db'], q: UnitsQuery, position: number, first: number, count: number): UnitRecord[] {
+  if (count <= 0) return [];
+  const slice = <D extends 'u8' | 'f32' | 'f64'>(name: Parameters<typeof readUnitColumnSlice>[4], dtype: D) => {
+    const data = readUnitColumnSlice(db, q.run, position, q.category, name, dtype, first, count);
+    if (!data) throw new EngineError('internal', `run #${q.run} is missing the ${name} column of ${q.layer}/${q.category}`);
     return data;
   };
-  const selective = col('selective', 'u8');
-  const sort = q.sort ?? 'csi';
-  // Candidate units (global indices) in the requested order.
-  let candidates: Int32Array;
-  if (sort === 'csi' && q.channel === undefined) {
-    const order = col('csi_order', 'i32');
-    candidates = q.selectiveOnly ? order.filter((u) => selective[u] === 1) : order;
-  } else {
-    const local: number[] = [];
-    for (let i = 0; i < count; i++) if (!q.selectiveOnly || selective[i] === 1) local.push(i);
-    if (sort !== 'unit') {
-      const key = col(sort === 'csi' ? 'csi' : 't_min', 'f32');
-      const k = (i: number) => (Number.isNaN(key[i]!) ? -Infinity : key[i]!);
-      local.sort((a, b) => k(b) - k(a) || a - b);
-    }
-    candidates = Int32Array.from(local, (i) => i + start);
-  }
-  const total = candidates.length;
-  const page = candidates.subarray(q.offset, q.offset + q.limit);
-  if (page.length === 0) return { total, units: [] };
-  const csi = col('csi', 'f32');
-  const tMin = col('t_min', 'f32');
-  const pMax = col('p_max', 'f64');
-  const qMax = col('q_max', 'f64');
-  const meanTarget = col('mean_target', 'f32');
-  const meanOthers = col('mean_others', 'f32');
-  const dprime = col('dprime', 'f32');
-  const units: UnitRow[] = Array.from(page, (u) => {
-    const i = u - start;
-    return {
-      unit: u,
-      channel: Math.floor(u / hw),
-      y: Math.floor((u % hw) / tap.width),
-      x: u % tap.width,
-      selective: selective[i] === 1,
-      csi: num(csi[i]!),
-      tMin: num(tMin[i]!),
-      pMax: num(pMax[i]!),
-      qMax: num(qMax[i]!),
-      meanTarget: num(meanTarget[i]!),
-      meanOthers: num(meanOthers[i]!),
-      dprime: num(dprime[i]!),
-    };
-  });
-  return { total, units };
+  const selective = slice('selective', 'u8');
+  const csi = slice('csi', 'f32');
+  const tMin = slice('t_min', 'f32');
+  const pMax = slice('p_max', 'f64');
+  const qMax = slice('q_max', 'f64');
+  const meanTarget = slice('mean_target', 'f32');
+  const meanOthers = slice('mean_others', 'f32');
+  const dprime = slice('dprime', 'f32');
+  return Array.from({ length: selective.length }, (_, i) => ({
+    unit: first + i,
+    selective: selective[i] === 1,
+    csi: csi[i]!,
+    tMin: tMin[i]!,
+    pMax: pMax[i]!,
+    qMax: qMax[i]!,
+    meanTarget: meanTarget[i]!,
+    meanOthers: meanOthers[i]!,
+    dprime: dprime[i]!,
+  }));
 }
 
 export function csiResult(project: Project, runId: number, category: string, layer?: string): CsiResult {

@@ -54,6 +54,7 @@ import {
 } from '../storage/runs-store.ts';
 import { listStimuliForRun } from '../storage/stimuli-store.ts';
 import { csiOrder, layerAggregates, metricsForJson } from './aggregates.ts';
+import { runGatherer } from './stored-analysis.ts';
 import { appInfo, platformInfo, stimulusSetHash, type ManifestImage, type RunManifest } from './run-manifest.ts';
 
 export interface RunRequest {
@@ -393,18 +394,21 @@ async function analyse(project: Project, runId: number, statsRun: number, recipe
   const taps = readRunLayers(project.db, runId);
   const categories: CategoryDef[] = readRunCategories(project.db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
   const meter = new ProgressMeter('analysis', taps.length, (p) => hooks.progress?.(p), 'layers');
-  if (recipe.recipe === 'ranksum-maxp') {
-    throw new EngineError('unsupported', 'ranksum-maxp needs per-image responses, which this build cannot gather yet; choose another recipe');
-  }
-  if (recipe.recipe === 'top-k' && recipe.topkScope === 'global') {
-    // The global top k % needs every layer's strengths together: all layers are recomputed.
+  if (recipe.recipe === 'ranksum-maxp' || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
+    // The global top k % needs every layer's strengths together, and ranksum-maxp per-image responses
+    // (gathered in-graph in unit slices): all layers are recomputed together.
     deleteAnalysis(project.db, runId);
     const all = taps.map((tap, l) => loadStats(project, statsRun, l, tap));
-    const analyses = await analyzeRun(all, categories, recipe);
+    const gatherer = recipe.recipe === 'ranksum-maxp' ? await runGatherer(project, runId) : undefined;
+    let analyses: LayerAnalysis[];
+    try {
+      analyses = await analyzeRun(all, categories, recipe, gatherer, { onLayer: (done, total) => hooks.progress?.({ phase: 'analysis', done, total, unit: 'layers' }) });
+    } finally {
+      await gatherer?.close();
+    }
     analyses.forEach((a, l) => {
       throwIfAborted(hooks.signal, 'the analysis');
       storeLayer(project, runId, l, a);
-      meter.tick(1, a.tap.name);
     });
     return;
   }

@@ -7,6 +7,7 @@ import type { Project } from '../project.ts';
 import { readLayerStats, readRunCategories } from '../storage/results-store.ts';
 import { requireLayer, requireRun, targetCategories, unitsPage } from './results-queries.ts';
 import { statsSource } from './run-analysis.ts';
+import { runGatherer } from './stored-analysis.ts';
 
 export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
   return names.map((category, k) => {
@@ -19,7 +20,9 @@ export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: F
   });
 }
 
-export function inspectUnit(project: Project, runId: number, layer: string, unit: number): UnitInspection {
+const TOP_IMAGES = 12;
+
+export async function inspectUnit(project: Project, runId: number, layer: string, unit: number, hooks: { signal?: AbortSignal } = {}): Promise<UnitInspection> {
   const run = requireRun(project, runId);
   const { position, tap } = requireLayer(project, runId, layer);
   const units = tap.channels * tap.height * tap.width;
@@ -38,6 +41,16 @@ export function inspectUnit(project: Project, runId: number, layer: string, unit
       if (row) results.push({ ...row, category });
     }
   }
+  // Per-image responses: gathered in-graph for this one unit over the run's images.
+  const gatherer = await runGatherer(project, runId);
+  let values: Float32Array;
+  try {
+    values = await gatherer.gather(tap.name, Int32Array.of(unit), hooks.signal);
+  } finally {
+    await gatherer.close();
+  }
+  const responses = gatherer.images.map((img, i) => ({ image: img.id, category: names[img.category]!, value: values[i]! }));
+  const topImages = [...responses].sort((a, b) => b.value - a.value || a.image - b.image).slice(0, TOP_IMAGES);
   return {
     run: runId,
     layer,
@@ -47,8 +60,7 @@ export function inspectUnit(project: Project, runId: number, layer: string, unit
     x: unit % tap.width,
     categories: categoryIntervals(stats.count, stats.mean, stats.m2, units, unit, names),
     results,
-    // Per-image responses need a ResponseGatherer (inference in-graph); see docs/storage.md "Not yet".
-    responses: [],
-    topImages: [],
+    responses,
+    topImages,
   };
 }

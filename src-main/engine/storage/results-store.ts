@@ -15,19 +15,30 @@ export function toBlob(array: ArrayBufferView): Buffer {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 }
 
-/** Copies into a fresh, aligned array: SQLite hands back Buffers at arbitrary offsets of a shared pool. */
+/**
+ * A typed view of a BLOB. better-sqlite3 gives large BLOBs their own ArrayBuffer (offset 0), so the view
+ * costs nothing; a BLOB at an unaligned offset of a shared pool is copied into an aligned array.
+ */
 export function fromBlob<D extends Dtype>(blob: Buffer, dtype: D): TypedArrayOf<D> {
-  const copy = new ArrayBuffer(blob.byteLength);
-  new Uint8Array(copy).set(blob);
+  const size = dtype === 'u8' ? 1 : dtype === 'f64' ? 8 : 4;
+  let buffer: ArrayBufferLike = blob.buffer;
+  let offset = blob.byteOffset;
+  if (offset % size !== 0) {
+    const copy = new ArrayBuffer(blob.byteLength);
+    new Uint8Array(copy).set(blob);
+    buffer = copy;
+    offset = 0;
+  }
+  const length = blob.byteLength / size;
   switch (dtype) {
     case 'u8':
-      return new Uint8Array(copy) as TypedArrayOf<D>;
+      return new Uint8Array(buffer, offset, length) as TypedArrayOf<D>;
     case 'i32':
-      return new Int32Array(copy) as TypedArrayOf<D>;
+      return new Int32Array(buffer, offset, length) as TypedArrayOf<D>;
     case 'f32':
-      return new Float32Array(copy) as TypedArrayOf<D>;
+      return new Float32Array(buffer, offset, length) as TypedArrayOf<D>;
     default:
-      return new Float64Array(copy) as TypedArrayOf<D>;
+      return new Float64Array(buffer, offset, length) as TypedArrayOf<D>;
   }
 }
 
@@ -146,7 +157,76 @@ export const UNIT_COLUMNS = [
   { name: 'mean_pair_t', dtype: 'f32', field: 'meanPairT' },
 ] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitResults }[];
 
-export type UnitColumnName = (typeof UNIT_COLUMNS)[number]['name'] | 'csi_order';
+export type UnitColumnName = (typeof UNIT_COLUMNS)[number]['name'] | 'csi_order' | RecordBlobName;
+
+/**
+ * Row-major unit records for the paged queries, in CSI order (all units, and the selective units only),
+ * so a page is one substr() of consecutive records instead of a read of every column of the layer
+ * (measured in docs/storage.md). Layout, little-endian, 44 bytes: unit i32 @0, selective u8 @4,
+ * csi f32 @8, t_min f32 @12, p_max f64 @16, q_max f64 @24, mean_target f32 @32, mean_others f32 @36,
+ * dprime f32 @40.
+ */
+export const RECORD_BYTES = 44;
+export type RecordBlobName = 'csi_sorted' | 'selective_sorted';
+
+export interface UnitRecord {
+  unit: number;
+  selective: boolean;
+  csi: number;
+  tMin: number;
+  pMax: number;
+  qMax: number;
+  meanTarget: number;
+  meanOthers: number;
+  dprime: number;
+}
+
+export function packRecords(results: UnitResults, order: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(order.length * RECORD_BYTES);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < order.length; i++) {
+    const u = order[i]!;
+    const o = i * RECORD_BYTES;
+    view.setInt32(o, u, true);
+    view.setUint8(o + 4, results.selective[u]!);
+    view.setFloat32(o + 8, results.csi[u]!, true);
+    view.setFloat32(o + 12, results.tMin[u]!, true);
+    view.setFloat64(o + 16, results.pMax[u]!, true);
+    view.setFloat64(o + 24, results.qMax[u]!, true);
+    view.setFloat32(o + 32, results.meanTarget[u]!, true);
+    view.setFloat32(o + 36, results.meanOthers[u]!, true);
+    view.setFloat32(o + 40, results.dprime[u]!, true);
+  }
+  return out;
+}
+
+export function unpackRecords(bytes: Uint8Array): UnitRecord[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: UnitRecord[] = [];
+  for (let o = 0; o + RECORD_BYTES <= bytes.byteLength; o += RECORD_BYTES) {
+    out.push({
+      unit: view.getInt32(o, true),
+      selective: view.getUint8(o + 4) === 1,
+      csi: view.getFloat32(o + 8, true),
+      tMin: view.getFloat32(o + 12, true),
+      pMax: view.getFloat64(o + 16, true),
+      qMax: view.getFloat64(o + 24, true),
+      meanTarget: view.getFloat32(o + 32, true),
+      meanOthers: view.getFloat32(o + 36, true),
+      dprime: view.getFloat32(o + 40, true),
+    });
+  }
+  return out;
+}
+
+/** Records [first, first + count) of a record BLOB, and how many records it holds in all. */
+export function readRecords(db: Db, runId: number, position: number, category: string, name: RecordBlobName, first: number, count: number): { total: number; records: UnitRecord[] } | undefined {
+  const row = db
+    .prepare('SELECT length(data) AS bytes, substr(data, ?, ?) AS data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?')
+    .get(first * RECORD_BYTES + 1, count * RECORD_BYTES, runId, position, category, name) as { bytes: number; data: Buffer } | undefined;
+  if (!row) return undefined;
+  return { total: row.bytes / RECORD_BYTES, records: unpackRecords(row.data) };
+}
 
 function convert(values: ArrayLike<number>, dtype: Dtype): ArrayBufferView {
   switch (dtype) {
@@ -167,6 +247,8 @@ export function writeUnitResults(db: Db, runId: number, position: number, result
     insert.run(runId, position, results.category, column.name, column.dtype, toBlob(convert(results[column.field], column.dtype)));
   }
   insert.run(runId, position, results.category, 'csi_order', 'i32', toBlob(csiOrder));
+  insert.run(runId, position, results.category, 'csi_sorted', 'u8', toBlob(packRecords(results, csiOrder)));
+  insert.run(runId, position, results.category, 'selective_sorted', 'u8', toBlob(packRecords(results, csiOrder.filter((u) => results.selective[u] === 1))));
 }
 
 export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {

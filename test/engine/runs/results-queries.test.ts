@@ -1,0 +1,100 @@
+// The paged unit queries against a brute-force reference over the same arrays, on a real SQLite project
+// holding results written by the real storage functions (ties, NaN CSI, every sort and filter).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TapShape, UnitResults } from '../../../src-main/engine/pipeline-types.ts';
+import { Project } from '../../../src-main/engine/project.ts';
+import { csiOrder } from '../../../src-main/engine/runs/aggregates.ts';
+import { unitsPage, type UnitsQuery } from '../../../src-main/engine/runs/results-queries.ts';
+import { insertRunCategories, insertRunLayers, writeUnitResults } from '../../../src-main/engine/storage/results-store.ts';
+import { finishRun, insertRun } from '../../../src-main/engine/storage/runs-store.ts';
+import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
+import { SeededRandom } from '../../../src-main/engine/onnx/random.ts';
+
+const TAP: TapShape = { name: 'block', tensor: 'b', channels: 6, height: 5, width: 7 };
+const N = 6 * 5 * 7;
+let dir: string;
+let project: Project;
+let results: UnitResults;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'unitscope-queries-'));
+  project = Project.create(join(dir, 'q.unitscope'));
+  const rng = new SeededRandom(5);
+  const f = () => new Float64Array(N);
+  results = { category: 'faces', selective: new Uint8Array(N), csi: f(), tMin: f(), pMax: f(), qMax: f(), meanTarget: f(), meanOthers: f(), dprime: f(), dprimeSecond: f(), meanPairT: f() };
+  for (let u = 0; u < N; u++) {
+    results.selective[u] = rng.uniform() < 0.3 ? 1 : 0;
+    // Coarse values give ties; some NaN.
+    results.csi[u] = u % 11 === 0 ? NaN : Math.round((rng.uniform() * 2 - 1) * 8) / 8;
+    results.tMin[u] = u % 13 === 0 ? NaN : Math.round(rng.uniform() * 10) / 2;
+    results.pMax[u] = 10 ** (-300 * rng.uniform());
+    results.qMax[u] = rng.uniform();
+    results.meanTarget[u] = rng.uniform();
+    results.meanOthers[u] = rng.uniform();
+    results.dprime[u] = rng.uniform() * 3;
+  }
+  const db = project.db;
+  db.prepare(`INSERT INTO models (id, name, path, storage, sha256, bytes, preprocessing, input_name, added_at) VALUES (1, 'm', 'm.onnx', 'generated', 'x', 0, '{}', 'input', 'now')`).run();
+  const run = insertRun(db, { modelId: 1, recipe: defaultRecipe, parentRun: null, images: 4 });
+  insertRunLayers(db, run, [TAP]);
+  insertRunCategories(db, run, [
+    { name: 'faces', role: 'target', controlsFor: null, images: 2 },
+    { name: 'scenes', role: 'control', controlsFor: null, images: 2 },
+  ]);
+  writeUnitResults(db, run, 0, results, csiOrder(Float32Array.from(results.csi)));
+  finishRun(db, run, 1);
+});
+afterAll(() => {
+  project.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function reference(q: Omit<UnitsQuery, 'run' | 'layer' | 'category'>): { total: number; units: number[] } {
+  const hw = TAP.height * TAP.width;
+  let units = Array.from({ length: N }, (_, u) => u);
+  if (q.channel !== undefined) units = units.filter((u) => Math.floor(u / hw) === q.channel);
+  if (q.selectiveOnly) units = units.filter((u) => results.selective[u] === 1);
+  const f32 = (v: number) => Math.fround(v);
+  const key = (u: number) => {
+    const v = q.sort === 't' ? f32(results.tMin[u]!) : f32(results.csi[u]!);
+    return Number.isNaN(v) ? -Infinity : v;
+  };
+  if ((q.sort ?? 'csi') !== 'unit') units.sort((a, b) => key(b) - key(a) || a - b);
+  return { total: units.length, units: units.slice(q.offset, q.offset + q.limit) };
+}
+
+describe('unitsPage', () => {
+  const cases: Omit<UnitsQuery, 'run' | 'layer' | 'category'>[] = [];
+  for (const sort of ['csi', 't', 'unit'] as const) {
+    for (const selectiveOnly of [false, true]) {
+      for (const channel of [undefined, 0, 4]) {
+        for (const [offset, limit] of [
+          [0, 1000],
+          [7, 13],
+          [300, 50],
+        ] as const) {
+          cases.push({ sort, selectiveOnly, channel, offset, limit });
+        }
+      }
+    }
+  }
+  it.each(cases)('matches brute force: %o', (q) => {
+    const got = unitsPage(project, { run: 1, layer: 'block', category: 'faces', ...q });
+    const want = reference(q);
+    expect(got.total).toBe(want.total);
+    expect(got.units.map((r) => r.unit)).toEqual(want.units);
+    for (const r of got.units) {
+      const u = r.unit;
+      expect(r.channel).toBe(Math.floor(u / 35));
+      expect(r.y).toBe(Math.floor((u % 35) / 7));
+      expect(r.x).toBe(u % 7);
+      expect(r.selective).toBe(results.selective[u] === 1);
+      expect(r.csi).toBe(Number.isNaN(results.csi[u]!) ? null : Math.fround(results.csi[u]!));
+      expect(r.pMax).toBe(results.pMax[u]); // float64 kept exactly, down to 1e-300
+      expect(r.dprime).toBe(Math.fround(results.dprime[u]!));
+    }
+  });
+});
