@@ -1,20 +1,26 @@
-// Batch size from a memory budget. Per image, the runtime holds each tap's activations plus the
-// centered copy the reduction reads (the squares are reduced without materializing), and the input;
-// the network's other activations are of the same order as its taps for ResNets, hence the factor 3.
+// Batch size from a memory budget, per image and per extraction precision. ResNets' other activations
+// are of the same order as their taps, so the runtime's own working set is counted as twice the taps.
+// - float64 (exact): the taps come out of the runtime as float32 outputs, and two output sets are alive
+//   at once (one being written by the runtime, the previous one being reduced on the host);
+// - float32 (fused): the graph materializes a centered copy of each tap before reducing it; its outputs
+//   are per batch, not per image.
+import type { StatsPrecision } from '../onnx/rewrite.ts';
 import type { TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 
 export const DEFAULT_MEMORY_BUDGET_MB = 1024;
 export const MAX_BATCH = 32;
 
-export function bytesPerImage(taps: readonly TapShape[], inputPixels: number, precisionBytes = 4): number {
+export function bytesPerImage(taps: readonly TapShape[], inputPixels: number, precision: StatsPrecision = 'float64'): number {
   const tapUnitsTotal = taps.reduce((s, t) => s + tapUnits(t), 0);
-  return tapUnitsTotal * (4 + 2 * precisionBytes) + tapUnitsTotal * 4 + inputPixels * 3 * 4;
+  const runtime = tapUnitsTotal * 4 * 2;
+  const extra = precision === 'float64' ? tapUnitsTotal * 4 * 2 : tapUnitsTotal * 4;
+  return runtime + extra + inputPixels * 3 * 4 * 2;
 }
 
 /** The largest batch whose working set fits `budgetMB`, at least 1, at most `MAX_BATCH` and the model's fixed batch. */
-export function batchSizeFor(taps: readonly TapShape[], inputPixels: number, budgetMB = DEFAULT_MEMORY_BUDGET_MB, precisionBytes = 4, fixed: number | null = null): number {
+export function batchSizeFor(taps: readonly TapShape[], inputPixels: number, budgetMB = DEFAULT_MEMORY_BUDGET_MB, precision: StatsPrecision = 'float64', fixed: number | null = null): number {
   if (fixed !== null) return fixed;
-  const perImage = bytesPerImage(taps, inputPixels, precisionBytes);
+  const perImage = bytesPerImage(taps, inputPixels, precision);
   return Math.max(1, Math.min(MAX_BATCH, Math.floor((budgetMB * 1024 * 1024) / perImage)));
 }

@@ -1,20 +1,29 @@
-// Extraction with fused statistics: the model graph is rewritten so the runtime reduces every tapped
-// tensor to per-batch centered sums and sums of squares; the host merges batches in float64 with
-// Chan et al.'s parallel update. Batches hold one category each, in a fixed order (category, image id),
-// and the first image of every category runs alone to give that category's shift (x - shift keeps the
-// variance out of float cancellation), so a resumed run repeats exactly the batches an uninterrupted one runs.
+// Extraction of sufficient statistics (n, mean, M2 per unit and category, float64, Chan et al.'s merge).
+// Two precisions (docs/extraction.md has the measurements):
+// - float64 (exact, the default): the taps are exposed as graph outputs and each batch is reduced on the
+//   host in float64 against the category's running mean (method.md's 1e-9 variance contract);
+// - float32 (fused): the graph reduces each tap to per-batch centered sums and sums of squares itself, so
+//   only 2 x units per tap leave the runtime (what a GPU wants); the host merges those in float64.
+// The runtime lives in a worker thread (its run blocks the thread it runs on), so while it works on batch
+// i the main thread preprocesses batch i+1 and reduces batch i-1. Batches hold one category each, in a
+// fixed order (category, image id), the first image of every category alone; a resumed run repeats exactly the batches and arithmetic an uninterrupted one runs.
 import * as ort from 'onnxruntime-node';
 import type { Preprocessing } from '../../contract/preprocessing.ts';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import type { LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import { fuseStatistics, type FusedTapNames, type StatsPrecision } from '../onnx/rewrite.ts';
+import { exposeTensors, fuseStatistics, type FusedTapNames, type StatsPrecision } from '../onnx/rewrite.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { batchSizeFor, DEFAULT_MEMORY_BUDGET_MB } from './batching.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
-import { preprocessFile } from './preprocess.ts';
-import { modelError, openSession, type SessionFactory, type SessionLike } from './session.ts';
+import { workerSessionFactory } from './ort-worker.ts';
+import { preprocessBatch } from './preprocess.ts';
+import { modelError, openSession, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
+import { emptyStats, mergeSums, reduceActivations } from './sufficient-stats.ts';
+
+/** The default keeps method.md's variance contract and measured no slower on CPU (docs/extraction.md). */
+export const DEFAULT_PRECISION: StatsPrecision = 'float64';
 
 export interface ExtractionState {
   doneImageIds: number[];
@@ -23,6 +32,9 @@ export interface ExtractionState {
 
 export interface ExtractionResult {
   layers: LayerStats[];
+  /** Which reduction ran (for the run record). */
+  precision: StatsPrecision;
+  batchSize: number;
   provider: string;
   providerFallback: string | null;
   seconds: number;
@@ -47,18 +59,19 @@ export interface ExtractionOptions {
   onCheckpoint?: (state: ExtractionState) => Promise<void> | void;
   resume?: ExtractionState;
   /**
-   * In-graph arithmetic. float64 (default): the taps are cast and reduced in double, so per-batch sums are
-   * exact to ~1e-15 and resumed runs repeat bit for bit. float32: cheaper passes, M2 within ~1e-5 relative.
+   * float64 (default, exact): taps reduced on the host in float64, variance within ~1e-15 relative.
+   * float32 (fused): the graph sums centered values in float32, M2 within ~1e-6 relative; moves 2 x units
+   * per tap and batch out of the runtime instead of B x units.
    */
   precision?: StatsPrecision;
-  /** For tests: replaces ORT session creation (provider selection stays the engine's). */
+  /** Replaces ORT session creation (provider selection stays the engine's); default: a worker-thread session. */
   sessionFactory?: SessionFactory;
 }
 
 interface Batch {
   category: number;
   images: StimulusRef[];
-  /** The category's first image, run alone to fix its shift. */
+  /** The category's first image, run alone: the fused graph's first shift is zero, so it is centered by itself. */
   first: boolean;
 }
 
@@ -75,40 +88,10 @@ export function planBatches(images: readonly StimulusRef[], categories: number, 
   return batches;
 }
 
-function emptyStats(tap: TapShape, categories: number): LayerStats {
-  const units = tapUnits(tap);
-  return { tap, count: new Float64Array(categories), mean: new Float64Array(categories * units), m2: new Float64Array(categories * units) };
-}
-
-type Sums = Float32Array | Float64Array;
-
-/** Chan et al.: merges a batch (n_b, shift + S1/n_b, S2 - S1^2/n_b) into category k of `stats`, in float64. */
-export function mergeBatch(stats: LayerStats, k: number, nb: number, shift: Sums, s1: Sums, s2: Sums): void {
-  const units = tapUnits(stats.tap);
-  const n = stats.count[k]!;
-  const total = n + nb;
-  const wb = nb / total;
-  const cross = (n * nb) / total;
-  const base = k * units;
-  const mean = stats.mean;
-  const m2 = stats.m2;
-  for (let u = 0; u < units; u++) {
-    const a = s1[u]!;
-    const meanB = shift[u]! + a / nb;
-    // One value has no spread; for more, rounding can only push S2 - S1^2/n below zero by an ulp.
-    const m2b = nb === 1 ? 0 : Math.max(0, s2[u]! - (a * a) / nb);
-    const i = base + u;
-    const delta = meanB - mean[i]!;
-    mean[i] = mean[i]! + delta * wb;
-    m2[i] = m2[i]! + m2b + delta * delta * cross;
-  }
-  stats.count[k] = total;
-}
-
 export async function extractSufficientStats(options: ExtractionOptions): Promise<ExtractionResult> {
   const started = performance.now();
   const { taps, preprocessing, categories, signal } = options;
-  const precision = options.precision ?? 'float64';
+  const precision = options.precision ?? DEFAULT_PRECISION;
   const file = options.modelPath;
   for (const img of options.images) {
     if (!Number.isInteger(img.category) || img.category < 0 || img.category >= categories) {
@@ -122,119 +105,186 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   if (loaded.input.batch !== null && loaded.input.batch !== 1) {
     throw new EngineError('unsupported', `${file}: the model's batch size is fixed at ${loaded.input.batch}; re-export it with a dynamic batch (or batch 1)`, { file });
   }
+  const layers = options.resume ? options.resume.layers : taps.map((t) => emptyStats(t, categories));
+  if (layers.length !== taps.length) throw new EngineError('validation', 'the resume state does not match the taps');
   const rewritten = copyForRewrite(loaded.model);
-  const names = fuseStatistics(rewritten, taps.map((t) => t.tensor), precision);
-  const bytes = encodeModel(rewritten);
-  const { session, provider, fallback } = await openSession(bytes, options.provider, file, options.sessionFactory);
-  let inFlight: Promise<RunOutput> | null = null;
+  const tensors = taps.map((t) => t.tensor);
+  const fused = precision === 'float32' ? fuseStatistics(rewritten, tensors) : null;
+  if (!fused) exposeTensors(rewritten, tensors);
+  const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, options.sessionFactory ?? workerSessionFactory);
+  const [height, width] = preprocessing.inputSize;
+  const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(taps, height * width, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, precision);
+  const batches = planBatches(options.images, categories, batchSize);
+  // Exposed taps are batch x units; fused sums are units whatever the batch.
+  const runner = new BatchRunner(session, loaded.input.name, height, width, file, !fused);
+  const reducer: Reducer = fused ? new FusedReducer(runner, fused, taps, layers) : new ActivationReducer(runner, tensors, layers);
+  let running: Promise<unknown> | null = null;
   try {
-    const [height, width] = preprocessing.inputSize;
-    const pixels = height * width;
-    const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(taps, pixels, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, precision === 'float64' ? 8 : 4);
-    const batches = planBatches(options.images, categories, batchSize);
-    const layers = options.resume ? options.resume.layers : taps.map((t) => emptyStats(t, categories));
-    if (layers.length !== taps.length) throw new EngineError('validation', 'the resume state does not match the taps');
     const done = new Set(options.resume?.doneImageIds ?? []);
     const doneIds: number[] = [...done];
     const total = options.images.length;
     options.onProgress?.(done.size, total);
     // The rate covers the image loop only: loading and rewriting the model is a one-off per run.
     const loopStarted = performance.now();
-
-    const runner = new BatchRunner(session, loaded.input.name, names, taps, height, width, preprocessing, precision, file);
-    const shifts = new Map<number, Sums[]>();
     let sinceCheckpoint = 0;
     let processed = 0;
     const pending = batches.filter((b) => !b.images.every((i) => done.has(i.id)));
-    // Pipeline: while the runtime works on one batch, the host merges the previous one.
-    let inFlightBatch: Batch | null = null;
-    const start = async (batch: Batch): Promise<RunOutput> => {
-      let shift = shifts.get(batch.category);
-      if (!batch.first && !shift) {
-        // Resumed mid-category: recover the shift from the category's first image (not re-counted).
-        const first = batches.find((b) => b.first && b.category === batch.category)!;
-        shift = (await runner.run(first.images, null)).s1;
-        shifts.set(batch.category, shift);
+    const finish = async (batch: Batch, outputs: Outputs) => {
+      reducer.reduce(batch, outputs);
+      for (const img of batch.images) doneIds.push(img.id);
+      processed += batch.images.length;
+      sinceCheckpoint += batch.images.length;
+      options.onProgress?.(doneIds.length, total);
+      if (options.onCheckpoint && options.checkpointEvery !== undefined && sinceCheckpoint >= options.checkpointEvery) {
+        sinceCheckpoint = 0;
+        await options.onCheckpoint({ doneImageIds: [...doneIds], layers });
       }
-      return runner.run(batch.images, batch.first ? null : shift!);
     };
-    for (let i = 0; i <= pending.length; i++) {
+    // Pipeline: the worker runs batch i while this thread preprocesses batch i+1 and reduces batch i-1.
+    let next = pending.length > 0 ? preprocessBatch(pending[0]!.images, preprocessing) : null;
+    let previous: { batch: Batch; outputs: Outputs } | null = null;
+    for (let i = 0; i < pending.length; i++) {
       throwIfAborted(signal, 'the extraction');
-      const batch = pending[i];
-      let output: RunOutput | null = null;
-      if (inFlight) output = await inFlight;
-      const finished = inFlightBatch;
-      // A category's first batch fixes its shift before the next batch of that category can start.
-      if (finished?.first && output) shifts.set(finished.category, output.s1);
-      inFlight = batch ? start(batch) : null;
-      inFlightBatch = batch ?? null;
-      if (finished && output) {
-        const nb = finished.images.length;
-        taps.forEach((_, l) => mergeBatch(layers[l]!, finished.category, nb, finished.first ? output.zero[l]! : shifts.get(finished.category)![l]!, output.s1[l]!, output.s2[l]!));
-        for (const img of finished.images) doneIds.push(img.id);
-        processed += nb;
-        sinceCheckpoint += nb;
-        options.onProgress?.(doneIds.length, total);
-        if (options.onCheckpoint && options.checkpointEvery !== undefined && sinceCheckpoint >= options.checkpointEvery) {
-          sinceCheckpoint = 0;
-          await options.onCheckpoint({ doneImageIds: [...doneIds], layers });
-        }
+      const batch = pending[i]!;
+      const pixels = await next!;
+      if (previous && !reducer.overlaps) {
+        await finish(previous.batch, previous.outputs);
+        previous = null;
       }
+      const run = reducer.start(batch, pixels);
+      running = run;
+      next = i + 1 < pending.length ? preprocessBatch(pending[i + 1]!.images, preprocessing) : null;
+      // A failed preprocessing surfaces when awaited; until then it must not count as unhandled.
+      next?.catch(() => undefined);
+      if (previous) await finish(previous.batch, previous.outputs);
+      previous = { batch, outputs: await run };
+      running = null;
+    }
+    if (previous) {
+      throwIfAborted(signal, 'the extraction');
+      await finish(previous.batch, previous.outputs);
     }
     const now = performance.now();
     const seconds = (now - started) / 1000;
-    return { layers, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
+    return { layers, precision, batchSize, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
   } finally {
-    // A batch still running (cancel, or an error while merging) must finish before the session goes.
-    if (inFlight) await (inFlight as Promise<RunOutput>).catch(() => undefined);
+    // A batch still running (cancel, or an error while reducing) must finish before the session goes.
+    if (running) await running.catch(() => undefined);
     await session.release();
   }
 }
 
-interface RunOutput {
-  s1: Sums[];
-  s2: Sums[];
-  /** Zero shifts, for a category's first image (run uncentered). */
-  zero: Sums[];
-}
+type Outputs = Record<string, TensorLike>;
 
+/** Runs batches and recycles the output buffers as pre-allocated outputs of later runs. */
 class BatchRunner {
-  private readonly zeroShifts: Sums[];
+  private spare: Outputs[] = [];
 
   constructor(
     private readonly session: SessionLike,
     private readonly inputName: string,
-    private readonly names: FusedTapNames[],
-    taps: TapShape[],
     private readonly height: number,
     private readonly width: number,
-    private readonly preprocessing: Preprocessing,
-    private readonly precision: StatsPrecision,
     private readonly file: string,
-  ) {
-    this.zeroShifts = taps.map((t) => (precision === 'float64' ? new Float64Array(tapUnits(t)) : new Float32Array(tapUnits(t))));
-  }
+    /** Whether the outputs' first axis is the batch (a smaller batch then takes a view of fewer rows). */
+    private readonly batchedOutputs: boolean,
+  ) {}
 
-  async run(images: StimulusRef[], shift: Sums[] | null): Promise<RunOutput> {
-    const plane = 3 * this.height * this.width;
-    const data = new Float32Array(images.length * plane);
-    await Promise.all(images.map((img, b) => preprocessFile(img.path, this.preprocessing, data, b * plane).catch((error: unknown) => {
-      throw new EngineError('bad_input', `${img.path}: cannot read the image (${(error as Error).message})`, { file: img.path, cause: error });
-    })));
-    const feeds: Record<string, ort.Tensor> = { [this.inputName]: new ort.Tensor('float32', data, [images.length, 3, this.height, this.width]) };
-    const shifts = shift ?? this.zeroShifts;
-    this.names.forEach((n, l) => {
-      const s = shifts[l]!;
-      feeds[n.shift] = this.precision === 'float64' ? new ort.Tensor('float64', s as Float64Array, [1, s.length]) : new ort.Tensor('float32', s as Float32Array, [1, s.length]);
-    });
-    let out: Awaited<ReturnType<SessionLike['run']>>;
+  async run(pixels: Float32Array, images: number, extra: Record<string, ort.Tensor> = {}): Promise<Outputs> {
+    const feeds: Record<string, ort.Tensor> = { [this.inputName]: new ort.Tensor('float32', pixels, [images, 3, this.height, this.width]), ...extra };
     try {
-      out = await this.session.run(feeds);
+      return await this.session.run(feeds, this.fetches(images));
     } catch (error) {
       throw modelError(error, this.file);
     }
-    const s1 = this.names.map((n) => out[n.sum]!.data as Sums);
-    const s2 = this.names.map((n) => out[n.sumSquares]!.data as Sums);
-    return { s1, s2, zero: this.zeroShifts };
+  }
+
+  /** Hands outputs back once reduced: their buffers serve as the next runs' outputs. */
+  recycle(outputs: Outputs): void {
+    this.spare.push(outputs);
+  }
+
+  private fetches(images: number): Record<string, ort.Tensor> | undefined {
+    const set = this.spare.shift();
+    if (!set) return undefined;
+    const fetches: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(set)) {
+      const data = t.data as Float32Array;
+      const full = new Float32Array(data.buffer, 0, data.buffer.byteLength / 4);
+      const perImage = this.batchedOutputs ? t.dims.slice(1).reduce((a, b) => a * b, 1) : full.length;
+      // The spare set was sized by an earlier batch; a bigger batch than it holds allocates afresh.
+      if (this.batchedOutputs && perImage * images > full.length) return undefined;
+      const dims = this.batchedOutputs ? [images, ...t.dims.slice(1)] : [...t.dims];
+      fetches[name] = new ort.Tensor('float32', full.subarray(0, dims.reduce((a, b) => a * b, 1)), dims);
+    }
+    return fetches;
+  }
+}
+
+interface Reducer {
+  /** Whether a batch may start before the previous one is merged (its merge then overlaps the run). */
+  readonly overlaps: boolean;
+  start(batch: Batch, pixels: Float32Array): Promise<Outputs>;
+  /** Merges a finished batch into the statistics, then lets its buffers be reused. */
+  reduce(batch: Batch, outputs: Outputs): void;
+}
+
+/** float64: the taps themselves come out, reduced on this thread in float64. */
+class ActivationReducer implements Reducer {
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly tensors: string[],
+    private readonly layers: LayerStats[],
+  ) {}
+
+  readonly overlaps = true;
+
+  start(batch: Batch, pixels: Float32Array): Promise<Outputs> {
+    return this.runner.run(pixels, batch.images.length);
+  }
+
+  reduce(batch: Batch, outputs: Outputs): void {
+    this.tensors.forEach((t, l) => reduceActivations(this.layers[l]!, batch.category, batch.images.length, outputs[t]!.data as Float32Array));
+    this.runner.recycle(outputs);
+  }
+}
+
+/**
+ * float32: the graph reduces each tap to sums centered on the category's running mean (rounded to float32;
+ * zero for a category's first image, which runs alone and so is its mean exactly). The shift depends on
+ * every earlier batch, so a batch starts only once the previous one is merged (no overlap of the merge),
+ * and a resumed run feeds exactly the shifts an uninterrupted one does.
+ */
+class FusedReducer implements Reducer {
+  readonly overlaps = false;
+  private readonly shifts: Float32Array[];
+
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly names: FusedTapNames[],
+    taps: TapShape[],
+    private readonly layers: LayerStats[],
+  ) {
+    this.shifts = taps.map((t) => new Float32Array(tapUnits(t)));
+  }
+
+  start(batch: Batch, pixels: Float32Array): Promise<Outputs> {
+    const feeds: Record<string, ort.Tensor> = {};
+    this.names.forEach((n, l) => {
+      const stats = this.layers[l]!;
+      const shift = this.shifts[l]!;
+      const units = shift.length;
+      if (stats.count[batch.category] === 0) shift.fill(0);
+      else shift.set(stats.mean.subarray(batch.category * units, (batch.category + 1) * units));
+      feeds[n.shift] = new ort.Tensor('float32', shift, [1, units]);
+    });
+    return this.runner.run(pixels, batch.images.length, feeds);
+  }
+
+  reduce(batch: Batch, outputs: Outputs): void {
+    this.names.forEach((n, l) => {
+      mergeSums(this.layers[l]!, batch.category, batch.images.length, this.shifts[l]!, outputs[n.sum]!.data as Float32Array, outputs[n.sumSquares]!.data as Float32Array);
+    });
+    this.runner.recycle(outputs);
   }
 }

@@ -1,6 +1,8 @@
 // Preprocessing (method.md): resize (shorter side / exact / none), center crop, /255, normalize, into a
 // CHW float32 slot of a batch tensor. Pixels come from the stimuli module's decodeRgb (HWC uint8 RGB).
 import type { Preprocessing } from '../../contract/preprocessing.ts';
+import { EngineError } from '../errors.ts';
+import type { StimulusRef } from '../pipeline-types.ts';
 import { decodeRgb } from '../stimuli/decode.ts';
 import { resample, type RgbPixels } from './resample.ts';
 
@@ -61,4 +63,21 @@ export function writeNormalized(pixels: RgbPixels, p: Preprocessing, out: Float3
 export async function preprocessFile(path: string, p: Preprocessing, out: Float32Array, offset: number): Promise<void> {
   const image = await decodeRgb(path);
   writeNormalized(toInputPixels({ data: image.data, width: image.width, height: image.height }, p), p, out, offset);
+}
+
+/**
+ * A batch tensor (images x 3 x H x W) of the images, preprocessed. The decodes run in libuv's pool, all
+ * started at once, so they proceed while the caller's inference runs elsewhere.
+ */
+export async function preprocessBatch(images: readonly StimulusRef[], p: Preprocessing): Promise<Float32Array> {
+  const plane = 3 * p.inputSize[0] * p.inputSize[1];
+  const data = new Float32Array(images.length * plane);
+  await Promise.all(
+    images.map((img, b) =>
+      preprocessFile(img.path, p, data, b * plane).catch((error: unknown) => {
+        throw new EngineError('bad_input', `${img.path}: cannot read the image (${(error as Error).message})`, { file: img.path, cause: error });
+      }),
+    ),
+  );
+  return data;
 }
