@@ -361,7 +361,7 @@ async function extract(project: Project, runId: number, options: ExecuteOptions,
     deleteCheckpoint(db, runId);
     setRunProvider(db, runId, result.provider, result.providerFallback);
     const manifest = readRunManifest(db, runId) as RunManifest | null;
-    if (manifest) setRunManifest(db, runId, { ...manifest, execution: { ...manifest.execution, provider: result.provider, fallback: result.providerFallback } });
+    if (manifest) setRunManifest(db, runId, { ...manifest, execution: { ...manifest.execution, provider: result.provider, fallback: result.providerFallback, precision: result.precision } });
   }).immediate();
   return { seconds: result.seconds, imagesPerSecond: result.imagesPerSecond };
 }

@@ -27,7 +27,8 @@ export interface RunManifest {
   };
   recipe: RecipeSettings;
   seeds: { recipe: number };
-  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null };
+  /** precision: how extraction reduced the taps (float64 exact, float32 fused in-graph; engine/inference/extract.ts). */
+  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null; precision?: 'float32' | 'float64' };
   timings: { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null; finishedAt: string | null };
   platform: { os: string; release: string; arch: string; node: string; cpus: number; cpuModel: string; memoryBytes: number };
   /** Present when the statistics were merged from shards computed elsewhere (engine/shards). */
