@@ -16,13 +16,17 @@ import type { TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import type { Db } from '../storage/database.ts';
 import { getRun, latestFinishedRun } from '../storage/project-store.ts';
+import { csiOrder } from './aggregates.ts';
 import {
   readAggregate,
   readAggregates,
   readLayerResults,
   readRunCategories,
   readRunLayers,
+  readRecordBytes,
   readRecords,
+  RECORD_BYTES,
+  unpackRecords,
   readUnitColumnSlice,
   type UnitRecord,
 } from '../storage/results-store.ts';
@@ -148,10 +152,7 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
       const r = records(q.selectiveOnly ? 'selective_sorted' : 'csi_sorted', q.offset, q.limit);
       return { total: r.total, units: r.records.map((x) => rowOf(x, tap)) };
     }
-    if (q.selectiveOnly) {
-      const all = records('selective_sorted', 0, Number.MAX_SAFE_INTEGER).records;
-      return page(sort === 't' ? byKeyDescending(all, (r) => r.tMin) : all.sort((a, b) => a.unit - b.unit));
-    }
+    if (q.selectiveOnly) return selectivePage(project, q, position, tap, sort);
     const n = tap.channels * hw;
     if (sort === 'unit') {
       // Consecutive units: the same range of every column.
@@ -170,6 +171,38 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
   if (q.selectiveOnly) all = all.filter((r) => r.selective);
   if (sort !== 'unit') byKeyDescending(all, sort === 'csi' ? (r) => r.csi : (r) => r.tMin);
   return page(all);
+}
+
+/**
+ * Selective units in t or unit order. Only the sort keys are pulled out of the stored records (no
+ * object per unit); two native typed-array sorts order them (unit order, then key descending with NaN
+ * last and ties by unit, via the same packed sort as the CSI order); only the page is decoded.
+ */
+function selectivePage(project: Project, q: UnitsQuery, position: number, tap: TapShape, sort: 'csi' | 't' | 'unit'): UnitsPage {
+  const bytes = readRecordBytes(project.db, q.run, position, q.category, 'selective_sorted');
+  if (!bytes) throw new EngineError('internal', `run #${q.run} is missing the selective records of ${q.layer}/${q.category}`, { file: project.path });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.byteLength / RECORD_BYTES;
+  // Record indices in unit order: pack (unit, record index) into one exact float64 and sort.
+  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = view.getInt32(i * RECORD_BYTES, true) * scale + i;
+  packed.sort();
+  const byUnit = Int32Array.from(packed, (v) => v % scale);
+  let order: ArrayLike<number> = byUnit;
+  if (sort !== 'unit') {
+    const at = sort === 't' ? 12 : 8;
+    const keys = Float32Array.from(byUnit, (i) => view.getFloat32(i * RECORD_BYTES + at, true));
+    const ranked = csiOrder(keys); // positions in unit order, by key descending, NaN last, ties by unit
+    order = Int32Array.from(ranked, (j) => byUnit[j]!);
+  }
+  const units: UnitRow[] = [];
+  const end = Math.min(n, q.offset + q.limit);
+  for (let k = q.offset; k < end; k++) {
+    const i = order[k]!;
+    units.push(rowOf(unpackRecords(bytes.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES))[0]!, tap));
+  }
+  return { total: n, units };
 }
 
 /** Units [first, first + count) in unit order, from slices of the unit-order columns. */

@@ -4,7 +4,7 @@
 // loudly instead of reading garbage).
 import { endianness } from 'node:os';
 import type { CategoryDef, LayerStats, TapShape, UnitResults } from '../pipeline-types.ts';
-import type { Db } from './database.ts';
+import type { Db, Statement } from './database.ts';
 
 if (endianness() !== 'LE') throw new Error('Unitscope stores little-endian arrays and needs a little-endian CPU');
 
@@ -219,15 +219,6 @@ export function unpackRecords(bytes: Uint8Array): UnitRecord[] {
   return out;
 }
 
-/** Records [first, first + count) of a record BLOB, and how many records it holds in all. */
-export function readRecords(db: Db, runId: number, position: number, category: string, name: RecordBlobName, first: number, count: number): { total: number; records: UnitRecord[] } | undefined {
-  const row = db
-    .prepare('SELECT length(data) AS bytes, substr(data, ?, ?) AS data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?')
-    .get(first * RECORD_BYTES + 1, count * RECORD_BYTES, runId, position, category, name) as { bytes: number; data: Buffer } | undefined;
-  if (!row) return undefined;
-  return { total: row.bytes / RECORD_BYTES, records: unpackRecords(row.data) };
-}
-
 function convert(values: ArrayLike<number>, dtype: Dtype): ArrayBufferView {
   switch (dtype) {
     case 'u8':
@@ -247,8 +238,56 @@ export function writeUnitResults(db: Db, runId: number, position: number, result
     insert.run(runId, position, results.category, column.name, column.dtype, toBlob(convert(results[column.field], column.dtype)));
   }
   insert.run(runId, position, results.category, 'csi_order', 'i32', toBlob(csiOrder));
-  insert.run(runId, position, results.category, 'csi_sorted', 'u8', toBlob(packRecords(results, csiOrder)));
-  insert.run(runId, position, results.category, 'selective_sorted', 'u8', toBlob(packRecords(results, csiOrder.filter((u) => results.selective[u] === 1))));
+  writeRecordChunks(insert, runId, position, results.category, 'csi_sorted', packRecords(results, csiOrder));
+  writeRecordChunks(insert, runId, position, results.category, 'selective_sorted', packRecords(results, csiOrder.filter((u) => results.selective[u] === 1)));
+}
+
+/**
+ * Record BLOBs are cut into chunks of RECORDS_PER_CHUNK records, one row each (name#000042): SQLite
+ * reads a BLOB's whole overflow chain even for substr(), so a page must come from a small BLOB (a
+ * 35 MB record BLOB took 320 ms per page read from disk, a 45 KB chunk about 1 ms).
+ */
+export const RECORDS_PER_CHUNK = 1024;
+
+function chunkName(name: RecordBlobName, chunk: number): string {
+  return `${name}#${String(chunk).padStart(6, '0')}`;
+}
+
+function writeRecordChunks(insert: Statement, runId: number, position: number, category: string, name: RecordBlobName, records: Uint8Array): void {
+  const bytes = RECORDS_PER_CHUNK * RECORD_BYTES;
+  const chunks = Math.max(1, Math.ceil(records.byteLength / bytes));
+  for (let c = 0; c < chunks; c++) insert.run(runId, position, category, chunkName(name, c), 'u8', toBlob(records.subarray(c * bytes, (c + 1) * bytes)));
+}
+
+
+
+/** All records of a record BLOB, undecoded (callers pick the fields they sort on before decoding a page). */
+export function readRecordBytes(db: Db, runId: number, position: number, category: string, name: RecordBlobName): Uint8Array | undefined {
+  const rows = db
+    .prepare('SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name')
+    .all(runId, position, category, `${name}#`, `${name}$`) as { data: Buffer }[];
+  if (rows.length === 0) return undefined;
+  return rows.length === 1 ? new Uint8Array(rows[0]!.data.buffer, rows[0]!.data.byteOffset, rows[0]!.data.byteLength) : Buffer.concat(rows.map((r) => r.data));
+}
+
+/** Records [first, first + count) of a record BLOB, and how many records it holds in all. */
+export function readRecords(db: Db, runId: number, position: number, category: string, name: RecordBlobName, first: number, count: number): { total: number; records: UnitRecord[] } | undefined {
+  const range = [runId, position, category, `${name}#`, `${name}$`] as const;
+  const sizes = db
+    .prepare('SELECT COUNT(*) AS chunks, SUM(length(data)) AS bytes FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ?')
+    .get(...range) as { chunks: number; bytes: number | null };
+  if (sizes.chunks === 0) return undefined;
+  const total = (sizes.bytes ?? 0) / RECORD_BYTES;
+  const end = Math.min(total, first + count);
+  if (end <= first) return { total, records: [] };
+  const firstChunk = Math.floor(first / RECORDS_PER_CHUNK);
+  const lastChunk = Math.floor((end - 1) / RECORDS_PER_CHUNK);
+  const rows = db
+    .prepare('SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name')
+    .all(runId, position, category, chunkName(name, firstChunk), chunkName(name, lastChunk)) as { data: Buffer }[];
+  const bytes = Buffer.concat(rows.map((r) => r.data));
+  const from = (first - firstChunk * RECORDS_PER_CHUNK) * RECORD_BYTES;
+  return { total, records: unpackRecords(bytes.subarray(from, from + (end - first) * RECORD_BYTES)) };
 }
 
 export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {

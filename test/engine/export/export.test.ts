@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRun } from '../../../src-main/engine/export/export-run.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
+import { resultsTable } from '../../../src-main/engine/runs/results-queries.ts';
 import { readRunLayers, readUnitColumn } from '../../../src-main/engine/storage/results-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
@@ -132,6 +133,8 @@ print(json.dumps({"files": sorted(z.files), "dtypes": {k: str(z[k].dtype) for k 
     expect(manifest.recipe).toEqual({ recipe: 'pairwise-t', variance: 'pooled', fdr: 'bh', alpha: 0.05, against: 'all', topk: 1, topkScope: 'layer', dprime: 1, ranksumP: 0.001, seed: 0 });
     expect(manifest.seeds).toEqual({ recipe: 0 });
     expect(manifest.execution.provider).toBe('cpu');
+    // The run record says which reduction computed the statistics (the exact one by default).
+    expect(manifest.execution.precision).toBe('float64');
     expect(manifest.timings.totalSeconds).toBeGreaterThan(0);
     expect(manifest.timings.extractionSeconds).toBeGreaterThan(0);
     expect(manifest.platform.node).toBe(process.version);
@@ -146,8 +149,10 @@ describe('project info', () => {
     expect(info.imageCount).toBe(18);
     expect(info.modelCount).toBe(1);
     expect(info.runs[0]).toMatchObject({ id: 1, status: 'finished', provider: 'cpu', recipe: { recipe: 'pairwise-t', alpha: 0.05 } });
-    // 5 taps, 2 targets: 10 unit columns sets; 16384+16384+8192+4096+64 = 45120 units x (1 + 4*7 + 8*2 + 4) bytes x 2 targets.
-    expect(info.sizes!.unitResults).toBe(45120 * 49 * 2);
+    // 5 taps, 2 targets: 16384+16384+8192+4096+64 = 45120 units x 2 targets, each with 49 bytes of
+    // columns (1 + 4*7 + 8*2 + 4) and a 44-byte CSI-sorted record, plus a record per selective unit.
+    const selective = resultsTable(project, 1).rows.reduce((s, r) => s + r.selective, 0);
+    expect(info.sizes!.unitResults).toBe(45120 * 2 * (49 + 44) + 44 * selective);
     // 3 categories x units x (mean + m2) x 8 bytes + counts.
     expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8);
     expect(info.sizes!.file).toBeGreaterThan(info.sizes!.unitResults);

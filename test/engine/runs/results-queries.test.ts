@@ -13,8 +13,9 @@ import { finishRun, insertRun } from '../../../src-main/engine/storage/runs-stor
 import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
 import { SeededRandom } from '../../../src-main/engine/onnx/random.ts';
 
-const TAP: TapShape = { name: 'block', tensor: 'b', channels: 6, height: 5, width: 7 };
-const N = 6 * 5 * 7;
+// 2,240 units: the CSI-sorted records span three chunks of 1,024, and pages cross chunk boundaries.
+const TAP: TapShape = { name: 'block', tensor: 'b', channels: 64, height: 5, width: 7 };
+const N = 64 * 5 * 7;
 let dir: string;
 let project: Project;
 let results: UnitResults;
@@ -75,6 +76,8 @@ describe('unitsPage', () => {
           [0, 1000],
           [7, 13],
           [300, 50],
+          [1020, 10],
+          [1500, 1000],
         ] as const) {
           cases.push({ sort, selectiveOnly, channel, offset, limit });
         }

@@ -5,8 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Api } from '../../../src-main/contract/index.ts';
-import type { Client } from '../../../src-main/contract/client.ts';
 import { connectInProcess } from '../../../src-main/engine/connect.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
 import { makeTinyProject } from './tiny-project.ts';
@@ -14,7 +12,7 @@ import { makeTinyProject } from './tiny-project.ts';
 let dir: string;
 let path: string;
 let engine: Engine;
-let client: Client<Api>;
+let client: ReturnType<typeof connectInProcess>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'unitscope-run-'));
