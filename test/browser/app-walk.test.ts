@@ -156,7 +156,9 @@ describe('serve mode walk', () => {
     await shot('results');
     expect(blank, 'charts left blank').toEqual([]);
     for (const id of CHARTS) expect(await page.getByTestId(id).getByRole('alert').count(), `${id} shows an error`).toBe(0);
-    await expect.poll(() => summary('chart-spatial')).toMatch(/^layer3\.0\|faces\|\d+x\d+$/);
+    // ...and on the category with the most selective units there (scenes: their control is grey).
+    expect(await page.getByTestId('category-select').inputValue()).toBe('scenes');
+    await expect.poll(() => summary('chart-spatial')).toMatch(/^layer3\.0\|scenes\|\d+x\d+$/);
   });
 
   it('choosing another layer changes the CSI chart data', async () => {
@@ -169,8 +171,6 @@ describe('serve mode walk', () => {
     // The other charts follow the same selection.
     await expect.poll(() => summary('chart-channels')).toMatch(/^layer1\.0\|/);
     await expect.poll(() => summary('chart-spatial')).toMatch(/^layer1\.0\|/);
-    await page.getByTestId('category-select').selectOption('scenes');
-    await expect.poll(() => summary('chart-csi')).toMatch(/^layer1\.0\|scenes\|/);
     await page.getByTestId('category-select').selectOption('faces');
     await expect.poll(() => summary('chart-csi')).toMatch(/^layer1\.0\|faces\|/);
     // Faces have no selective units here: their block-scrambled control has the same colours, and the
@@ -230,6 +230,18 @@ describe('serve mode walk', () => {
   it('lists the project among the recent ones', async () => {
     await page.getByTestId('nav-start').click();
     await expect.poll(() => page.getByTestId('recent-projects').locator('li').allTextContents(), { timeout: 30_000 }).toEqual([expect.stringContaining('walk study')]);
+  });
+
+  it('builds the demo from the start screen and opens its dashboard', async () => {
+    // The folder defaults to unitscope-demo under the first shared folder.
+    expect(await page.getByTestId('demo-dir').inputValue()).toBe(join(dir, 'unitscope-demo'));
+    await page.getByTestId('demo-create').click();
+    await page.getByTestId('demo-progress').waitFor({ state: 'visible', timeout: 30_000 });
+    await shot('start-demo');
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 240_000 }).toContain('demo');
+    const chart = page.getByTestId('chart-proportion');
+    await chart.waitFor({ state: 'visible', timeout: 30_000 });
+    await expect.poll(() => canvasInkFraction(chart), { timeout: 30_000 }).toBeGreaterThan(0.01);
   });
 
   it('switches to the light theme in settings', async () => {

@@ -158,24 +158,32 @@ export function inspectorOption(unit: UnitInspection, categories: string[]): Cha
   // Deterministic jitter so the strip plot does not move between redraws.
   const jitter = (i: number) => (((i * 2654435761) % 1000) / 1000 - 0.5) * 0.5;
   return {
+    // The inspector opens on a click; its figure is there at once, not grown in.
+    animation: false,
     tooltip: { ...tooltip, trigger: 'item' },
     grid: { left: 56, right: 16, top: 24, bottom: 40 },
-    xAxis: { type: 'category', data: names },
-    yAxis: { type: 'value', name: 'response', scale: true },
+    // Labels from a category axis; the strip plot's jittered, fractional x positions and the error bars
+    // on a hidden value axis spanning the same bands (category i is centred on i).
+    xAxis: [
+      { type: 'category', data: names, axisLabel: { interval: 0, fontSize: 10, rotate: names.length > 6 ? 30 : 0 } },
+      { type: 'value', min: -0.5, max: names.length - 0.5, show: false },
+    ],
+    // onZero off: the y axis stays at the left edge, not at x = 0 of the hidden value axis.
+    yAxis: { type: 'value', name: 'response', scale: true, axisLine: { onZero: false } },
     series: [
       {
         type: 'scatter',
         name: 'images',
-        symbolSize: 4,
+        symbolSize: 5,
         data: unit.responses.map((r, i) => ({ value: [names.indexOf(r.category) + jitter(i), r.value], itemStyle: { color: categoryColor(categories, r.category), opacity: 0.45 }, image: r.image })),
-        xAxisIndex: 0,
-        encode: { x: 0, y: 1 },
+        xAxisIndex: 1,
         tooltip: { formatter: (p: { data: { image: number; value: [number, number] } }) => `image ${p.data.image}<br/>${p.data.value[1].toFixed(4)}` },
       },
       {
         type: 'custom',
         name: 'mean ± 95 % CI',
         data: unit.categories.map((c, i) => [i, c.mean, c.low ?? c.mean, c.high ?? c.mean]),
+        xAxisIndex: 1,
         renderItem: (_params: unknown, api: { value(i: number): number; coord(p: [number, number]): [number, number]; style(s?: object): object }) => {
           const [x, mean] = api.coord([api.value(0), api.value(1)]);
           const [, low] = api.coord([api.value(0), api.value(2)]);
