@@ -113,10 +113,9 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   if (!fused) exposeTensors(rewritten, tensors);
   const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, options.sessionFactory ?? workerSessionFactory);
   const [height, width] = preprocessing.inputSize;
-  const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(taps, height * width, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, precision);
+  const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(provider, taps, height * width, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, precision);
   const batches = planBatches(options.images, categories, batchSize);
-  // Exposed taps are batch x units; fused sums are units whatever the batch.
-  const runner = new BatchRunner(session, loaded.input.name, height, width, file, !fused);
+  const runner = new BatchRunner(session, loaded.input.name, height, width, file);
   const reducer: Reducer = fused ? new FusedReducer(runner, fused, taps, layers) : new ActivationReducer(runner, tensors, layers);
   let running: Promise<unknown> | null = null;
   try {
@@ -176,48 +175,23 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
 
 type Outputs = Record<string, TensorLike>;
 
-/** Runs batches and recycles the output buffers as pre-allocated outputs of later runs. */
+/** Runs one batch tensor (plus extra feeds) through the session, errors worded for the model file. */
 class BatchRunner {
-  private spare: Outputs[] = [];
-
   constructor(
     private readonly session: SessionLike,
     private readonly inputName: string,
     private readonly height: number,
     private readonly width: number,
     private readonly file: string,
-    /** Whether the outputs' first axis is the batch (a smaller batch then takes a view of fewer rows). */
-    private readonly batchedOutputs: boolean,
   ) {}
 
   async run(pixels: Float32Array, images: number, extra: Record<string, ort.Tensor> = {}): Promise<Outputs> {
     const feeds: Record<string, ort.Tensor> = { [this.inputName]: new ort.Tensor('float32', pixels, [images, 3, this.height, this.width]), ...extra };
     try {
-      return await this.session.run(feeds, this.fetches(images));
+      return await this.session.run(feeds);
     } catch (error) {
       throw modelError(error, this.file);
     }
-  }
-
-  /** Hands outputs back once reduced: their buffers serve as the next runs' outputs. */
-  recycle(outputs: Outputs): void {
-    this.spare.push(outputs);
-  }
-
-  private fetches(images: number): Record<string, ort.Tensor> | undefined {
-    const set = this.spare.shift();
-    if (!set) return undefined;
-    const fetches: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(set)) {
-      const data = t.data as Float32Array;
-      const full = new Float32Array(data.buffer, 0, data.buffer.byteLength / 4);
-      const perImage = this.batchedOutputs ? t.dims.slice(1).reduce((a, b) => a * b, 1) : full.length;
-      // The spare set was sized by an earlier batch; a bigger batch than it holds allocates afresh.
-      if (this.batchedOutputs && perImage * images > full.length) return undefined;
-      const dims = this.batchedOutputs ? [images, ...t.dims.slice(1)] : [...t.dims];
-      fetches[name] = new ort.Tensor('float32', full.subarray(0, dims.reduce((a, b) => a * b, 1)), dims);
-    }
-    return fetches;
   }
 }
 
@@ -225,7 +199,7 @@ interface Reducer {
   /** Whether a batch may start before the previous one is merged (its merge then overlaps the run). */
   readonly overlaps: boolean;
   start(batch: Batch, pixels: Float32Array): Promise<Outputs>;
-  /** Merges a finished batch into the statistics, then lets its buffers be reused. */
+  /** Merges a finished batch into the statistics. */
   reduce(batch: Batch, outputs: Outputs): void;
 }
 
@@ -244,8 +218,11 @@ class ActivationReducer implements Reducer {
   }
 
   reduce(batch: Batch, outputs: Outputs): void {
-    this.tensors.forEach((t, l) => reduceActivations(this.layers[l]!, batch.category, batch.images.length, outputs[t]!.data as Float32Array));
-    this.runner.recycle(outputs);
+    this.tensors.forEach((t, l) => {
+      const data = outputs[t]!.data as Float32Array;
+      const units = data.length / batch.images.length;
+      reduceActivations(this.layers[l]!, batch.category, batch.images.map((_, b) => data.subarray(b * units, (b + 1) * units)));
+    });
   }
 }
 
@@ -285,6 +262,5 @@ class FusedReducer implements Reducer {
     this.names.forEach((n, l) => {
       mergeSums(this.layers[l]!, batch.category, batch.images.length, this.shifts[l]!, outputs[n.sum]!.data as Float32Array, outputs[n.sumSquares]!.data as Float32Array);
     });
-    this.runner.recycle(outputs);
   }
 }

@@ -25,7 +25,7 @@ parentPort.on('message', async (msg) => {
       parentPort.postMessage({ id: msg.id, inputNames: session.inputNames, outputNames: session.outputNames });
     } else if (msg.kind === 'run') {
       const feeds = toTensors(msg.feeds);
-      const out = msg.fetches ? await session.run(feeds, toTensors(msg.fetches)) : await session.run(feeds);
+      const out = await session.run(feeds);
       const outputs = [];
       const transfer = [];
       for (const [name, t] of Object.entries(out)) {
@@ -90,23 +90,18 @@ class WorkerSession implements SessionLike {
     worker.on('exit', (code) => fail(new Error(`the inference worker exited (code ${code})`)));
   }
 
-  request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  request(message: Record<string, unknown>): Promise<Reply> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id }, transfer);
+      this.worker.postMessage({ ...message, id });
     });
   }
 
-  /**
-   * `fetches` are pre-allocated outputs: their buffers are moved to the worker (detached here until the
-   * result returns them), the runtime writes into them, and they come back as the result's data.
-   */
-  async run(feeds: Record<string, ort.Tensor>, fetches?: Record<string, ort.Tensor>): Promise<Record<string, TensorLike>> {
-    const fetchList = fetches ? toWire(fetches) : undefined;
-    const transfer = fetchList ? [...new Set(fetchList.map((t) => t.data.buffer as ArrayBuffer))] : [];
-    const reply = await this.request({ kind: 'run', feeds: toWire(feeds), fetches: fetchList }, transfer);
+  /** Inputs are copied to the worker; outputs come back by transfer (no copy). */
+  async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, TensorLike>> {
+    const reply = await this.request({ kind: 'run', feeds: toWire(feeds) });
     return Object.fromEntries(reply.outputs!.map((t) => [t.name, { data: t.data, dims: t.dims, type: t.type }]));
   }
 
@@ -120,12 +115,14 @@ class WorkerSession implements SessionLike {
   }
 }
 
-/** Opens the model in a new worker thread on one provider (same options as the in-process factory). */
-export const workerSessionFactory: SessionFactory = async (model, provider) => {
+/** Opens the model in a new worker thread on one provider (same session options as the in-process factory). */
+export const workerSessionFactory: SessionFactory = (model, provider) => openInWorker(model, sessionOptions(provider));
+
+async function openInWorker(model: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<SessionLike> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });
   const session = new WorkerSession(worker);
   try {
-    const reply = await session.request({ kind: 'open', model, options: sessionOptions(provider) });
+    const reply = await session.request({ kind: 'open', model, options });
     session.inputNames = reply.inputNames!;
     session.outputNames = reply.outputNames!;
     return session;
@@ -133,4 +130,4 @@ export const workerSessionFactory: SessionFactory = async (model, provider) => {
     await worker.terminate();
     throw error;
   }
-};
+}

@@ -18,8 +18,7 @@ export interface TensorLike {
 export interface SessionLike {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** `fetches`: pre-allocated outputs the runtime writes into (saves allocating them every run). */
-  run(feeds: Record<string, ort.Tensor>, fetches?: Record<string, ort.Tensor>): Promise<Record<string, TensorLike>>;
+  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, TensorLike>>;
   release(): Promise<void>;
 }
 

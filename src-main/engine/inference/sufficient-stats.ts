@@ -14,9 +14,10 @@ export function emptyStats(tap: LayerStats['tap'], categories: number): LayerSta
   return { tap, count: new Float64Array(categories), mean: new Float64Array(categories * units), m2: new Float64Array(categories * units) };
 }
 
-/** Merges `nb` images (row b of `x` at b * units) of category k into `stats`. */
-export function reduceActivations(stats: LayerStats, k: number, nb: number, x: Float32Array): void {
+/** Merges images of category k into `stats`: `rows[b]` holds image b's activations (units values). */
+export function reduceActivations(stats: LayerStats, k: number, rows: readonly Float32Array[]): void {
   const units = tapUnits(stats.tap);
+  const nb = rows.length;
   const n = stats.count[k]!;
   const total = n + nb;
   const wb = nb / total;
@@ -26,18 +27,28 @@ export function reduceActivations(stats: LayerStats, k: number, nb: number, x: F
   const m2 = stats.m2;
   if (n === 0) {
     // A new category: deviations from its first image (any value near the data serves; this one is at hand).
+    const first = rows[0]!;
     for (let u = 0; u < units; u++) {
-      const shift = x[u]!;
+      const shift = first[u]!;
       let a = 0;
       let q = 0;
       for (let b = 1; b < nb; b++) {
-        const d = x[b * units + u]! - shift;
+        const d = rows[b]![u]! - shift;
         a += d;
         q += d * d;
       }
       const db = a / nb;
       mean[base + u] = shift + db;
       m2[base + u] = q - a * db;
+    }
+  } else if (nb === 1) {
+    // The general update below with a single image, minus its zero terms (bit for bit the same result).
+    const x = rows[0]!;
+    for (let u = 0; u < units; u++) {
+      const i = base + u;
+      const d = x[u]! - mean[i]!;
+      mean[i] = mean[i]! + d * wb;
+      m2[i] = m2[i]! + d * d * cross;
     }
   } else {
     for (let u = 0; u < units; u++) {
@@ -46,7 +57,7 @@ export function reduceActivations(stats: LayerStats, k: number, nb: number, x: F
       let a = 0;
       let q = 0;
       for (let b = 0; b < nb; b++) {
-        const d = x[b * units + u]! - shift;
+        const d = rows[b]![u]! - shift;
         a += d;
         q += d * d;
       }
