@@ -17,7 +17,7 @@ import { finishRun, insertRun, setRunStatus } from '../src-main/engine/storage/r
 import type { BenchResult } from './run.ts';
 
 const WORK = fileURLToPath(new URL('./.work/', import.meta.url));
-const PROJECT = join(WORK, 'db-queries-v3.unitscope');
+const PROJECT = join(WORK, 'db-queries-v4.unitscope');
 const ROWS = join(WORK, 'db-queries-rows-v1.sqlite');
 const ITERATIONS = 25;
 

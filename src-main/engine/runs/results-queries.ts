@@ -179,6 +179,11 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
  * last and ties by unit, via the same packed sort as the CSI order); only the page is decoded.
  */
 function selectivePage(project: Project, q: UnitsQuery, position: number, tap: TapShape, sort: 'csi' | 't' | 'unit'): UnitsPage {
+  if (sort === 't') {
+    // Stored in t order at the end of the run: one chunk read per page.
+    const r = readRecords(project.db, q.run, position, q.category, 'selective_by_t', q.offset, q.limit);
+    if (r) return { total: r.total, units: r.records.map((x) => rowOf(x, tap)) };
+  }
   const bytes = readRecordBytes(project.db, q.run, position, q.category, 'selective_sorted');
   if (!bytes) throw new EngineError('internal', `run #${q.run} is missing the selective records of ${q.layer}/${q.category}`, { file: project.path });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -167,7 +167,7 @@ export type UnitColumnName = (typeof UNIT_COLUMNS)[number]['name'] | 'csi_order'
  * dprime f32 @40.
  */
 export const RECORD_BYTES = 44;
-export type RecordBlobName = 'csi_sorted' | 'selective_sorted';
+export type RecordBlobName = 'csi_sorted' | 'selective_sorted' | 'selective_by_t';
 
 export interface UnitRecord {
   unit: number;
@@ -240,6 +240,20 @@ export function writeUnitResults(db: Db, runId: number, position: number, result
   insert.run(runId, position, results.category, 'csi_order', 'i32', toBlob(csiOrder));
   writeRecordChunks(insert, runId, position, results.category, 'csi_sorted', packRecords(results, csiOrder));
   writeRecordChunks(insert, runId, position, results.category, 'selective_sorted', packRecords(results, csiOrder.filter((u) => results.selective[u] === 1)));
+  writeRecordChunks(insert, runId, position, results.category, 'selective_by_t', packRecords(results, selectiveByT(results)));
+}
+
+/** Selective units by t (as stored, float32) descending, NaN last, ties by unit index. */
+function selectiveByT(results: UnitResults): Int32Array {
+  const units: number[] = [];
+  for (let u = 0; u < results.selective.length; u++) if (results.selective[u] === 1) units.push(u);
+  // Sort (t, unit) pairs: t as float32 like the stored column; a comparator sort is fine here because
+  // selective units are a fraction of a layer.
+  const t = Float32Array.from(units, (u) => results.tMin[u]!);
+  const order = units.map((_, i) => i);
+  const key = (i: number) => (Number.isNaN(t[i]!) ? -Infinity : t[i]!);
+  order.sort((a, b) => key(b) - key(a) || units[a]! - units[b]!);
+  return Int32Array.from(order, (i) => units[i]!);
 }
 
 /**
