@@ -1,7 +1,7 @@
 // A project is one SQLite file with numbered migrations: user_version records the schema, a newer
 // file is refused with a clear message, a failed upgrade leaves the file untouched.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -34,7 +34,10 @@ describe('project files', () => {
     Project.create(path).close();
     const raw = new Database(path);
     raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 10}`);
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.pragma('journal_mode = DELETE');
     raw.close();
+    const before = readFileSync(path);
     let error: unknown;
     try {
       Project.open(path);
@@ -45,6 +48,7 @@ describe('project files', () => {
     expect((error as EngineError).kind).toBe('unsupported');
     expect((error as EngineError).message).toContain(path);
     expect((error as EngineError).message).toContain('newer Unitscope');
+    expect(readFileSync(path).equals(before)).toBe(true);
     const check = new Database(path, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 10);
     check.close();

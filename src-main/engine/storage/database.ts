@@ -46,6 +46,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
   try {
     db.pragma('busy_timeout = 5000');
+    // Refuse a newer file before anything below (WAL mode) writes to its header.
+    refuseNewerSchema(db, path);
     db.pragma('foreign_keys = ON');
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
@@ -69,7 +71,7 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function migrate(db: Db, path: string, readonly: boolean): void {
+function refuseNewerSchema(db: Db, path: string): void {
   const current = schemaVersion(db);
   if (current > LATEST_SCHEMA_VERSION) {
     throw new EngineError(
@@ -78,6 +80,10 @@ function migrate(db: Db, path: string, readonly: boolean): void {
       { file: path },
     );
   }
+}
+
+function migrate(db: Db, path: string, readonly: boolean): void {
+  const current = schemaVersion(db);
   const pending = MIGRATIONS.filter((m) => m.version > current);
   if (pending.length === 0) return;
   if (readonly) {
