@@ -1,0 +1,58 @@
+// Serve mode: a browser may only name paths under the folders shared on the command line. Every path
+// argument of every call is checked (after resolving symlinks) before a handler runs.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../src-main/engine/engine.ts';
+import { connectInProcess } from '../../src-main/engine/connect.ts';
+import { EngineCallError } from '../../src-main/contract/client.ts';
+
+const base = mkdtempSync(join(tmpdir(), 'unitscope-confine-'));
+const shared = join(base, 'shared');
+const outside = join(base, 'outside');
+mkdirSync(shared);
+mkdirSync(outside);
+symlinkSync(outside, join(shared, 'escape'));
+
+async function refusal(promise: Promise<unknown>): Promise<EngineCallError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(EngineCallError);
+  return error as EngineCallError;
+}
+
+describe('serve-mode path confinement', () => {
+  const engine = new Engine({ mode: 'serve', roots: [shared] });
+  const client = connectInProcess(engine);
+
+  it('allows a new project under a shared folder', async () => {
+    const info = await client.call('project.create', { path: join(shared, 'inside.unitscope') });
+    expect(info.name).toBe('inside');
+  });
+
+  it('refuses a project outside, and one reached through a symlink that leaves the shared folder', async () => {
+    for (const path of [join(outside, 'p.unitscope'), join(shared, 'escape', 'p.unitscope'), join(shared, '..', 'outside', 'q.unitscope')]) {
+      const error = await refusal(client.call('project.create', { path }));
+      expect(error.kind).toBe('conflict');
+      expect(error.message).toContain('outside the folders shared');
+    }
+  });
+
+  it('checks every path argument, not just the project: an import source outside is refused', async () => {
+    const error = await refusal(client.call('stimuli.import', { path: join(shared, 'inside.unitscope'), source: outside }));
+    expect(error.message).toContain(outside);
+  });
+
+  it('lists shared folders and refuses to list others', async () => {
+    const listing = await client.call('fs.list', { path: shared });
+    expect(listing.entries.map((e) => e.name)).toContain('inside.unitscope');
+    expect(listing.parent).toBeNull();
+    await refusal(client.call('fs.list', { path: outside }));
+  });
+
+  it('does not confine the desktop app or the CLI', async () => {
+    const local = connectInProcess(new Engine({ mode: 'cli' }));
+    const info = await local.call('project.create', { path: join(outside, 'free.unitscope') });
+    expect(info.name).toBe('free');
+  });
+});
