@@ -8,6 +8,7 @@ import type { Engine } from '../engine.ts';
 import { Project, PROJECT_EXTENSION } from '../project.ts';
 import { setMeta } from '../storage/project-store.ts';
 import { copyDatabaseTo, rebaseImagePaths } from '../storage/stimuli-store.ts';
+import { rebaseModelPaths } from '../storage/models-store.ts';
 
 function filesDirOf(path: string): string {
   return resolve(dirname(path), `${basename(path, PROJECT_EXTENSION)}.files`);
@@ -29,6 +30,12 @@ function follow(oldFilesDir: string, newFilesDir: string): (path: string) => str
   };
 }
 
+/** Rebases every stored path (stimuli and models) for a project file moving from `from` to `to`. */
+function rebasePaths(project: Project, from: string, to: string, map: (path: string) => string): void {
+  rebaseImagePaths(project.db, dirname(from), dirname(to), map);
+  rebaseModelPaths(project.db, from, to, map);
+}
+
 /** Renames (or moves) a project file and its files folder; optionally sets a new display name. */
 export function renameProject(engine: Engine, path: string, to: string | undefined, name: string | undefined): Project {
   const source = engine.project(path);
@@ -40,7 +47,7 @@ export function renameProject(engine: Engine, path: string, to: string | undefin
   const oldFilesDir = source.filesDir;
   const newFilesDir = filesDirOf(target);
   // Rebase first, while the old paths still resolve; a failed move below restores them.
-  rebaseImagePaths(source.db, dirname(source.path), dirname(target), follow(oldFilesDir, newFilesDir));
+  rebasePaths(source, source.path, target, follow(oldFilesDir, newFilesDir));
   setMeta(source.db, 'name', name ?? basename(target, PROJECT_EXTENSION));
   const oldPath = source.path;
   engine.closeProject(oldPath); // checkpoints the WAL into the main file
@@ -48,7 +55,7 @@ export function renameProject(engine: Engine, path: string, to: string | undefin
     renameSync(oldPath, target);
   } catch (error) {
     const reopened = engine.project(oldPath);
-    rebaseImagePaths(reopened.db, dirname(target), dirname(oldPath), follow(newFilesDir, oldFilesDir));
+    rebasePaths(reopened, target, oldPath, follow(newFilesDir, oldFilesDir));
     throw new EngineError('io', `cannot move ${oldPath} to ${target} (${(error as Error).message})`, { file: target, cause: error });
   }
   if (existsSync(oldFilesDir)) renameSync(oldFilesDir, newFilesDir);
@@ -63,7 +70,7 @@ export function duplicateProject(engine: Engine, path: string, to: string, name:
   try {
     if (existsSync(source.filesDir)) cpSync(source.filesDir, filesDirOf(target), { recursive: true });
     const copy = engine.project(target);
-    rebaseImagePaths(copy.db, dirname(source.path), dirname(target), follow(source.filesDir, copy.filesDir));
+    rebasePaths(copy, source.path, target, follow(source.filesDir, copy.filesDir));
     setMeta(copy.db, 'name', name ?? basename(target, PROJECT_EXTENSION));
     return copy;
   } catch (error) {

@@ -92,3 +92,15 @@ export function getModelRow(db: Db, projectPath: string, name: string): ModelRow
   const s = db.prepare('SELECT * FROM models WHERE name = ?').get(name) as Stored | undefined;
   return s ? toRow(db, projectPath, s) : undefined;
 }
+
+/**
+ * Rewrites model paths for a project moving from `oldProjectPath` to `newProjectPath`: `map` takes the
+ * old absolute path to the new one (files in the project's own folder follow it; others stay put).
+ */
+export function rebaseModelPaths(db: Db, oldProjectPath: string, newProjectPath: string, map: (absolutePath: string) => string): void {
+  const rows = db.prepare('SELECT id, path FROM models').all() as { id: number; path: string }[];
+  const update = db.prepare('UPDATE models SET path = ? WHERE id = ?');
+  db.transaction(() => {
+    for (const row of rows) update.run(toStored(newProjectPath, map(fromStored(oldProjectPath, row.path))), row.id);
+  })();
+}
