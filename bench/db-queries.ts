@@ -15,20 +15,15 @@ import { channelsResult, csiResult, resultsTable, spatialResult, unitsPage } fro
 import { insertRunCategories, insertRunLayers, readUnitColumn, unitResultBytes, type UnitColumnName, writeAggregate, writeLayerResult, writeLayerStats, writeUnitResults } from '../src-main/engine/storage/results-store.ts';
 import { finishRun, insertRun, setRunStatus } from '../src-main/engine/storage/runs-store.ts';
 import type { BenchResult } from './run.ts';
+import { DEMO_CATEGORIES } from '../src-main/engine/stimuli/demo.ts';
 
 const WORK = fileURLToPath(new URL('./.work/', import.meta.url));
 const PROJECT = join(WORK, 'db-queries-v4.unitscope');
 const ROWS = join(WORK, 'db-queries-rows-v1.sqlite');
 const ITERATIONS = 25;
 
-const CATEGORIES = [
-  { name: 'faces', role: 'target', controlsFor: null },
-  { name: 'bodies', role: 'target', controlsFor: null },
-  { name: 'scenes', role: 'target', controlsFor: null },
-  { name: 'words', role: 'target', controlsFor: null },
-  { name: 'scrambled_scenes', role: 'control', controlsFor: 'scenes' },
-  { name: 'scrambled_words', role: 'control', controlsFor: 'words' },
-] as const;
+// The demo's localizer categories: four targets and two scrambled controls.
+const CATEGORIES = DEMO_CATEGORIES;
 const TARGETS = CATEGORIES.filter((c) => c.role === 'target').map((c) => c.name);
 
 function resnet50Taps(): TapShape[] {

@@ -5,15 +5,10 @@ import { recipeSchema, type RecipeInput } from '../src-main/contract/recipe.ts';
 import type { CategoryDef, LayerStats, TapShape } from '../src-main/engine/pipeline-types.ts';
 import { createRng } from '../src-main/engine/random.ts';
 import { analyzeRun, emptyLayerStats } from '../src-main/engine/stats/index.ts';
+import { DEMO_CATEGORIES } from '../src-main/engine/stimuli/demo.ts';
 
-const categories: CategoryDef[] = [
-  { name: 'faces', role: 'target', controlsFor: null },
-  { name: 'bodies', role: 'target', controlsFor: null },
-  { name: 'scenes', role: 'target', controlsFor: null },
-  { name: 'words', role: 'target', controlsFor: null },
-  { name: 'scrambled_scenes', role: 'control', controlsFor: 'scenes' },
-  { name: 'scrambled_words', role: 'control', controlsFor: 'words' },
-];
+// The demo's localizer categories: four targets and two scrambled controls.
+const categories: readonly CategoryDef[] = DEMO_CATEGORIES;
 
 function resnet50Taps(): TapShape[] {
   const taps: TapShape[] = [

@@ -13,18 +13,13 @@ import { defaultRecipe } from '../src-main/contract/recipe.ts';
 import type { CategoryDef, TapShape } from '../src-main/engine/pipeline-types.ts';
 import { createRng } from '../src-main/engine/random.ts';
 import { analyzeLayer, SufficientAccumulator } from '../src-main/engine/stats/index.ts';
+import { DEMO_CATEGORIES } from '../src-main/engine/stimuli/demo.ts';
 
 const tap: TapShape = { name: 'layer2', tensor: 'layer2', channels: 512, height: 28, width: 28 };
 const UNITS = tap.channels * tap.height * tap.width;
 const PER_CATEGORY = 144;
-const categories: CategoryDef[] = [
-  { name: 'faces', role: 'target', controlsFor: null },
-  { name: 'bodies', role: 'target', controlsFor: null },
-  { name: 'scenes', role: 'target', controlsFor: null },
-  { name: 'words', role: 'target', controlsFor: null },
-  { name: 'scrambled_scenes', role: 'control', controlsFor: 'scenes' },
-  { name: 'scrambled_words', role: 'control', controlsFor: 'words' },
-];
+// The demo's localizer categories: four targets and two scrambled controls.
+const categories: readonly CategoryDef[] = DEMO_CATEGORIES;
 const IMAGES = PER_CATEGORY * categories.length;
 const imageCategories = Array.from({ length: IMAGES }, (_, i) => Math.floor(i / PER_CATEGORY));
 

@@ -6,6 +6,7 @@
 // The CSI null permutes one run's CSI over the units where both are defined (mean 0 by symmetry).
 import { sampleUnits } from '../ablation/unit-sets.ts';
 import type { Rng } from '../random.ts';
+import { pearson as pearsonOfVectors } from '../stats/consistency.ts';
 
 export interface SetAgreement {
   a: number;
@@ -49,7 +50,7 @@ export function expectedDice(a: number, b: number, n: number): number {
 /** Pearson r over the units where both values are finite; n is that number of units. */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): { r: number; n: number } {
   const { xs, ys } = finitePairs(x, y);
-  return { r: pearsonDense(xs, ys), n: xs.length };
+  return { r: pearsonOfVectors(xs, ys), n: xs.length };
 }
 
 function finitePairs(x: ArrayLike<number>, y: ArrayLike<number>): { xs: Float64Array; ys: Float64Array } {
@@ -66,31 +67,6 @@ function finitePairs(x: ArrayLike<number>, y: ArrayLike<number>): { xs: Float64A
     j++;
   }
   return { xs, ys };
-}
-
-function pearsonDense(xs: Float64Array, ys: Float64Array): number {
-  const n = xs.length;
-  if (n < 2) return NaN;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i]!;
-    my += ys[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx;
-    const dy = ys[i]! - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  // Identical inputs must give exactly 1 (a run against itself), which sxy / sqrt(sxx * syy) guarantees.
-  return sxx === 0 || syy === 0 ? NaN : sxy / Math.sqrt(sxx * syy);
 }
 
 export interface NullDistribution {
@@ -122,7 +98,7 @@ export function shuffledNull(selA: Uint8Array, selB: Uint8Array, csiA: ArrayLike
       perm[i] = perm[j]!;
       perm[j] = t;
     }
-    csiR[s] = pearsonDense(xs, perm);
+    csiR[s] = pearsonOfVectors(xs, perm);
   }
   return { dice, jaccard, csiR };
 }
