@@ -1,22 +1,9 @@
 /// <reference lib="dom" />
 // Sandboxed preload: exposes a minimal, typed bridge. The engine connection itself is a MessagePort that
 // main transfers here and we forward to the page, so engine traffic never goes through ipcRenderer.
-// The renderer's copy of this interface is src-renderer/src/lib/desktop-bridge.ts.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import type { DesktopBridge } from '../src-main/contract/desktop-bridge.ts';
 
-export interface DesktopBridge {
-  platform: string;
-  openProject(): Promise<string | null>;
-  createProject(): Promise<string | null>;
-  openFolder(options: { title: string }): Promise<string | null>;
-  openImages(): Promise<string[]>;
-  openModel(): Promise<string | null>;
-  saveFile(options: { title: string; defaultPath?: string; extension?: string }): Promise<string | null>;
-  /** The file system path of a dropped File (File.path is gone since Electron 32). */
-  pathForFile(file: File): string;
-  /** Menu items and file-association launches, forwarded from main. Returns an unsubscribe function. */
-  onMenuCommand(listener: (command: { command: string; [key: string]: unknown }) => void): () => void;
-}
 
 const bridge: DesktopBridge = {
   platform: process.platform,
