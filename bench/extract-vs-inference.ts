@@ -17,9 +17,9 @@ import type { StimulusRef, TapShape } from '../src-main/engine/pipeline-types.ts
 import { batchSizeFor } from '../src-main/engine/inference/batching.ts';
 import { DEFAULT_PRECISION, extractSufficientStats, type ExtractionOptions } from '../src-main/engine/inference/extract.ts';
 import { loadModel, resolveTaps } from '../src-main/engine/inference/model-graph.ts';
-import { workerSessionFactory } from '../src-main/engine/inference/ort-worker.ts';
+import { createWorkerSessionFactory, workerSessionFactory } from '../src-main/engine/inference/ort-worker.ts';
 import { preprocessBatch } from '../src-main/engine/inference/preprocess.ts';
-import { ortSessionFactory, type SessionFactory } from '../src-main/engine/inference/session.ts';
+import { ortSessionFactory, sessionOptions, type SessionFactory } from '../src-main/engine/inference/session.ts';
 import { generateResnet50 } from '../src-main/engine/onnx/generators/resnet50.ts';
 import { encodeModel } from '../src-main/engine/onnx/proto.ts';
 import { SeededRandom } from '../src-main/engine/onnx/random.ts';
@@ -115,6 +115,8 @@ export async function run() {
     // The same exact reduction with the runtime on the main thread: what the worker's overlap buys.
     { name: 'float64_in_process', options: { precision: 'float64', sessionFactory: ortSessionFactory } },
     { name: 'float64_batch8', options: { precision: 'float64', batchSize: 8 } },
+    // One intra-op thread: the runtime and the host work each get a core instead of contending for both.
+    { name: 'float64_ort_1_thread', options: { precision: 'float64', sessionFactory: createWorkerSessionFactory((p) => ({ ...sessionOptions(p), intraOpNumThreads: 1 })) } },
   ];
   const loadBefore = load();
   const baseline: number[] = [];

@@ -153,7 +153,8 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
       const run = reducer.start(batch, pixels);
       running = run;
       next = i + 1 < pending.length ? preprocessBatch(pending[i + 1]!.images, preprocessing) : null;
-      // A failed preprocessing surfaces when awaited; until then it must not count as unhandled.
+      // A failed run or preprocessing surfaces when awaited below; until then it must not count as unhandled.
+      run.catch(() => undefined);
       next?.catch(() => undefined);
       if (previous) await finish(previous.batch, previous.outputs);
       previous = { batch, outputs: await run };

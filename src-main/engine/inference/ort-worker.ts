@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
-import { sessionOptions, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
+import { sessionOptions, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -115,8 +115,13 @@ class WorkerSession implements SessionLike {
   }
 }
 
-/** Opens the model in a new worker thread on one provider (same session options as the in-process factory). */
-export const workerSessionFactory: SessionFactory = (model, provider) => openInWorker(model, sessionOptions(provider));
+/** A factory opening each model in a new worker thread, with the session options `optionsFor` gives. */
+export function createWorkerSessionFactory(optionsFor: (provider: ConcreteProvider) => ort.InferenceSession.SessionOptions = sessionOptions): SessionFactory {
+  return (model, provider) => openInWorker(model, optionsFor(provider));
+}
+
+/** The engine's default: the same session options as the in-process factory. */
+export const workerSessionFactory: SessionFactory = createWorkerSessionFactory();
 
 async function openInWorker(model: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<SessionLike> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } });

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
 import { extractSufficientStats, planBatches, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
@@ -64,6 +65,21 @@ describe('fused statistics (tiny CNN)', () => {
       expect(Array.from(layer.mean)).toEqual(Array.from(full.layers[l]!.mean));
       expect(Array.from(layer.m2)).toEqual(Array.from(full.layers[l]!.m2));
     });
+  });
+
+  it('fails on an unreadable image with its file named, while the runtime works in its worker', async () => {
+    const dir = tempDir();
+    const modelPath = writeModel(dir, 'tiny', 5);
+    const images = await writeImages(dir, [4, 3], 13);
+    const broken = images[5]!;
+    writeFileSync(broken.path, 'not an image');
+    const preprocessing = presetPreprocessing('imagenet', [64, 64]);
+    const loaded = loadModel(modelPath, [64, 64]);
+    const taps = await resolveTaps(loaded, 'auto');
+    for (const precision of ['float64', 'float32'] as const) {
+      const run = extractSufficientStats({ modelPath, preprocessing, inputName: loaded.input.name, taps, images, categories: 2, provider: 'cpu', precision });
+      await expect(run).rejects.toThrow(`${broken.path}: cannot read the image`);
+    }
   });
 
   it('plans batches by category in a fixed order, each category first image alone', () => {
