@@ -3,7 +3,7 @@
 import type { ProjectInfo, RecentProject, RunSummary, SessionInfo } from '../../../src-main/contract/types.ts';
 import type { EngineClient } from './engine-connection.ts';
 
-export const SCREENS = ['start', 'project', 'models', 'run', 'results', 'compare', 'export', 'settings'] as const;
+export const SCREENS = ['start', 'project', 'models', 'run', 'results', 'analyses', 'compare', 'export', 'settings'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 /** Layer, category, channels and unit chosen in any chart; every chart and table follows them. */
