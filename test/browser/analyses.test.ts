@@ -6,7 +6,7 @@
 // A replication against a demo built with another seed (another model's sha256) shows the engine's refusal.
 // Screenshots: test-results/screenshots/analyses-*.png.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -109,6 +109,12 @@ it('starts an ablation with 5 controls and draws what analysis.get returns', asy
   expect(png.suggestedFilename()).toMatch(/ablation\d+-ablation\.png$/);
   const [svg] = await Promise.all([page.waitForEvent('download'), chart.getByTestId('export-svg').click()]);
   expect(svg.suggestedFilename()).toMatch(/\.svg$/);
+  const svgText = readFileSync((await svg.path())!, 'utf8');
+  expect(svgText).toMatch(/^<svg/);
+  // Both measure panels and every control dot (14 groups x 5 controls, drawn as paths) are in the SVG.
+  expect(svgText).toContain('top-1 agreement with intact');
+  expect(svgText).toContain('drop of the intact top logit');
+  expect((svgText.match(/<path/g) ?? []).length).toBeGreaterThan(14 * 5);
 });
 
 it('starts a split-half reliability study and draws Dice and CSI r per layer', async () => {
@@ -176,4 +182,31 @@ it('shows the engine refusing a replication by another model, then replicates th
     }
   }
   await shot('replication');
+});
+
+it('cancels a running ablation: the progress stops and nothing is stored', async () => {
+  await page.getByTestId('analysis-tab-ablation').click();
+  await page.getByTestId('ablation-layer').selectOption('layer3.0');
+  await page.getByTestId('ablation-category').selectOption('faces');
+  // Enough controls that it is still running when Cancel is pressed.
+  await page.getByTestId('ablation-controls').fill('2000');
+  await page.getByTestId('ablation-start').click();
+  await expect.poll(() => page.getByTestId('analysis-progress').getAttribute('value'), { timeout: 60_000 }).not.toBeNull();
+  await page.getByTestId('analysis-cancel').click();
+  await page.getByTestId('analysis-cancelled').waitFor({ state: 'visible', timeout: 60_000 });
+  expect(await page.getByTestId('analysis-cancel').count()).toBe(0);
+  await waitForList(3);
+  expect((await client.call('analysis.list', { path: projectPath })).map((a) => a.kind)).toEqual(['ablation', 'reliability', 'replication']);
+  await shot('cancelled');
+});
+
+it('redraws the stored analyses in the light theme', async () => {
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('theme-light').check();
+  await page.getByTestId('nav-analyses').click();
+  await page.locator('[data-testid="analysis-item"][data-kind="ablation"]').click();
+  const chart = page.getByTestId('chart-ablation');
+  await chart.waitFor({ state: 'visible', timeout: 30_000 });
+  await expect.poll(() => canvasInkFraction(chart), { timeout: 30_000 }).toBeGreaterThan(0.01);
+  await shot('ablation-light');
 });

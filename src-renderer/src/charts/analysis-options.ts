@@ -60,9 +60,16 @@ function valueRange(measure: AblationMeasure): [number, number] {
       high = Math.max(high, v);
     }
   }
-  // Room above for the significance marks.
+  // Room above for the significance marks, then out to whole steps so the end labels are round numbers.
   const pad = (high - low || Math.abs(high) || 1) * 0.12;
-  return [low - pad * 0.5, high + pad];
+  const step = niceStep((high - low + 1.5 * pad) / 5);
+  return [Math.floor((low - pad * 0.5) / step) * step, Math.ceil((high + pad) / step) * step];
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
 }
 
 /**
@@ -70,7 +77,9 @@ function valueRange(measure: AblationMeasure): [number, number] {
  * with the selective units ablated as a bar drawn from the intact model's value (so its length is the
  * effect), and beside it the R random-control values as a strip with their mean ± sd. '*' marks q < 0.05.
  */
-export function ablationOption(result: AblationResult, categories: readonly string[]): ChartOption {
+export function ablationOption(result: AblationResult, categories: readonly string[], dark: boolean): ChartOption {
+  // The controls' mean ± sd in a neutral ink with contrast against either theme's panel.
+  const ink = dark ? '#d0d4dc' : '#444a55';
   const measures = result.measures;
   const n = Math.max(1, measures.length);
   const gap = 4; // percent between panels
@@ -87,7 +96,8 @@ export function ablationOption(result: AblationResult, categories: readonly stri
     const info = MEASURE_INFO[measure.name];
     const left = 5 + m * (width + gap);
     const [min, max] = valueRange(measure);
-    grid.push({ left: `${left}%`, width: `${width}%`, top: 92, bottom: 58 });
+    // containLabel: the panels' widths are shares of the figure, so the axis labels go inside them.
+    grid.push({ left: `${left}%`, width: `${width}%`, top: 92, bottom: 28, containLabel: true });
     title.push(
       { text: info.label, left: `${left + width / 2}%`, textAlign: 'center', top: 28, textStyle: { fontSize: 12 } },
       { text: `worse = ${measure.worse} ${measure.worse === 'lower' ? '↓' : '↑'} · intact = ${info.intact}`, left: `${left + width / 2}%`, textAlign: 'center', top: 46, textStyle: { fontSize: 11, fontWeight: 'normal', color: SUBTLE } },
@@ -95,10 +105,10 @@ export function ablationOption(result: AblationResult, categories: readonly stri
     // A labelled category axis and, on the same bands, a hidden value axis (band i is centred on i) that
     // places the bar left of centre and the control strip right of it.
     xAxis.push(
-      { type: 'category', gridIndex: m, data: names, axisLabel: { interval: 0, fontSize: 10, rotate: names.length > 5 ? 25 : 0 } },
+      { type: 'category', gridIndex: m, data: names, axisLabel: { interval: 0, fontSize: 10, rotate: names.length > 4 ? 30 : 0 } },
       { type: 'value', gridIndex: m, min: -0.5, max: names.length - 0.5, show: false },
     );
-    yAxis.push({ type: 'value', gridIndex: m, min: +min.toPrecision(3), max: +max.toPrecision(3), scale: true, axisLine: { onZero: false }, axisLabel: { fontSize: 10 } });
+    yAxis.push({ type: 'value', gridIndex: m, min: +min.toPrecision(6), max: +max.toPrecision(6), scale: true, axisLine: { onZero: false }, axisLabel: { fontSize: 10 } });
     const valueAxis = 2 * m + 1;
     series.push(
       {
@@ -146,7 +156,7 @@ export function ablationOption(result: AblationResult, categories: readonly stri
       {
         type: 'custom',
         name: 'control mean ± sd',
-        color: '#444',
+        color: ink,
         xAxisIndex: valueAxis,
         yAxisIndex: m,
         data: groups.map((g, i) => ({ value: [i + 0.2, g.controlMean, g.controlMean - g.controlSd, g.controlMean + g.controlSd], effect: g })).filter((d) => d.value.every(finite)),
@@ -155,14 +165,14 @@ export function ablationOption(result: AblationResult, categories: readonly stri
           const [, low] = api.coord([api.value(0), api.value(2)]);
           const [, high] = api.coord([api.value(0), api.value(3)]);
           const half = api.size([1, 0])[0] * 0.12;
-          const style = { stroke: '#555', lineWidth: 1.5 };
+          const style = { stroke: ink, lineWidth: 1.5 };
           return {
             type: 'group',
             children: [
               { type: 'line', shape: { x1: x, y1: low, x2: x, y2: high }, style },
               { type: 'line', shape: { x1: x - half / 2, y1: low, x2: x + half / 2, y2: low }, style },
               { type: 'line', shape: { x1: x - half / 2, y1: high, x2: x + half / 2, y2: high }, style },
-              { type: 'line', shape: { x1: x - half, y1: mean, x2: x + half, y2: mean }, style: { stroke: '#555', lineWidth: 3 } },
+              { type: 'line', shape: { x1: x - half, y1: mean, x2: x + half, y2: mean }, style: { stroke: ink, lineWidth: 3 } },
             ],
           };
         },
