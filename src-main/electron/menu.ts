@@ -8,7 +8,7 @@ export type MenuCommand =
   | { command: 'open-project'; path?: string }
   | { command: 'open-demo' }
   | { command: 'import-stimuli' }
-  | { command: 'show-screen'; screen: 'project' | 'models' | 'run' | 'results' | 'compare' | 'export' | 'settings' }
+  | { command: 'show-screen'; screen: 'project' | 'models' | 'run' | 'results' | 'analyses' | 'compare' | 'export' | 'settings' }
   | { command: 'export-report' };
 
 export function menuTemplate(platform: string, send: (command: MenuCommand) => void, openDocs: () => void): MenuItemConstructorOptions[] {
@@ -43,8 +43,9 @@ export function menuTemplate(platform: string, send: (command: MenuCommand) => v
         screen('Models', 'CmdOrCtrl+2', 'models'),
         screen('Run', 'CmdOrCtrl+3', 'run'),
         screen('Results', 'CmdOrCtrl+4', 'results'),
-        screen('Compare Models', 'CmdOrCtrl+5', 'compare'),
-        screen('Export', 'CmdOrCtrl+6', 'export'),
+        screen('Analyses', 'CmdOrCtrl+5', 'analyses'),
+        screen('Compare Models', 'CmdOrCtrl+6', 'compare'),
+        screen('Export', 'CmdOrCtrl+7', 'export'),
       ],
     },
     { role: 'viewMenu' },
