@@ -115,8 +115,10 @@ export async function run() {
     // The same exact reduction with the runtime on the main thread: what the worker's overlap buys.
     { name: 'float64_in_process', options: { precision: 'float64', sessionFactory: ortSessionFactory } },
     { name: 'float64_batch8', options: { precision: 'float64', batchSize: 8 } },
+    // Each run's outputs transferred from the worker (new buffers on the main thread) instead of shared slots.
+    { name: 'float64_transferred', options: { precision: 'float64', sessionFactory: workerSessionFactory } },
     // One intra-op thread: the runtime and the host work each get a core instead of contending for both.
-    { name: 'float64_ort_1_thread', options: { precision: 'float64', sessionFactory: createWorkerSessionFactory((p) => ({ ...sessionOptions(p), intraOpNumThreads: 1 })) } },
+    { name: 'float64_ort_1_thread', options: { precision: 'float64', sessionFactory: createWorkerSessionFactory({ outputSlots: 2, optionsFor: (p) => ({ ...sessionOptions(p), intraOpNumThreads: 1 }) }) } },
   ];
   const loadBefore = load();
   const baseline: number[] = [];
