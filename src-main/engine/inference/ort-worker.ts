@@ -2,7 +2,8 @@
 // behind a promise (dist/backend.js: setImmediate, then the blocking run), so on the main thread it blocks
 // the event loop for the whole inference and nothing else can happen meanwhile. In a worker, the main
 // thread stays free to preprocess the next batch and reduce the previous one while the runtime works.
-// The worker is the only ORT owner of its model; tensors cross by transfer (outputs) or copy (inputs).
+// The worker is the only ORT owner of its model; inputs cross by copy, outputs by transfer or through
+// shared slots (WorkerSessionOptions.outputSlots).
 //
 // The worker's code is plain CommonJS evaluated from a string, so it loads the same way under tsx, vitest
 // and a bundled Electron main (no second entry file to resolve), and it requires onnxruntime-node by the
