@@ -13,9 +13,12 @@ import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import { sessionOptions, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 
+// \`load\` rather than a literal require call: electron-vite's bundler sees that text as CommonJS syntax
+// and injects a shim after what it takes for the last import, which can land inside a string literal.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const ort = require(workerData.ortPath);
+const load = module.require.bind(module);
+const { parentPort, workerData } = load('node:worker_threads');
+const ort = load(workerData.ortPath);
 let session = null;
 const slots = new Map();
 let next = 0;
