@@ -138,20 +138,8 @@ export function getThumbnails(db: Db, imageIds: readonly number[]): Map<number, 
   return result;
 }
 
-interface ImageRow {
-  id: number;
-  path: string;
-  category: string;
-  subcategory: string | null;
-  storage: ImageStorage;
-  sha256: string;
-  bytes: number;
-  width: number;
-  height: number;
-  channels: number;
-  format: string;
-  status: ImageStatus;
-}
+/** An image as stored: the record without the resolved absolute path. */
+type ImageRow = Omit<ImageRecord, 'absolutePath'>;
 
 const IMAGE_SELECT = `SELECT i.id, i.path, c.name AS category, i.subcategory, i.storage, i.sha256, i.bytes, i.width, i.height,
   i.channels, i.format, i.status FROM images i JOIN categories c ON c.id = i.category_id`;
