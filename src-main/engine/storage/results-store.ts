@@ -401,15 +401,11 @@ export function hasLayerAnalysis(db: Db, runId: number, position: number): boole
   return db.prepare("SELECT 1 FROM run_aggregates WHERE run_id = ? AND kind = 'overlap' AND position = ?").get(runId, position) !== undefined;
 }
 
-/** Bytes held by each kind of run data, for `project info`. */
+/** Bytes held by each kind of run data, for `project info` (kept by triggers, see m070). */
 export function storedBytes(db: Db): { unitResults: number; statistics: number; aggregates: number; thumbnails: number } {
-  const one = (sql: string) => (db.prepare(sql).get() as { n: number | null }).n ?? 0;
-  return {
-    unitResults: one('SELECT SUM(length(data)) AS n FROM unit_columns'),
-    statistics: one('SELECT SUM(length(count) + length(mean) + length(m2) + COALESCE(length(extra), 0)) AS n FROM layer_stats'),
-    aggregates: one('SELECT SUM(length(data)) AS n FROM run_aggregates'),
-    thumbnails: one('SELECT SUM(length(data)) AS n FROM thumbnails'),
-  };
+  const rows = db.prepare('SELECT kind, bytes FROM storage_totals').all() as { kind: string; bytes: number }[];
+  const total = (kind: string) => rows.find((r) => r.kind === kind)?.bytes ?? 0;
+  return { unitResults: total('unitResults'), statistics: total('statistics'), aggregates: total('aggregates'), thumbnails: total('thumbnails') };
 }
 
 /** Phase timings per run, from the manifests. */

@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { m010Core } from './m010-core.ts';
 import { m040Results } from './m040-results.ts';
 import { m060Analyses } from './m060-analyses.ts';
+import { m070StorageTotals } from './m070-storage-totals.ts';
 
 export interface Migration {
   version: number;
@@ -11,6 +12,6 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses];
+export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
