@@ -70,6 +70,8 @@ export const api = {
       map: z.record(z.string(), z.string().min(1)).optional(),
       /** Category -> the target it controls for (null: a control for none in particular). */
       controls: z.record(z.string(), z.string().min(1).nullable()).optional(),
+      /** Categories to import as targets even when named like a scrambled control. */
+      targets: z.array(z.string().min(1)).optional(),
       copy: z.boolean().optional(),
     }),
     { long: true },

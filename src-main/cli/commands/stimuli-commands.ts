@@ -32,13 +32,14 @@ function parsePairs(values: string[] | undefined, option: string, usage: string,
   return out;
 }
 
-const importUsage = `usage: unitscope stimuli import PROJECT SOURCE [--map SUB=CAT,...] [--control CAT[=TARGET]] [--copy] [--json]
+const importUsage = `usage: unitscope stimuli import PROJECT SOURCE [--map SUB=CAT,...] [--control CAT[=TARGET]] [--target CAT] [--copy] [--json]
 
 SOURCE is a folder with one subfolder per category (nested folders give subcategories), the fLoc folder
 (recognised automatically; adult,child->faces body,limb->bodies corridor,house->scenes word,number->words
 car,instrument->objects, scrambled), or a CSV/TSV manifest with columns stim_file (or path), category and
 optional subcategory, role, controls_for. --map renames folders/subcategories to categories; --control
-marks a category as a control (for TARGET). --copy copies the files into the project's folder.
+marks a category as a control (for TARGET). A new category named scrambled_X is taken as the control for
+X unless --target names it. --copy copies the files into the project's folder.
 Exits 0 when some images were usable (problems are listed), 1 when none was.`;
 
 const importCommand: Command = {
@@ -48,7 +49,7 @@ const importCommand: Command = {
   async run(argv, { client, signal }) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { map: { type: 'string', multiple: true }, control: { type: 'string', multiple: true }, copy: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      { map: { type: 'string', multiple: true }, control: { type: 'string', multiple: true }, target: { type: 'string', multiple: true }, copy: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
       importUsage,
     );
     if (values.help) return void process.stdout.write(`${importUsage}\n`);
@@ -58,7 +59,7 @@ const importCommand: Command = {
     const out = createOutput(values.json === true);
     const result = await client.call(
       'stimuli.import',
-      { path: positionals[0]!, source: positionals[1]!, map, controls, copy: values.copy === true },
+      { path: positionals[0]!, source: positionals[1]!, map, controls, targets: (values.target ?? []).flatMap((t) => t.split(',')).filter(Boolean), copy: values.copy === true },
       { signal, onProgress: (p) => out.progress(p) },
     );
     out.endProgress();

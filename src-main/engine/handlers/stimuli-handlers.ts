@@ -39,8 +39,8 @@ export function stimuliHandlers(engine: Engine) {
       return result;
     },
 
-    'stimuli.import': async ({ path, source, map, controls, copy }, { signal, progress }) =>
-      importStimuli(engine.project(path), source, { map: map ?? {}, controls: controls ?? {}, copy: copy ?? false, signal, progress }),
+    'stimuli.import': async ({ path, source, map, controls, targets, copy }, { signal, progress }) =>
+      importStimuli(engine.project(path), source, { map: map ?? {}, controls: controls ?? {}, targets: targets ?? [], copy: copy ?? false, signal, progress }),
     'stimuli.list': async ({ path, category, offset, limit }) => {
       const project = engine.project(path);
       const page = listImages(project.db, dirname(project.path), {

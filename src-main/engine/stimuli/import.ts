@@ -14,6 +14,7 @@ import type { Project } from '../project.ts';
 import { listCategories } from '../storage/project-store.ts';
 import {
   ensureCategory,
+  findCategory,
   getThumbnails,
   insertImage,
   listImageKeys,
@@ -26,7 +27,7 @@ import {
   type NewImage,
 } from '../storage/stimuli-store.ts';
 import { ImageDecodeError, makeThumbnail, readHeader, type ImageHeader, type Thumbnail } from './decode.ts';
-import { ManifestError, scanSource, type Candidate, type SourceScan } from './sources.ts';
+import { guessScrambledControl, ManifestError, scanSource, type Candidate, type SourceScan } from './sources.ts';
 import { categoryProblems, SMALL_IMAGE_PX } from './validate.ts';
 
 export interface ImportOptions {
@@ -34,6 +35,8 @@ export interface ImportOptions {
   map?: Readonly<Record<string, string>>;
   /** Categories to mark as controls, each with the target it stands for (or null). */
   controls?: Readonly<Record<string, string | null>>;
+  /** Categories to import as targets, even when named like a scrambled control. */
+  targets?: readonly string[];
   /** Copy files into the project's folder instead of referencing them where they are. */
   copy?: boolean;
   signal?: AbortSignal;
@@ -199,10 +202,15 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
         }
       }
       db.transaction(() => {
+        const known = new Set([...batch.candidates.map((c) => c.category), ...listCategories(db).map((c) => c.name)]);
         const roleOf = (category: string, candidate: Candidate): { role?: CategoryRole; controlsFor?: string | null } => {
           if (options.controls && category in options.controls) return { role: 'control', controlsFor: options.controls[category] ?? null };
+          if (options.targets?.includes(category)) return { role: 'target', controlsFor: null };
           if (candidate.role !== undefined) return { role: candidate.role, controlsFor: candidate.controlsFor ?? null };
-          return batch.roles.get(category) ?? {};
+          const declared = batch.roles.get(category);
+          if (declared) return declared;
+          // A new category named like a scrambled control is one, unless the user said otherwise above.
+          return findCategory(db, category) ? {} : (guessScrambledControl(category, known) ?? {});
         };
         for (const plan of plans) {
           const { candidate } = plan.item;

@@ -205,3 +205,15 @@ export async function scanSource(source: string, map: Readonly<Record<string, st
   const info = await stat(full);
   return info.isDirectory() ? scanFolder(full, map) : scanManifest(full, map);
 }
+
+/**
+ * `scrambled_scenes`, `scrambled-words`, `scrambledfaces`, `scrambled`: a category named like a scrambled
+ * control is a control, standing for the category its name ends with when that one exists (fLoc's plain
+ * `scrambled` stands for none). Returns undefined for other names.
+ */
+export function guessScrambledControl(name: string, known: ReadonlySet<string>): { role: CategoryRole; controlsFor: string | null } | undefined {
+  const match = /^scrambled?[_-]?(.*)$/i.exec(name);
+  if (!match) return undefined;
+  const target = match[1] ?? '';
+  return { role: 'control', controlsFor: target !== '' && target !== name && known.has(target) ? target : null };
+}

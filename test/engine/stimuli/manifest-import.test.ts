@@ -69,3 +69,30 @@ describe('manifest import', () => {
     project.close();
   });
 });
+
+describe('scrambled-control folders', () => {
+  it('are imported as controls for the category their name ends with, unless told otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unitscope-scrambled-'));
+    let index = 0;
+    for (const folder of ['scenes', 'words', 'scrambled_scenes', 'scrambled-words', 'scrambled', 'scrambled_cars']) {
+      mkdirSync(join(dir, 'set', folder), { recursive: true });
+      for (let i = 0; i < 2; i++) await writePng(join(dir, 'set', folder, `${i}.png`), index++);
+    }
+    const project = Project.create(join(dir, 'p.unitscope'));
+    await importStimuli(project, join(dir, 'set'), { controls: { 'scrambled-words': null }, targets: ['scrambled_cars'] });
+    const byName = new Map(listCategories(project.db).map((c) => [c.name, c]));
+    expect(byName.get('scenes')).toMatchObject({ role: 'target', controlsFor: null });
+    expect(byName.get('scrambled_scenes')).toMatchObject({ role: 'control', controlsFor: 'scenes' });
+    // An explicit --control wins over the guess.
+    expect(byName.get('scrambled-words')).toMatchObject({ role: 'control', controlsFor: null });
+    expect(byName.get('scrambled')).toMatchObject({ role: 'control', controlsFor: null });
+    // No 'cars' category: the guess would make it a control for none; --target keeps it a target.
+    expect(byName.get('scrambled_cars')).toMatchObject({ role: 'target', controlsFor: null });
+
+    // A re-import keeps a role the user changed since.
+    project.db.prepare("UPDATE categories SET role = 'target', controls_for = NULL WHERE name = 'scrambled_scenes'").run();
+    await importStimuli(project, join(dir, 'set'));
+    expect(listCategories(project.db).find((c) => c.name === 'scrambled_scenes')).toMatchObject({ role: 'target' });
+    project.close();
+  });
+});
