@@ -13,6 +13,7 @@ import type { Project } from '../project.ts';
 import { runFromStatistics } from '../runs/run-analysis.ts';
 import type { ShardManifestEntry } from '../runs/run-manifest.ts';
 import { mergeLayerStats } from '../stats/sufficient.ts';
+import { findRunMergedFrom } from '../storage/runs-store.ts';
 import { shardPositions } from './assignment.ts';
 import { openPartial, readPartialLayer, verifyPartial, type OpenedPartial } from './partial-file.ts';
 import { checkAgainstProject, checkSameSplit, coverage, partialFiles, projectRunFor } from './partial-set.ts';
@@ -67,6 +68,11 @@ export async function mergePartials(project: Project, paths: readonly string[], 
       'conflict',
       `missing shard${cover.missing.length > 1 ? 's' : ''} ${cover.missing.map((i) => `${i}/${count}`).join(', ')}: ${images} of ${run.images.length} images are not covered; run ${cover.missing.length > 1 ? 'them' : 'it'} (or give ${cover.missing.length > 1 ? 'their' : 'its'} .partial files) and merge again`,
     );
+  }
+
+  const earlier = findRunMergedFrom(project.db, [...sha256.values()]);
+  if (earlier !== undefined) {
+    throw new EngineError('conflict', `these ${count} partials were already merged into ${project.path} as run ${earlier}; nothing stored`, { file: project.path });
   }
 
   // 3. Merge layer by layer, shards in index order, checking each shard's counts against its images.

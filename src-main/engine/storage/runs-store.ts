@@ -107,3 +107,15 @@ export function readModelTaps(db: Db, modelId: number): { name: string; tensor: 
     .prepare('SELECT name, tensor, channels, height, width FROM taps WHERE model_id = ? ORDER BY position, id')
     .all(modelId) as { name: string; tensor: string; channels: number; height: number; width: number }[];
 }
+
+/** The finished run whose manifest lists exactly these shard files (by sha256), if any: a merge done before. */
+export function findRunMergedFrom(db: Db, shardHashes: readonly string[]): number | undefined {
+  const wanted = [...shardHashes].sort().join(',');
+  const rows = db
+    .prepare(
+      `SELECT r.id, (SELECT group_concat(h, ',') FROM (SELECT json_extract(s.value, '$.sha256') AS h FROM json_each(r.manifest, '$.shards') s ORDER BY h)) AS hashes
+       FROM runs r WHERE r.status = 'finished' AND json_type(r.manifest, '$.shards') = 'array'`,
+    )
+    .all() as { id: number; hashes: string | null }[];
+  return rows.find((r) => r.hashes === wanted)?.id;
+}

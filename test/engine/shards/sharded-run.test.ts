@@ -124,6 +124,10 @@ describe('a run in 3 shards, each its own process', () => {
       project.close();
     });
 
+    it('the same partials merged a second time', async () => {
+      await expect(mergePartials(project, [shard(1), shard(2), shard(3)])).rejects.toThrow(`these 3 partials were already merged into ${path} as run ${mergedRun}; nothing stored`);
+    });
+
     it('a missing shard', async () => {
       await expect(mergePartials(project, [shard(1), shard(2)])).rejects.toThrow(/missing shard 3\/3: 10 of 30 images are not covered/);
       const cli = runCli(['merge', path, shard(1), shard(3)]);
