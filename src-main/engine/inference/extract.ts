@@ -20,7 +20,8 @@ import { copyForRewrite, loadModel } from './model-graph.ts';
 import { createWorkerSessionFactory } from './ort-worker.ts';
 import { preprocessBatch } from './preprocess.ts';
 import { modelError, openSession, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
-import { emptyStats, mergeSums, reduceActivations } from './sufficient-stats.ts';
+import { mergeSums, reduceActivations } from './sufficient-stats.ts';
+import { emptyLayerStats } from '../stats/sufficient.ts';
 
 /** The default keeps method.md's variance contract and measured no slower on CPU (docs/extraction.md). */
 export const DEFAULT_PRECISION: StatsPrecision = 'float64';
@@ -112,7 +113,7 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   if (loaded.input.batch !== null && loaded.input.batch !== 1) {
     throw new EngineError('unsupported', `${file}: the model's batch size is fixed at ${loaded.input.batch}; re-export it with a dynamic batch (or batch 1)`, { file });
   }
-  const layers = options.resume ? options.resume.layers : taps.map((t) => emptyStats(t, categories));
+  const layers = options.resume ? options.resume.layers : taps.map((t) => emptyLayerStats(t, categories));
   if (layers.length !== taps.length) throw new EngineError('validation', 'the resume state does not match the taps');
   const rewritten = copyForRewrite(loaded.model);
   const tensors = taps.map((t) => t.tensor);

@@ -9,11 +9,6 @@
 import type { LayerStats } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 
-export function emptyStats(tap: LayerStats['tap'], categories: number): LayerStats {
-  const units = tapUnits(tap);
-  return { tap, count: new Float64Array(categories), mean: new Float64Array(categories * units), m2: new Float64Array(categories * units) };
-}
-
 /** Merges images of category k into `stats`: `rows[b]` holds image b's activations (units values). */
 export function reduceActivations(stats: LayerStats, k: number, rows: readonly Float32Array[]): void {
   const units = tapUnits(stats.tap);

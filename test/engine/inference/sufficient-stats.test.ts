@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerStats } from '../../../src-main/engine/pipeline-types.ts';
 import { SeededRandom } from '../../../src-main/engine/onnx/random.ts';
-import { emptyStats, mergeSums, reduceActivations } from '../../../src-main/engine/inference/sufficient-stats.ts';
+import { mergeSums, reduceActivations } from '../../../src-main/engine/inference/sufficient-stats.ts';
+import { emptyLayerStats } from '../../../src-main/engine/stats/sufficient.ts';
 
 const UNITS = 500;
 const tap = { name: 't', tensor: 't', channels: 5, height: 10, width: 10 };
@@ -71,7 +72,7 @@ describe('sufficient statistics from float32 activations with |mean| / std = 1e4
   const ref = reference(rows, category);
 
   it('exact (float64) reduction: variance within 1e-9 relative of two-pass float64', () => {
-    const stats = emptyStats(tap, 2);
+    const stats = emptyLayerStats(tap, 2);
     for (const { k, x, nb } of batchesOf(rows)) reduceActivations(stats, k, Array.from({ length: nb }, (_, b) => x.subarray(b * UNITS, (b + 1) * UNITS)));
     expect(Array.from(stats.count)).toEqual([45, 23]);
     expect(worstRelative(stats.m2, ref.m2)).toBeLessThan(1e-9);
@@ -79,7 +80,7 @@ describe('sufficient statistics from float32 activations with |mean| / std = 1e4
   });
 
   it('fused float32 sums centered on the running mean: within 1e-6, merged in float64', () => {
-    const stats: LayerStats = emptyStats(tap, 2);
+    const stats: LayerStats = emptyLayerStats(tap, 2);
     for (const { k, x, nb } of batchesOf(rows)) {
       // What the graph computes: shift = float32(running mean) (zero for a category's first image),
       // Sub, ReduceSum and ReduceSumSquare in float32.
