@@ -3,20 +3,27 @@
 import { EngineError } from '../errors.ts';
 import type { TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { readRunLayers, readUnitColumn, type Dtype, type UnitColumnName } from '../storage/results-store.ts';
+import { readRunLayers, readUnitColumn, UNIT_COLUMNS, type UnitColumnName } from '../storage/results-store.ts';
 import { targetCategories } from '../runs/results-queries.ts';
 
-/** Exported numeric columns: name in the export, stored column, stored dtype. */
-export const EXPORT_VALUE_COLUMNS = [
-  { name: 'selective', stored: 'selective', dtype: 'u8' },
-  { name: 'csi', stored: 'csi', dtype: 'f32' },
-  { name: 't_min', stored: 't_min', dtype: 'f32' },
-  { name: 'p_max', stored: 'p_max', dtype: 'f64' },
-  { name: 'q_max', stored: 'q_max', dtype: 'f64' },
-  { name: 'mean', stored: 'mean_target', dtype: 'f32' },
-  { name: 'mean_others', stored: 'mean_others', dtype: 'f32' },
-  { name: 'dprime', stored: 'dprime', dtype: 'f32' },
-] as const satisfies readonly { name: string; stored: UnitColumnName; dtype: Dtype }[];
+/** Exported numeric columns in export order: name in the export and the stored column it comes from. */
+const EXPORT_NAMES = [
+  ['selective', 'selective'],
+  ['csi', 'csi'],
+  ['t_min', 't_min'],
+  ['p_max', 'p_max'],
+  ['q_max', 'q_max'],
+  ['mean', 'mean_target'],
+  ['mean_others', 'mean_others'],
+  ['dprime', 'dprime'],
+] as const satisfies readonly (readonly [string, (typeof UNIT_COLUMNS)[number]['name']])[];
+
+/** The exported columns with their stored dtype, taken from the storage layout so the two cannot drift. */
+export const EXPORT_VALUE_COLUMNS: readonly { name: string; stored: UnitColumnName; dtype: (typeof UNIT_COLUMNS)[number]['dtype'] }[] = EXPORT_NAMES.map(([name, stored]) => ({
+  name,
+  stored,
+  dtype: UNIT_COLUMNS.find((c) => c.name === stored)!.dtype,
+}));
 
 export type ExportValueColumn = (typeof EXPORT_VALUE_COLUMNS)[number];
 
