@@ -26,7 +26,7 @@ async function child(): Promise<void> {
   const { inputName, taps } = await benchTaps(modelPath);
   const before = peakRssMB();
   const result = await extractSufficientStats({ modelPath, preprocessing: presetPreprocessing('imagenet'), inputName, taps, images, categories: CATEGORIES, provider: 'cpu' });
-  process.stdout.write(`${JSON.stringify({ peakRssMB: peakRssMB(), peakBeforeMB: before, imagesPerSecond: result.imagesPerSecond, seconds: result.seconds, precision: result.precision, batch: result.batchSize })}\n`);
+  process.stdout.write(`${JSON.stringify({ peakRssMB: peakRssMB(), peakBeforeMB: before, imagesPerSecond: result.imagesPerSecond, seconds: result.seconds, precision: result.precision, batch: result.batchSize, group: result.groupSize })}\n`);
 }
 
 export async function run() {
@@ -34,8 +34,8 @@ export async function run() {
   const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--child'], { encoding: 'utf8', maxBuffer: 1 << 20, env: process.env });
   if (out.status !== 0) throw new Error(`extract_peak_rss child failed: ${out.stderr.split('\n').slice(-5).join(' ')}`);
   const line = out.stdout.trim().split('\n').pop()!;
-  const m = JSON.parse(line) as { peakRssMB: number; peakBeforeMB: number; imagesPerSecond: number; seconds: number; precision: string; batch: number };
-  return [{ name: 'extract_peak_rss', value: m.peakRssMB, unit: 'MB', images: IMAGES, categories: CATEGORIES, taps: 16, target_mb: 3072, precision: m.precision, batch: m.batch, images_per_s: m.imagesPerSecond, seconds: m.seconds, peak_before_extraction_mb: m.peakBeforeMB }];
+  const m = JSON.parse(line) as { peakRssMB: number; peakBeforeMB: number; imagesPerSecond: number; seconds: number; precision: string; batch: number; group: number };
+  return [{ name: 'extract_peak_rss', value: m.peakRssMB, unit: 'MB', images: IMAGES, categories: CATEGORIES, taps: 16, target_mb: 3072, precision: m.precision, batch: m.batch, group: m.group, images_per_s: m.imagesPerSecond, seconds: m.seconds, peak_before_extraction_mb: m.peakBeforeMB }];
 }
 
 if (process.argv.includes('--child')) await child();

@@ -5,7 +5,10 @@
 // Rounds interleave the baseline and every variant so drifting machine load hits all sides alike; each
 // side's rate is the median of its rounds. The load average is reported with the result (the machine may be
 // shared). `value` is the default precision's ratio; the other variants get their own lines.
-// Env: BENCH_IMAGES (default 48), BENCH_ROUNDS (default 3).
+// 240 images in 6 categories (fLoc's count): long enough for the steady state a real run lives in (with 48,
+// the pipeline's start and end and the one-off costs of a session weighed ~10 % of the loop).
+// Env: BENCH_IMAGES (default 240), BENCH_ROUNDS (default 3), BENCH_VARIANTS (comma-separated variant names,
+// or `all`; default: the default precision, one run per merge, and float32).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +17,7 @@ import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { presetPreprocessing, type Preprocessing } from '../src-main/contract/preprocessing.ts';
 import type { StimulusRef, TapShape } from '../src-main/engine/pipeline-types.ts';
-import { batchSizeFor } from '../src-main/engine/inference/batching.ts';
+import { batchSizeFor, runsPerGroupFor } from '../src-main/engine/inference/batching.ts';
 import { DEFAULT_PRECISION, extractSufficientStats, type ExtractionOptions } from '../src-main/engine/inference/extract.ts';
 import { loadModel, resolveTaps } from '../src-main/engine/inference/model-graph.ts';
 import { createWorkerSessionFactory, workerSessionFactory } from '../src-main/engine/inference/ort-worker.ts';
@@ -25,9 +28,9 @@ import { encodeModel } from '../src-main/engine/onnx/proto.ts';
 import { SeededRandom } from '../src-main/engine/onnx/random.ts';
 
 const WORK = fileURLToPath(new URL('./.work/extract-bench/', import.meta.url));
-const IMAGES = Number(process.env.BENCH_IMAGES ?? 48);
+const IMAGES = Number(process.env.BENCH_IMAGES ?? 240);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CATEGORIES = 2;
+const CATEGORIES = 6;
 
 /**
  * `count` 500 x 375 JPEGs (smooth colour fields with noise, like photos in size and decode cost), cached
@@ -109,8 +112,11 @@ export async function run() {
   const preprocessing = presetPreprocessing('imagenet');
   const batch = batchSizeFor('cpu', taps, 224 * 224);
   const base: ExtractionOptions = { modelPath, preprocessing, inputName, taps, images, categories: CATEGORIES, provider: 'cpu' };
-  const variants: Array<{ name: string; options: Partial<ExtractionOptions> }> = [
+  const slots = 2 * runsPerGroupFor(taps);
+  const allVariants: Array<{ name: string; options: Partial<ExtractionOptions> }> = [
     { name: 'float64', options: { precision: 'float64' } },
+    // Every run merged on its own (the default before merge groups): what grouping the float64 merge buys.
+    { name: 'float64_group1', options: { precision: 'float64', runsPerGroup: 1 } },
     { name: 'float32', options: { precision: 'float32' } },
     // The same exact reduction with the runtime on the main thread: what the worker's overlap buys.
     { name: 'float64_in_process', options: { precision: 'float64', sessionFactory: ortSessionFactory } },
@@ -118,18 +124,22 @@ export async function run() {
     // Each run's outputs transferred from the worker (new buffers on the main thread) instead of shared slots.
     { name: 'float64_transferred', options: { precision: 'float64', sessionFactory: workerSessionFactory } },
     // One intra-op thread: the runtime and the host work each get a core instead of contending for both.
-    { name: 'float64_ort_1_thread', options: { precision: 'float64', sessionFactory: createWorkerSessionFactory({ outputSlots: 2, optionsFor: (p) => ({ ...sessionOptions(p), intraOpNumThreads: 1 }) }) } },
+    { name: 'float64_ort_1_thread', options: { precision: 'float64', sessionFactory: createWorkerSessionFactory({ outputSlots: slots, optionsFor: (p) => ({ ...sessionOptions(p), intraOpNumThreads: 1 }) }) } },
   ];
+  const wanted = (process.env.BENCH_VARIANTS ?? 'float64_group1,float32').split(',');
+  const variants = allVariants.filter((v) => v.name === 'float64' || wanted.includes('all') || wanted.includes(v.name));
   const loadBefore = load();
   const baseline: number[] = [];
   const rates: Record<string, number[]> = {};
   const batches: Record<string, number> = {};
+  const groups: Record<string, number> = {};
   for (let r = 0; r < ROUNDS; r++) {
     baseline.push(await plainInference(modelPath, inputName, images, preprocessing, batch, workerSessionFactory));
     for (const v of variants) {
       const result = await extractSufficientStats({ ...base, ...v.options });
       (rates[v.name] ??= []).push(result.imagesPerSecond);
       batches[v.name] = result.batchSize;
+      groups[v.name] = result.groupSize;
     }
   }
   const loadAfter = load();
@@ -152,6 +162,7 @@ export async function run() {
       precision: v.options.precision,
       variant: v.name,
       batch: batches[v.name],
+      group: groups[v.name],
       extract_rounds: rates[v.name]!.map((x) => Number(x.toFixed(2))),
       target: 0.8,
       ...common,

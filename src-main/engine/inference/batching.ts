@@ -17,6 +17,23 @@ import { tapUnits } from '../pipeline-types.ts';
 export const DEFAULT_MEMORY_BUDGET_MB = 1024;
 export const MAX_BATCH = 32;
 
+/**
+ * Most single-image runs merged on the host at once (exact extraction on the CPU): the float64 merge of a
+ * ResNet-50 image measured ~3.8 ms in groups of 8, 4.8 in groups of 4, 4.4-4.7 in groups of 16 and 11.5
+ * alone (docs/extraction.md).
+ */
+export const MAX_RUNS_PER_GROUP = 8;
+
+/**
+ * Single-image runs merged at once: each run's taps wait in a shared slot until their group is merged, and
+ * a group is merged while the next one runs, so two groups' slots are alive; together they get at most a
+ * quarter of the budget.
+ */
+export function runsPerGroupFor(taps: readonly TapShape[], budgetMB = DEFAULT_MEMORY_BUDGET_MB): number {
+  const perRun = taps.reduce((s, t) => s + tapUnits(t), 0) * 4;
+  return Math.max(1, Math.min(MAX_RUNS_PER_GROUP, Math.floor((budgetMB * 1024 * 1024) / 4 / (2 * perRun))));
+}
+
 export function bytesPerImage(taps: readonly TapShape[], inputPixels: number, precision: StatsPrecision = 'float64'): number {
   const tapUnitsTotal = taps.reduce((s, t) => s + tapUnits(t), 0);
   const runtime = tapUnitsTotal * 4 * 2;

@@ -4,34 +4,44 @@
 //   host in float64 against the category's running mean (method.md's 1e-9 variance contract);
 // - float32 (fused): the graph reduces each tap to per-batch centered sums and sums of squares itself, so
 //   only 2 x units per tap leave the runtime (what a GPU wants); the host merges those in float64.
-// The runtime lives in a worker thread (its run blocks the thread it runs on), so while it works on batch
-// i the main thread preprocesses batch i+1 and reduces batch i-1. Batches hold one category each, in a
-// fixed order (category, image id), the first image of every category alone; a resumed run repeats exactly the batches and arithmetic an uninterrupted one runs.
+// The runtime lives in a worker thread (its run blocks the thread it runs on), so while it works on one
+// run the main thread preprocesses the next and merges the last finished group. Images are merged in
+// groups that hold one category each, in a fixed order (category, image id), the first image of every
+// category alone; a group is one run of the runtime, or on the CPU several single-image runs (the runtime
+// is fastest one image at a time there, the float64 merge eight at a time). A resumed run repeats exactly
+// the groups and arithmetic an uninterrupted one runs.
 import * as ort from 'onnxruntime-node';
 import type { Preprocessing } from '../../contract/preprocessing.ts';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import type { LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import { exposeTensors, fuseStatistics, type FusedTapNames, type StatsPrecision } from '../onnx/rewrite.ts';
+import { exposeTensorsInOrder, fuseStatistics, type FusedTapNames, type StatsPrecision } from '../onnx/rewrite.ts';
 import { encodeModel } from '../onnx/proto.ts';
-import { batchSizeFor, DEFAULT_MEMORY_BUDGET_MB } from './batching.ts';
+import { batchSizeFor, DEFAULT_MEMORY_BUDGET_MB, runsPerGroupFor } from './batching.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
 import { createWorkerSessionFactory } from './ort-worker.ts';
 import { preprocessBatch } from './preprocess.ts';
 import { modelError, openSession, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
-import { mergeSums, reduceActivations } from './sufficient-stats.ts';
+import { countMerged, mergeActivationRange, mergeSums } from './sufficient-stats.ts';
 import { emptyLayerStats } from '../stats/sufficient.ts';
 
 /** The default keeps method.md's variance contract and measured no slower on CPU (docs/extraction.md). */
 export const DEFAULT_PRECISION: StatsPrecision = 'float64';
 
 /**
- * The runtime in a worker thread, its outputs copied into two shared slots: the pipeline below reduces a
- * batch's outputs before the batch after next starts, and the main thread sees no new 22 MB buffers per
- * image (with transferred buffers, a major GC every few images; measured 0.635 vs 0.595 of plain inference).
+ * The runtime in a worker thread, its outputs copied into shared slots, one per run of two merge groups
+ * (one group is merged while the next runs): the main thread sees no new 22 MB buffers per image (with
+ * transferred buffers, a major GC every few images; measured 0.635 vs 0.595 of plain inference).
  */
-const extractionSessionFactory = createWorkerSessionFactory({ outputSlots: 2 });
+function extractionSessionFactory(outputs: GraphOutputs, taps: readonly TapShape[], runsPerGroup: number): SessionFactory {
+  // Single-image runs (the CPU's exact path) fill the tap slots exactly; other batch sizes size them on first use.
+  const slotBytes = 'exposed' in outputs ? Object.fromEntries(outputs.exposed.map((name, l) => [name, tapUnits(taps[l]!) * 4])) : {};
+  return createWorkerSessionFactory({ outputSlots: 2 * runsPerGroup, slotBytes });
+}
+
+/** What the rewritten graph outputs: each tap's centered sums (float32), or each tap itself under a name. */
+type GraphOutputs = { fused: FusedTapNames[] } | { exposed: string[] };
 
 export interface ExtractionState {
   doneImageIds: number[];
@@ -43,6 +53,8 @@ export interface ExtractionResult {
   /** Which reduction ran (for the run record). */
   precision: StatsPrecision;
   batchSize: number;
+  /** Images merged into the statistics at once (a multiple of batchSize, or a category's remainder). */
+  groupSize: number;
   provider: string;
   providerFallback: string | null;
   seconds: number;
@@ -59,6 +71,8 @@ export interface ExtractionOptions {
   categories: number;
   provider: ExecutionProviderChoice;
   batchSize?: number;
+  /** Runs merged at once on the host (float64 at batch 1); default from the memory budget. */
+  runsPerGroup?: number;
   memoryBudgetMB?: number;
   signal?: AbortSignal;
   onProgress?: (doneImages: number, totalImages: number) => void;
@@ -76,24 +90,48 @@ export interface ExtractionOptions {
   sessionFactory?: SessionFactory;
 }
 
-interface Batch {
+/** Images merged into the statistics at once. */
+interface Group {
   category: number;
   images: StimulusRef[];
   /** The category's first image, run alone: the fused graph's first shift is zero, so it is centered by itself. */
   first: boolean;
 }
 
-/** Images in a fixed order, cut into batches that never cross a category; each category's first image alone. */
-export function planBatches(images: readonly StimulusRef[], categories: number, batchSize: number): Batch[] {
+/** One run of the runtime: a group, or a slice of one. */
+interface Step {
+  group: Group;
+  images: StimulusRef[];
+  /** Runs of its group from this one to the last, this one included (1: once it returns, the group is complete). */
+  left: number;
+}
+
+/** Images in a fixed order, cut into groups that never cross a category; each category's first image alone. */
+export function planGroups(images: readonly StimulusRef[], categories: number, groupSize: number): Group[] {
   const sorted = [...images].sort((a, b) => a.category - b.category || a.id - b.id);
-  const batches: Batch[] = [];
+  const groups: Group[] = [];
   for (let k = 0; k < categories; k++) {
     const own = sorted.filter((i) => i.category === k);
     if (own.length === 0) continue;
-    batches.push({ category: k, images: [own[0]!], first: true });
-    for (let s = 1; s < own.length; s += batchSize) batches.push({ category: k, images: own.slice(s, s + batchSize), first: false });
+    groups.push({ category: k, images: [own[0]!], first: true });
+    for (let s = 1; s < own.length; s += groupSize) groups.push({ category: k, images: own.slice(s, s + groupSize), first: false });
   }
-  return batches;
+  return groups;
+}
+
+/**
+ * The groups still to merge, cut into runs of `batchSize`. Images already done are left out: a run resumed
+ * from this version's checkpoints (taken between groups) never meets a half-done group, but one
+ * checkpointed with other group sizes must not count an image twice.
+ */
+function planSteps(groups: readonly Group[], done: ReadonlySet<number>, batchSize: number): Step[] {
+  const steps: Step[] = [];
+  for (const planned of groups) {
+    const group = { ...planned, images: planned.images.filter((i) => !done.has(i.id)) };
+    const runs = Math.ceil(group.images.length / batchSize);
+    for (let r = 0; r < runs; r++) steps.push({ group, images: group.images.slice(r * batchSize, (r + 1) * batchSize), left: runs - r });
+  }
+  return steps;
 }
 
 export async function extractSufficientStats(options: ExtractionOptions): Promise<ExtractionResult> {
@@ -117,14 +155,20 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   if (layers.length !== taps.length) throw new EngineError('validation', 'the resume state does not match the taps');
   const rewritten = copyForRewrite(loaded.model);
   const tensors = taps.map((t) => t.tensor);
-  const fused = precision === 'float32' ? fuseStatistics(rewritten, tensors) : null;
-  if (!fused) exposeTensors(rewritten, tensors);
-  const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, options.sessionFactory ?? extractionSessionFactory);
+  const graphOutputs: GraphOutputs = precision === 'float32' ? { fused: fuseStatistics(rewritten, tensors) } : { exposed: exposeTensorsInOrder(rewritten, tensors) };
+  const fused = 'fused' in graphOutputs;
+  const budgetMB = options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  const wantedRuns = fused ? 1 : options.runsPerGroup ?? runsPerGroupFor(taps, budgetMB);
+  const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, options.sessionFactory ?? extractionSessionFactory(graphOutputs, taps, wantedRuns));
   const [height, width] = preprocessing.inputSize;
-  const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(provider, taps, height * width, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, precision);
-  const batches = planBatches(options.images, categories, batchSize);
+  const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(provider, taps, height * width, budgetMB, precision);
+  // Several runs per group only where runs are single images of the exact path, and never more than the
+  // session keeps outputs alive for: a group's outputs are merged while the next group runs, so two groups'.
+  const runsPerGroup = fused || batchSize > 1 ? 1 : Math.max(1, Math.min(wantedRuns, Math.floor((session.outputSlots ?? Infinity) / 2)));
+  const groupSize = batchSize * runsPerGroup;
+  const groups = planGroups(options.images, categories, groupSize);
   const runner = new BatchRunner(session, loaded.input.name, height, width, file);
-  const reducer: Reducer = fused ? new FusedReducer(runner, fused, taps, layers) : new ActivationReducer(runner, tensors, layers);
+  const reducer: Reducer = 'fused' in graphOutputs ? new FusedReducer(runner, graphOutputs.fused, taps, layers) : new ActivationReducer(runner, graphOutputs.exposed, layers);
   let running: Promise<unknown> | null = null;
   try {
     const done = new Set(options.resume?.doneImageIds ?? []);
@@ -135,46 +179,58 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
     const loopStarted = performance.now();
     let sinceCheckpoint = 0;
     let processed = 0;
-    const pending = batches.filter((b) => !b.images.every((i) => done.has(i.id)));
-    const finish = async (batch: Batch, outputs: Outputs) => {
-      reducer.reduce(batch, outputs);
-      for (const img of batch.images) doneIds.push(img.id);
-      processed += batch.images.length;
-      sinceCheckpoint += batch.images.length;
+    const steps = planSteps(groups, done, batchSize);
+    const finish = async ({ group }: Merge) => {
+      for (const img of group.images) doneIds.push(img.id);
+      processed += group.images.length;
+      sinceCheckpoint += group.images.length;
       options.onProgress?.(doneIds.length, total);
       if (options.onCheckpoint && options.checkpointEvery !== undefined && sinceCheckpoint >= options.checkpointEvery) {
         sinceCheckpoint = 0;
         await options.onCheckpoint({ doneImageIds: [...doneIds], layers });
       }
     };
-    // Pipeline: the worker runs batch i while this thread preprocesses batch i+1 and reduces batch i-1.
-    let next = pending.length > 0 ? preprocessBatch(pending[0]!.images, preprocessing) : null;
-    let previous: { batch: Batch; outputs: Outputs } | null = null;
-    for (let i = 0; i < pending.length; i++) {
+    // Pipeline: the worker runs step i while this thread preprocesses step i+1 and merges a share of the
+    // last complete group: all of it on the fused path (whose next run needs the merged mean), else an even
+    // share over the current group's runs, so the merge never stalls the runtime and is done by the time
+    // this group completes.
+    let next = steps.length > 0 ? preprocessBatch(steps[0]!.images, preprocessing) : null;
+    let merging: Merge | null = null;
+    let collected: Outputs[] = [];
+    for (let i = 0; i < steps.length; i++) {
       throwIfAborted(signal, 'the extraction');
-      const batch = pending[i]!;
+      const step = steps[i]!;
       const pixels = await next!;
-      if (previous && !reducer.overlaps) {
-        await finish(previous.batch, previous.outputs);
-        previous = null;
+      if (merging && !reducer.overlaps) {
+        reducer.merge(merging, 1);
+        await finish(merging);
+        merging = null;
       }
-      const run = reducer.start(batch, pixels);
+      const run = reducer.start(step.group, pixels, step.images.length);
       running = run;
-      next = i + 1 < pending.length ? preprocessBatch(pending[i + 1]!.images, preprocessing) : null;
+      next = i + 1 < steps.length ? preprocessBatch(steps[i + 1]!.images, preprocessing) : null;
       // A failed run or preprocessing surfaces when awaited below; until then it must not count as unhandled.
       run.catch(() => undefined);
       next?.catch(() => undefined);
-      if (previous) await finish(previous.batch, previous.outputs);
-      previous = { batch, outputs: await run };
+      if (merging && reducer.merge(merging, 1 / step.left)) {
+        await finish(merging);
+        merging = null;
+      }
+      collected.push(await run);
       running = null;
+      if (step.left === 1) {
+        merging = { group: step.group, runs: collected, merged: 0 };
+        collected = [];
+      }
     }
-    if (previous) {
+    if (merging) {
       throwIfAborted(signal, 'the extraction');
-      await finish(previous.batch, previous.outputs);
+      reducer.merge(merging, 1);
+      await finish(merging);
     }
     const now = performance.now();
     const seconds = (now - started) / 1000;
-    return { layers, precision, batchSize, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
+    return { layers, precision, batchSize, groupSize, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
   } finally {
     // A batch still running (cancel, or an error while reducing) must finish before the session goes.
     if (running) await running.catch(() => undefined);
@@ -183,6 +239,14 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
 }
 
 type Outputs = Record<string, TensorLike>;
+
+/** A group whose runs have all returned, their outputs in run order, being merged. */
+interface Merge {
+  group: Group;
+  runs: Outputs[];
+  /** How much is merged, in the reducer's units of work (the activation reducer: units of all taps). */
+  merged: number;
+}
 
 /** Runs one batch tensor (plus extra feeds) through the session, errors worded for the model file. */
 class BatchRunner {
@@ -205,11 +269,11 @@ class BatchRunner {
 }
 
 interface Reducer {
-  /** Whether a batch may start before the previous one is merged (its merge then overlaps the run). */
+  /** Whether a run may start before the previous group is merged (its merge then overlaps the run). */
   readonly overlaps: boolean;
-  start(batch: Batch, pixels: Float32Array): Promise<Outputs>;
-  /** Merges a finished batch into the statistics. */
-  reduce(batch: Batch, outputs: Outputs): void;
+  start(group: Group, pixels: Float32Array, images: number): Promise<Outputs>;
+  /** Merges `share` (0..1] of what is left of a complete group into the statistics; true once all of it is. */
+  merge(merge: Merge, share: number): boolean;
 }
 
 /** float64: the taps themselves come out, reduced on this thread in float64. */
@@ -218,20 +282,39 @@ class ActivationReducer implements Reducer {
     private readonly runner: BatchRunner,
     private readonly tensors: string[],
     private readonly layers: LayerStats[],
-  ) {}
+  ) {
+    this.totalUnits = layers.reduce((sum, stats) => sum + tapUnits(stats.tap), 0);
+  }
+
+  private readonly totalUnits: number;
 
   readonly overlaps = true;
 
-  start(batch: Batch, pixels: Float32Array): Promise<Outputs> {
-    return this.runner.run(pixels, batch.images.length);
+  start(_group: Group, pixels: Float32Array, images: number): Promise<Outputs> {
+    return this.runner.run(pixels, images);
   }
 
-  reduce(batch: Batch, outputs: Outputs): void {
+  /** Work is counted in units, over the taps in order; each tap's count is raised once all taps are merged. */
+  merge(merge: Merge, share: number): boolean {
+    const end = share >= 1 ? this.totalUnits : Math.min(this.totalUnits, merge.merged + Math.ceil((this.totalUnits - merge.merged) * share));
+    let tapStart = 0;
     this.tensors.forEach((t, l) => {
-      const data = outputs[t]!.data as Float32Array;
-      const units = data.length / batch.images.length;
-      reduceActivations(this.layers[l]!, batch.category, batch.images.map((_, b) => data.subarray(b * units, (b + 1) * units)));
+      const stats = this.layers[l]!;
+      const units = tapUnits(stats.tap);
+      const from = Math.max(merge.merged, tapStart) - tapStart;
+      const to = Math.min(end, tapStart + units) - tapStart;
+      tapStart += units;
+      if (from >= to) return;
+      const rows = merge.runs.flatMap((outputs) => {
+        const data = outputs[t]!.data as Float32Array;
+        return Array.from({ length: data.length / units }, (_, b) => data.subarray(b * units, (b + 1) * units));
+      });
+      mergeActivationRange(stats, merge.group.category, rows, from, to);
     });
+    merge.merged = end;
+    if (end < this.totalUnits) return false;
+    for (const stats of this.layers) countMerged(stats, merge.group.category, merge.group.images.length);
+    return true;
   }
 }
 
@@ -254,22 +337,25 @@ class FusedReducer implements Reducer {
     this.shifts = taps.map((t) => new Float32Array(tapUnits(t)));
   }
 
-  start(batch: Batch, pixels: Float32Array): Promise<Outputs> {
+  start(group: Group, pixels: Float32Array, images: number): Promise<Outputs> {
     const feeds: Record<string, ort.Tensor> = {};
     this.names.forEach((n, l) => {
       const stats = this.layers[l]!;
       const shift = this.shifts[l]!;
       const units = shift.length;
-      if (stats.count[batch.category] === 0) shift.fill(0);
-      else shift.set(stats.mean.subarray(batch.category * units, (batch.category + 1) * units));
+      if (stats.count[group.category] === 0) shift.fill(0);
+      else shift.set(stats.mean.subarray(group.category * units, (group.category + 1) * units));
       feeds[n.shift] = new ort.Tensor('float32', shift, [1, units]);
     });
-    return this.runner.run(pixels, batch.images.length, feeds);
+    return this.runner.run(pixels, images, feeds);
   }
 
-  reduce(batch: Batch, outputs: Outputs): void {
+  /** One run per group on this path (runsPerGroup is 1 for fused statistics), merged whole. */
+  merge({ group, runs }: Merge): boolean {
+    const outputs = runs[0]!;
     this.names.forEach((n, l) => {
-      mergeSums(this.layers[l]!, batch.category, batch.images.length, this.shifts[l]!, outputs[n.sum]!.data as Float32Array, outputs[n.sumSquares]!.data as Float32Array);
+      mergeSums(this.layers[l]!, group.category, group.images.length, this.shifts[l]!, outputs[n.sum]!.data as Float32Array, outputs[n.sumSquares]!.data as Float32Array);
     });
+    return true;
   }
 }

@@ -28,6 +28,15 @@ parentPort.on('message', async (msg) => {
   try {
     if (msg.kind === 'open') {
       session = await ort.InferenceSession.create(msg.model, msg.options);
+      // Slots for the outputs whose sizes are known, written through once so their pages are mapped now,
+      // with the session's other one-off costs, rather than one page fault at a time during the first runs.
+      for (let slot = 0; slot < workerData.slots; slot++) {
+        for (const [name, bytes] of Object.entries(msg.slotBytes)) {
+          const shared = new SharedArrayBuffer(bytes);
+          new Uint8Array(shared).fill(0);
+          slots.set(slot + '/' + name, { shared, sent: false });
+        }
+      }
       parentPort.postMessage({ id: msg.id, inputNames: session.inputNames, outputNames: session.outputNames });
     } else if (msg.kind === 'run') {
       const feeds = toTensors(msg.feeds);
@@ -41,13 +50,13 @@ parentPort.on('message', async (msg) => {
           if (!transfer.includes(t.data.buffer)) transfer.push(t.data.buffer);
           continue;
         }
-        // Copied into this slot's shared buffer; a new buffer is sent once, later runs name the slot only.
+        // Copied into this slot's shared buffer; a buffer is sent once, later runs name the slot only.
         const key = slot + '/' + name;
-        let shared = slots.get(key);
-        const fresh = !shared || shared.byteLength < t.data.byteLength;
-        if (fresh) slots.set(key, (shared = new SharedArrayBuffer(t.data.byteLength)));
-        new Uint8Array(shared).set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-        outputs.push({ name, type: t.type, slot, length: t.data.length, dims: t.dims, ...(fresh ? { shared } : {}) });
+        let entry = slots.get(key);
+        if (!entry || entry.shared.byteLength < t.data.byteLength) slots.set(key, (entry = { shared: new SharedArrayBuffer(t.data.byteLength), sent: false }));
+        new Uint8Array(entry.shared).set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+        outputs.push({ name, type: t.type, slot, length: t.data.length, dims: t.dims, ...(entry.sent ? {} : { shared: entry.shared }) });
+        entry.sent = true;
       }
       parentPort.postMessage({ id: msg.id, outputs }, transfer);
     } else if (msg.kind === 'release') {
@@ -110,7 +119,10 @@ class WorkerSession implements SessionLike {
   inputNames: readonly string[] = [];
   outputNames: readonly string[] = [];
 
-  constructor(private readonly worker: Worker) {
+  constructor(
+    private readonly worker: Worker,
+    readonly outputSlots: number | undefined,
+  ) {
     worker.on('message', (reply: Reply) => {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
@@ -167,23 +179,25 @@ export interface WorkerSessionOptions {
    * thread (the extraction's 22 MB of taps per image otherwise cost the main thread a major GC every few images).
    */
   outputSlots?: number;
+  /** Bytes per output, where known in advance: its slots are allocated and mapped when the session opens. */
+  slotBytes?: Readonly<Record<string, number>>;
   optionsFor?: (provider: ConcreteProvider) => ort.InferenceSession.SessionOptions;
 }
 
 /** A factory opening each model in a new worker thread. */
 export function createWorkerSessionFactory(options: WorkerSessionOptions = {}): SessionFactory {
   const optionsFor = options.optionsFor ?? sessionOptions;
-  return (model, provider) => openInWorker(model, optionsFor(provider), options.outputSlots ?? 0);
+  return (model, provider) => openInWorker(model, optionsFor(provider), options.outputSlots ?? 0, options.slotBytes ?? {});
 }
 
 /** Each run's outputs are its own: the same contract as the in-process factory. */
 export const workerSessionFactory: SessionFactory = createWorkerSessionFactory();
 
-async function openInWorker(model: Uint8Array, options: ort.InferenceSession.SessionOptions, slots: number): Promise<SessionLike> {
+async function openInWorker(model: Uint8Array, options: ort.InferenceSession.SessionOptions, slots: number, slotBytes: Readonly<Record<string, number>>): Promise<SessionLike> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, slots } });
-  const session = new WorkerSession(worker);
+  const session = new WorkerSession(worker, slots > 0 ? slots : undefined);
   try {
-    const reply = await session.request({ kind: 'open', model, options });
+    const reply = await session.request({ kind: 'open', model, options, slotBytes });
     session.inputNames = reply.inputNames!;
     session.outputNames = reply.outputNames!;
     return session;

@@ -18,6 +18,11 @@ export interface TensorLike {
 export interface SessionLike {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /**
+   * How long a run's outputs stay valid: until this many more runs have returned (outputs in recycled
+   * buffers). Absent: each run's outputs are its own.
+   */
+  readonly outputSlots?: number;
   run(feeds: Record<string, ort.Tensor>): Promise<Record<string, TensorLike>>;
   release(): Promise<void>;
 }

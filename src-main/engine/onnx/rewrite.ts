@@ -31,6 +31,49 @@ export function exposeTensors(model: ModelProto, tensors: readonly string[], kee
 }
 
 /**
+ * Makes the tensors graph outputs through one Identity node each and drops every other output; returns
+ * the output name per tensor. Exposing a tensor directly leaves ORT's CPU layout pass (NCHWc) to add the
+ * conversion back to NCHW as a graph leaf, and ORT's default order (a reverse DFS from the leaves, highest
+ * node index first) then runs every such conversion after the whole network: each tapped block output stays
+ * alive to the end, and the next block's residual Add can no longer reuse it in place (measured: the block
+ * convolutions ~2.8 ms slower per ResNet-50 image). As leaves of our own, appended latest-tap first, the
+ * earliest tap's leaf has the highest index, so each copy runs right after its block.
+ */
+export function exposeTensorsInOrder(model: ModelProto, tensors: readonly string[]): string[] {
+  const g = graph(model);
+  const producer = new Map<string, number>();
+  g.node.forEach((n, i) => n.output?.forEach((o) => producer.set(o, i)));
+  const outputs = tensors.map((t, i) => `${PREFIX}/tap/${i}`);
+  const latestFirst = tensors.map((t, i) => i).sort((a, b) => (producer.get(tensors[b]!) ?? -1) - (producer.get(tensors[a]!) ?? -1));
+  for (const i of latestFirst) g.node.push({ name: `${PREFIX}/tap/${i}/copy`, opType: 'Identity', input: [tensors[i]!], output: [outputs[i]!] });
+  g.output = outputs.map((name) => ({ name, type: { tensorType: { elemType: DataType.FLOAT } } }));
+  pruneToOutputs(model);
+  return outputs;
+}
+
+/**
+ * Drops the nodes no output depends on (a classifier head past the last tap, or whole stages past it), and
+ * the initializers only they used: ORT runs dead nodes anyway. Graphs with subgraphs (If, Loop, Scan) are
+ * left whole, as their bodies may read any outer tensor.
+ */
+function pruneToOutputs(model: ModelProto): void {
+  const g = graph(model);
+  const GRAPH = 5;
+  const GRAPHS = 10;
+  if (g.node.some((n) => n.attribute?.some((a) => a.type === GRAPH || a.type === GRAPHS))) return;
+  const needed = new Set(g.output.map((o) => o.name));
+  const kept: NodeProto[] = [];
+  for (let i = g.node.length - 1; i >= 0; i--) {
+    const node = g.node[i]!;
+    if (!node.output?.some((o) => needed.has(o))) continue;
+    kept.push(node);
+    for (const input of node.input ?? []) needed.add(input);
+  }
+  g.node = kept.reverse();
+  g.initializer = g.initializer.filter((t) => needed.has(t.name!));
+}
+
+/**
  * How extraction reduces the taps (the run record names it):
  * - float64 (exact): the taps are exposed as outputs and reduced on the host in float64 (method.md's
  *   1e-9 variance contract holds);

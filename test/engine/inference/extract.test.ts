@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
-import { extractSufficientStats, planBatches, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
+import { extractSufficientStats, planGroups, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
 import { loadModel, resolveTaps } from '../../../src-main/engine/inference/model-graph.ts';
 import { maxAbs, maxRelativeError, plainStats, tempDir, writeImages, writeModel } from './helpers.ts';
 
@@ -67,6 +67,67 @@ describe('fused statistics (tiny CNN)', () => {
     });
   });
 
+  // The CPU's exact path: single-image runs, merged on the host in groups while the next group runs.
+  it('merges single-image runs in groups to the statistics of plainly exposed outputs, and of one run at a time', async () => {
+    const dir = tempDir();
+    const modelPath = writeModel(dir, 'tiny', 6);
+    const images = await writeImages(dir, [7, 4, 9], 13);
+    const preprocessing = presetPreprocessing('imagenet', [64, 64]);
+    const loaded = loadModel(modelPath, [64, 64]);
+    const taps = await resolveTaps(loaded, 'auto');
+    const base = { modelPath, preprocessing, inputName: loaded.input.name, taps, images, categories: 3, provider: 'cpu' as const };
+    const grouped = await extractSufficientStats({ ...base, runsPerGroup: 3 });
+    const single = await extractSufficientStats({ ...base, runsPerGroup: 1 });
+    expect([grouped.batchSize, grouped.groupSize, single.groupSize]).toEqual([1, 3, 1]);
+    const plain = await plainStats(modelPath, preprocessing, taps, images, 3);
+    taps.forEach((tap, l) => {
+      const g = grouped.layers[l]!;
+      expect(Array.from(g.count)).toEqual([7, 4, 9]);
+      expect(maxRelativeError(g.mean, plain[l]!.mean[0]!, maxAbs(plain[l]!.mean[0]!) * 1e-3), `${tap.name} mean`).toBeLessThan(1e-6);
+      expect(maxRelativeError(g.m2, plain[l]!.variance[0]!, maxAbs(plain[l]!.variance[0]!) * 1e-3), `${tap.name} M2`).toBeLessThan(1e-6);
+      // Grouping changes only the order of float64 additions.
+      expect(maxRelativeError(g.mean, single.layers[l]!.mean, maxAbs(single.layers[l]!.mean) * 1e-6), `${tap.name} mean vs single`).toBeLessThan(1e-12);
+      expect(maxRelativeError(g.m2, single.layers[l]!.m2, maxAbs(single.layers[l]!.m2) * 1e-6), `${tap.name} M2 vs single`).toBeLessThan(1e-12);
+    });
+  });
+
+  it('resumes grouped merges bit for bit, and from another group size without counting an image twice', async () => {
+    const dir = tempDir();
+    const modelPath = writeModel(dir, 'tiny', 7);
+    const images = await writeImages(dir, [6, 8], 17);
+    const preprocessing = presetPreprocessing('none', [64, 64]);
+    const loaded = loadModel(modelPath, [64, 64]);
+    const taps = await resolveTaps(loaded, 'auto');
+    const base = { modelPath, preprocessing, inputName: loaded.input.name, taps, images, categories: 2, provider: 'cpu' as const, runsPerGroup: 3 };
+    const full = await extractSufficientStats(base);
+    const controller = new AbortController();
+    let saved: ExtractionState | null = null;
+    await expect(
+      extractSufficientStats({
+        ...base,
+        signal: controller.signal,
+        checkpointEvery: 1,
+        onCheckpoint: (state) => {
+          saved = { doneImageIds: [...state.doneImageIds], layers: state.layers.map((s) => ({ tap: s.tap, count: s.count.slice(), mean: s.mean.slice(), m2: s.m2.slice() })) };
+          if (state.doneImageIds.length >= 9) controller.abort();
+        },
+      }),
+    ).rejects.toThrow(/cancelled/);
+    const copy = (state: ExtractionState): ExtractionState => ({ doneImageIds: [...state.doneImageIds], layers: state.layers.map((s) => ({ ...s, count: s.count.slice(), mean: s.mean.slice(), m2: s.m2.slice() })) });
+    // Checkpoints fall between groups: the category's first image, then groups of 3.
+    expect(saved!.doneImageIds.length).toBe(10);
+    const resumed = await extractSufficientStats({ ...base, resume: copy(saved!) });
+    const otherGroups = await extractSufficientStats({ ...base, runsPerGroup: 2, resume: copy(saved!) });
+    resumed.layers.forEach((layer, l) => {
+      expect(Array.from(layer.count)).toEqual([6, 8]);
+      expect(Array.from(layer.mean)).toEqual(Array.from(full.layers[l]!.mean));
+      expect(Array.from(layer.m2)).toEqual(Array.from(full.layers[l]!.m2));
+      const other = otherGroups.layers[l]!;
+      expect(Array.from(other.count)).toEqual([6, 8]);
+      expect(maxRelativeError(other.m2, full.layers[l]!.m2, maxAbs(full.layers[l]!.m2) * 1e-6)).toBeLessThan(1e-12);
+    });
+  });
+
   it('fails on an unreadable image with its file named, while the runtime works in its worker', async () => {
     const dir = tempDir();
     const modelPath = writeModel(dir, 'tiny', 5);
@@ -82,9 +143,9 @@ describe('fused statistics (tiny CNN)', () => {
     }
   });
 
-  it('plans batches by category in a fixed order, each category first image alone', () => {
+  it('plans merge groups by category in a fixed order, each category first image alone', () => {
     const images = [3, 1, 2, 5, 4].map((id) => ({ id, path: `${id}.png`, category: id % 2 }));
-    const plan = planBatches(images, 2, 2);
+    const plan = planGroups(images, 2, 2);
     expect(plan.map((b) => [b.category, b.first, b.images.map((i) => i.id)])).toEqual([
       [0, true, [2]],
       [0, false, [4]],

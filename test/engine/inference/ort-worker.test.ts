@@ -44,6 +44,26 @@ describe('worker-thread ORT session', () => {
     }
   });
 
+  it('allocates slots of known size when the session opens, and sends each slot buffer once', async () => {
+    const local = await ortSessionFactory(bytes, 'cpu');
+    const name = local.outputNames[0]!;
+    const expected = await Promise.all([1, 2, 3].map(async (v) => Float32Array.from((await local.run(input(v)))[name]!.data as Float32Array)));
+    const size = expected[0]!.byteLength;
+    const slotted = await createWorkerSessionFactory({ outputSlots: 2, slotBytes: { [name]: size } })(bytes, 'cpu');
+    try {
+      expect(slotted.outputSlots).toBe(2);
+      const runs = [];
+      for (const v of [1, 2, 3]) runs.push((await slotted.run(input(v)))[name]!.data as Float32Array);
+      expect(Array.from(runs[1]!)).toEqual(Array.from(expected[1]!));
+      expect(Array.from(runs[2]!)).toEqual(Array.from(expected[2]!));
+      // Run 3 used slot 0 again: the same shared buffer as run 1's view, now holding run 3's outputs.
+      expect(runs[2]!.buffer).toBe(runs[0]!.buffer);
+      expect(runs[0]!.buffer.byteLength).toBe(size);
+    } finally {
+      await Promise.all([local.release(), slotted.release()]);
+    }
+  });
+
   it('reports a model the runtime refuses with the file named, and a released session refuses runs', async () => {
     await expect(openSession(new Uint8Array([1, 2, 3, 4]), 'cpu', 'broken.onnx', workerSessionFactory)).rejects.toThrow(/^broken\.onnx: onnxruntime cannot load the model/);
     const session = await workerSessionFactory(bytes, 'cpu');

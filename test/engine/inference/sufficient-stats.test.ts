@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerStats } from '../../../src-main/engine/pipeline-types.ts';
 import { SeededRandom } from '../../../src-main/engine/onnx/random.ts';
-import { mergeSums, reduceActivations } from '../../../src-main/engine/inference/sufficient-stats.ts';
+import { countMerged, mergeActivationRange, mergeSums } from '../../../src-main/engine/inference/sufficient-stats.ts';
 import { emptyLayerStats } from '../../../src-main/engine/stats/sufficient.ts';
 
 const UNITS = 500;
@@ -73,7 +73,10 @@ describe('sufficient statistics from float32 activations with |mean| / std = 1e4
 
   it('exact (float64) reduction: variance within 1e-9 relative of two-pass float64', () => {
     const stats = emptyLayerStats(tap, 2);
-    for (const { k, x, nb } of batchesOf(rows)) reduceActivations(stats, k, Array.from({ length: nb }, (_, b) => x.subarray(b * UNITS, (b + 1) * UNITS)));
+    for (const { k, x, nb } of batchesOf(rows)) {
+      mergeActivationRange(stats, k, Array.from({ length: nb }, (_, b) => x.subarray(b * UNITS, (b + 1) * UNITS)), 0, UNITS);
+      countMerged(stats, k, nb);
+    }
     expect(Array.from(stats.count)).toEqual([45, 23]);
     expect(worstRelative(stats.m2, ref.m2)).toBeLessThan(1e-9);
     expect(worstRelative(stats.mean, ref.mean)).toBeLessThan(1e-12);
