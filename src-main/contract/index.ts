@@ -14,7 +14,7 @@ import type {
   StimulusImportResult,
   ThumbnailData,
 } from './types.ts';
-import { EXECUTION_PROVIDERS, recipeSchema } from './recipe.ts';
+import { EXECUTION_PROVIDERS, recipeSchema, STATS_PRECISIONS } from './recipe.ts';
 import type {
   ChannelsResult,
   CompareResult,
@@ -114,7 +114,10 @@ export const api = {
       /** Tap names to analyse; all of the model's taps when omitted. */
       layers: z.array(z.string().min(1)).min(1).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
+      /** Images per runtime call; by default from the provider and the memory budget (1 on the CPU's exact path). */
       batch: z.number().int().positive().max(1024).optional(),
+      /** float64 (exact, default) or float32 (fused in the graph, for GPUs); recipe.ts STATS_PRECISIONS. */
+      precision: z.enum(STATS_PRECISIONS).optional(),
     }),
     { long: true },
   ),

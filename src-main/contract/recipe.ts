@@ -28,3 +28,13 @@ export const defaultRecipe: RecipeSettings = recipeSchema.parse({});
 
 export const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
 export type ExecutionProviderChoice = (typeof EXECUTION_PROVIDERS)[number];
+
+/**
+ * How extraction reduces the taps (the run record names it; docs/extraction.md):
+ * - float64 (exact, the default): the taps leave the runtime and are merged on the host in float64
+ *   (method.md's 1e-9 variance contract holds);
+ * - float32 (fused): the graph itself reduces each tap to centered sums and sums of squares in float32,
+ *   so only 2 x units per tap and batch leave the runtime (for GPUs); variances within ~1e-6 relative.
+ */
+export const STATS_PRECISIONS = ['float64', 'float32'] as const;
+export type StatsPrecision = (typeof STATS_PRECISIONS)[number];

@@ -135,6 +135,9 @@ describe('serve mode walk', () => {
     const picks = page.getByTestId('layer-pick');
     await expect.poll(() => picks.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
     expect(await picks.evaluateAll((boxes) => boxes.every((b) => (b as HTMLInputElement).checked))).toBe(true);
+    // The engine picks the batch unless the user sets one; statistics are exact by default.
+    expect(await page.getByTestId('run-batch').inputValue()).toBe('');
+    expect(await page.getByTestId('run-precision').inputValue()).toBe('float64');
     await page.getByTestId('run-start').click();
     await page.getByTestId('run-progress').waitFor({ state: 'visible', timeout: 30_000 });
     await expect.poll(() => page.getByTestId('run-message').textContent(), { timeout: 240_000 }).toMatch(/^Run \d+ finished\.$/);

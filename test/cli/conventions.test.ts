@@ -34,6 +34,13 @@ describe('unitscope CLI conventions', () => {
     expect(result.stderr).toContain('usage: unitscope project info');
   });
 
+  it('run refuses a statistics precision it does not have, naming the choices', () => {
+    const result = runCli(['run', join(dir, 'none.unitscope'), '--model', 'm', '--precision', 'float16']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--precision must be one of float64, float32; got 'float16'");
+    expect(result.stderr).toContain('usage: unitscope run');
+  });
+
   it('every subcommand answers --help with exit 0', () => {
     for (const args of [['project', 'create', '--help'], ['project', 'info', '--help'], ['serve', '--help']]) {
       const result = runCli(args);

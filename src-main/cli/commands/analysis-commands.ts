@@ -3,15 +3,10 @@
 import type { Command } from '../command.ts';
 import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
 import { ABLATION_MODES, EXECUTION_PROVIDERS, type AblationMode, type AblationResult, type ExecutionProviderChoice, type ReliabilityResult, type ReplicationResult } from '../../contract/index.ts';
+import { oneOf } from './run-commands.ts';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined || !Number.isFinite(v) ? 'NaN' : Number.isInteger(v) ? String(v) : v.toFixed(digits);
-}
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string, usage: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`, usage);
-  return value as T;
 }
 
 function table(header: string[], rows: string[][]): string {

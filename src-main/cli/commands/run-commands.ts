@@ -2,7 +2,7 @@
 // the contract like the desktop app does; long ones show progress on stderr and stop on Ctrl-C.
 import type { Command } from '../command.ts';
 import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
-import { AGAINST, EXECUTION_PROVIDERS, FDR_METHODS, RECIPES, type ExecutionProviderChoice, type RecipeInput } from '../../contract/recipe.ts';
+import { AGAINST, EXECUTION_PROVIDERS, FDR_METHODS, RECIPES, STATS_PRECISIONS, type ExecutionProviderChoice, type RecipeInput, type StatsPrecision } from '../../contract/recipe.ts';
 import type { ResultsTable } from '../../contract/types.ts';
 
 export const RECIPE_OPTIONS = {
@@ -61,12 +61,16 @@ function requireProject(positionals: string[], command: string, usage: string): 
   return positionals[0]!;
 }
 
-const runUsage = `usage: unitscope run PROJECT --model NAME [recipe options] [--layers LIST] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N] [--json]
+const runUsage = `usage: unitscope run PROJECT --model NAME [recipe options] [--layers LIST] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N]
+                     [--precision ${STATS_PRECISIONS.join('|')}] [--json]
        unitscope run PROJECT --resume ID [--json]
        unitscope run BUNDLE_OR_PROJECT --shard I/N --out FILE.partial [...]   (one shard of a cluster run; see --shard --help)
 
 Extracts sufficient statistics for every image of the project, analyses them and stores the results.
 Prints the run id ({"run": ID, ...} with --json). An interrupted run continues with --resume ID.
+--batch: images per runtime call (default: 1 on the CPU, else from the memory budget).
+--precision: float64 (default) merges every activation on the host in float64, exact to method.md's 1e-9;
+float32 sums them inside the graph in float32 (variances within ~1e-6), so far less data leaves a GPU.
 
 ${RECIPE_USAGE}`;
 
@@ -80,7 +84,7 @@ export const runCommand: Command = {
     const { client, signal } = ctx;
     const { values, positionals } = parseCommandArgs(
       argv,
-      { ...RECIPE_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, ep: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      { ...RECIPE_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, ep: { type: 'string' }, batch: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
       runUsage,
     );
     if (values.help) return void process.stdout.write(`${runUsage}\n`);
@@ -97,10 +101,11 @@ export const runCommand: Command = {
     if (values.model === undefined) throw new UsageError('run: --model NAME is required (or --resume ID)', runUsage);
     const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', runUsage);
     const batch = parseNumberOption(values.batch, 'batch', runUsage);
+    const precision = oneOf<StatsPrecision>(values.precision, STATS_PRECISIONS, 'precision', runUsage);
     const layers = list(values.layers);
     const result = await client.call(
       'run.start',
-      { path, model: values.model, recipe: recipeFrom(values, runUsage), ...(layers ? { layers } : {}), ...(provider ? { provider } : {}), ...(batch !== undefined ? { batch } : {}) },
+      { path, model: values.model, recipe: recipeFrom(values, runUsage), ...(layers ? { layers } : {}), ...(provider ? { provider } : {}), ...(batch !== undefined ? { batch } : {}), ...(precision ? { precision } : {}) },
       { signal, onProgress },
     );
     out.result(result, () => `run ${result.run} ${result.status}`);

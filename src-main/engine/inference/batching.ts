@@ -9,7 +9,7 @@
 //   alive at once (one being written by the runtime, the previous one being reduced on the host);
 // - float32 (fused): the graph materializes a centered copy of each tap before reducing it; its outputs
 //   are per batch, not per image.
-import type { StatsPrecision } from '../onnx/rewrite.ts';
+import type { StatsPrecision } from '../../contract/recipe.ts';
 import type { ConcreteProvider } from './session.ts';
 import type { TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';

@@ -12,11 +12,11 @@
 // the groups and arithmetic an uninterrupted one runs.
 import * as ort from 'onnxruntime-node';
 import type { Preprocessing } from '../../contract/preprocessing.ts';
-import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
+import type { ExecutionProviderChoice, StatsPrecision } from '../../contract/recipe.ts';
 import type { LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import { exposeTensorsInOrder, fuseStatistics, type FusedTapNames, type StatsPrecision } from '../onnx/rewrite.ts';
+import { exposeTensorsInOrder, fuseStatistics, type FusedTapNames } from '../onnx/rewrite.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { batchSizeFor, DEFAULT_MEMORY_BUDGET_MB, runsPerGroupFor } from './batching.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';

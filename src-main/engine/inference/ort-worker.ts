@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
+import { providerUnavailableReason } from './provider-precheck.ts';
 import { sessionOptions, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 
 // \`load\` rather than a literal require call: electron-vite's bundler sees that text as CommonJS syntax
@@ -187,7 +188,12 @@ export interface WorkerSessionOptions {
 /** A factory opening each model in a new worker thread. */
 export function createWorkerSessionFactory(options: WorkerSessionOptions = {}): SessionFactory {
   const optionsFor = options.optionsFor ?? sessionOptions;
-  return (model, provider) => openInWorker(model, optionsFor(provider), options.outputSlots ?? 0, options.slotBytes ?? {});
+  return async (model, provider) => {
+    // As in-process: a provider whose files are missing is refused here, before ORT logs its native error.
+    const unavailable = providerUnavailableReason(provider);
+    if (unavailable) throw new Error(unavailable);
+    return openInWorker(model, optionsFor(provider), options.outputSlots ?? 0, options.slotBytes ?? {});
+  };
 }
 
 /** Each run's outputs are its own: the same contract as the in-process factory. */

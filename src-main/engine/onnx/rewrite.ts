@@ -73,15 +73,6 @@ function pruneToOutputs(model: ModelProto): void {
   g.initializer = g.initializer.filter((t) => needed.has(t.name!));
 }
 
-/**
- * How extraction reduces the taps (the run record names it):
- * - float64 (exact): the taps are exposed as outputs and reduced on the host in float64 (method.md's
- *   1e-9 variance contract holds);
- * - float32 (fused): the graph itself reduces each tap to centered sums and sums of squares in float32
- *   (fuseStatistics), so only 2 x units per tap leave the runtime; variances within ~1e-6 relative.
- */
-export type StatsPrecision = 'float32' | 'float64';
-
 export interface FusedTapNames {
   tensor: string;
   /** Input fed with the per-unit shift, shape [1, units]. */

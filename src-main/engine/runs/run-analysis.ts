@@ -7,11 +7,11 @@
 // recomputed from the same final statistics.
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Progress } from '../../contract/protocol.ts';
-import { recipeSchema, type ExecutionProviderChoice, type RecipeInput, type RecipeSettings } from '../../contract/recipe.ts';
+import { recipeSchema, type ExecutionProviderChoice, type RecipeInput, type RecipeSettings, type StatsPrecision } from '../../contract/recipe.ts';
 import type { RunStarted } from '../../contract/results-types.ts';
 import { preprocessingSchema } from '../../contract/preprocessing.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import { extractSufficientStats } from '../inference/extract.ts';
+import { DEFAULT_PRECISION, extractSufficientStats } from '../inference/extract.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
@@ -64,6 +64,8 @@ export interface RunRequest {
   layers?: readonly string[] | undefined;
   provider?: ExecutionProviderChoice | undefined;
   batch?: number | undefined;
+  /** How extraction reduces the taps; float64 (exact) by default. */
+  precision?: StatsPrecision | undefined;
   /** Images between checkpoints; by default about every 5 % of the images (at least one batch). */
   checkpointEvery?: number | undefined;
 }
@@ -159,9 +161,11 @@ export async function runAnalysis(project: Project, request: RunRequest, hooks: 
   const lock = acquireWriteLock(project.path, 'a run');
   try {
     const plan = planRun(project, request.model, request.layers);
-    const runId = createRun(project, plan, recipe, { requested: request.provider ?? 'auto', provider: null, fallback: null, batch: request.batch ?? null });
+    const precision = request.precision ?? DEFAULT_PRECISION;
+    // The precision is recorded before the first checkpoint: a resumed run must continue in the same one.
+    const runId = createRun(project, plan, recipe, { requested: request.provider ?? 'auto', provider: null, fallback: null, batch: request.batch ?? null, precision });
     hooks.onCreated?.(runId);
-    await execute(project, runId, { provider: request.provider ?? 'auto', batch: request.batch, checkpointEvery: request.checkpointEvery }, hooks);
+    await execute(project, runId, { provider: request.provider ?? 'auto', batch: request.batch, precision, checkpointEvery: request.checkpointEvery }, hooks);
     return { run: runId, status: 'finished' };
   } finally {
     lock.release();
@@ -181,7 +185,12 @@ export async function resumeRun(project: Project, runId: number, hooks: RunHooks
     await execute(
       project,
       runId,
-      { provider: (manifest?.execution.requested as ExecutionProviderChoice | undefined) ?? 'auto', batch: manifest?.execution.batch ?? undefined, checkpointEvery: options.checkpointEvery },
+      {
+        provider: (manifest?.execution.requested as ExecutionProviderChoice | undefined) ?? 'auto',
+        batch: manifest?.execution.batch ?? undefined,
+        precision: manifest?.execution.precision ?? DEFAULT_PRECISION,
+        checkpointEvery: options.checkpointEvery,
+      },
       hooks,
     );
     return { run: runId, status: 'finished' };
@@ -255,6 +264,7 @@ export function statsSource(project: Project, runId: number): number {
 interface ExecuteOptions {
   provider: ExecutionProviderChoice;
   batch: number | undefined;
+  precision: StatsPrecision;
   checkpointEvery: number | undefined;
 }
 
@@ -339,6 +349,7 @@ async function extract(project: Project, runId: number, options: ExecuteOptions,
     images,
     categories: categories.length,
     provider: options.provider,
+    precision: options.precision,
     ...(options.batch !== undefined ? { batchSize: options.batch } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(resume ? { resume } : {}),

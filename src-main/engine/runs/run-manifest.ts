@@ -3,7 +3,7 @@
 // image's sha256, every recipe setting and seed, execution provider, timings, platform).
 import { createHash } from 'node:crypto';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
-import type { RecipeSettings } from '../../contract/recipe.ts';
+import type { RecipeSettings, StatsPrecision } from '../../contract/recipe.ts';
 import type { CategoryDef, TapShape } from '../pipeline-types.ts';
 import { APP_VERSION } from '../version.ts';
 
@@ -28,7 +28,7 @@ export interface RunManifest {
   recipe: RecipeSettings;
   seeds: { recipe: number };
   /** precision: how extraction reduced the taps (float64 exact, float32 fused in-graph; engine/inference/extract.ts). */
-  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null; precision?: 'float32' | 'float64' };
+  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null; precision?: StatsPrecision };
   timings: { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null; finishedAt: string | null };
   platform: { os: string; release: string; arch: string; node: string; cpus: number; cpuModel: string; memoryBytes: number };
   /** Present when the statistics were merged from shards computed elsewhere (engine/shards). */

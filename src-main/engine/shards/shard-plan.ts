@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { preprocessingSchema, type Preprocessing } from '../../contract/preprocessing.ts';
 import { recipeSchema, type RecipeSettings } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
-import type { StatsPrecision } from '../onnx/rewrite.ts';
+import type { StatsPrecision } from '../../contract/recipe.ts';
 import type { CategoryDef, TapShape } from '../pipeline-types.ts';
 import type { RunPlan } from '../runs/run-analysis.ts';
 import { stimulusSetHash } from '../runs/run-manifest.ts';

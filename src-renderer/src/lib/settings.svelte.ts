@@ -7,15 +7,21 @@ interface Stored {
   theme: Theme;
   memoryBudgetMiB: number;
   provider: ExecutionProviderChoice;
-  batch: number;
+  /** null: the engine picks (1 on the CPU's exact path, else from the memory budget). */
+  batch: number | null;
 }
 
-const KEY = 'unitscope.settings.v1';
-const DEFAULTS: Stored = { theme: 'dark', memoryBudgetMiB: 2048, provider: 'auto', batch: 8 };
+const KEY = 'unitscope.settings.v2';
+// v1 stored a batch of 8 for everyone (its default), which halves exact extraction on a CPU: its other
+// settings carry over, its batch does not.
+const V1_KEY = 'unitscope.settings.v1';
+const DEFAULTS: Stored = { theme: 'dark', memoryBudgetMiB: 2048, provider: 'auto', batch: null };
 
 function load(): Stored {
   try {
-    const raw = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Stored>;
+    const stored = localStorage.getItem(KEY);
+    const raw = JSON.parse(stored ?? localStorage.getItem(V1_KEY) ?? '{}') as Partial<Stored>;
+    if (stored === null) delete raw.batch;
     return {
       theme: raw.theme === 'light' || raw.theme === 'dark' ? raw.theme : DEFAULTS.theme,
       memoryBudgetMiB: typeof raw.memoryBudgetMiB === 'number' && raw.memoryBudgetMiB >= 256 ? raw.memoryBudgetMiB : DEFAULTS.memoryBudgetMiB,
@@ -31,7 +37,7 @@ export class Settings {
   theme = $state<Theme>(DEFAULTS.theme);
   memoryBudgetMiB = $state(DEFAULTS.memoryBudgetMiB);
   provider = $state<ExecutionProviderChoice>(DEFAULTS.provider);
-  batch = $state(DEFAULTS.batch);
+  batch = $state<number | null>(DEFAULTS.batch);
 
   constructor() {
     Object.assign(this, load());

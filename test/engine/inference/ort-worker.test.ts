@@ -64,6 +64,18 @@ describe('worker-thread ORT session', () => {
     }
   });
 
+  it('refuses a GPU provider whose files are missing exactly as the in-process factory does', async () => {
+    // Without the precheck the worker would ask ORT, which prints native errors and fails in its own words.
+    const outcome = (opening: Promise<{ release(): Promise<void> }>) =>
+      opening.then(
+        async (s) => (await s.release(), 'opened'),
+        (error: Error) => error.message,
+      );
+    for (const provider of ['cuda', 'webgpu'] as const) {
+      expect(await outcome(createWorkerSessionFactory()(bytes, provider))).toBe(await outcome(ortSessionFactory(bytes, provider)));
+    }
+  });
+
   it('reports a model the runtime refuses with the file named, and a released session refuses runs', async () => {
     await expect(openSession(new Uint8Array([1, 2, 3, 4]), 'cpu', 'broken.onnx', workerSessionFactory)).rejects.toThrow(/^broken\.onnx: onnxruntime cannot load the model/);
     const session = await workerSessionFactory(bytes, 'cpu');
