@@ -1,9 +1,27 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
-import { extractSufficientStats, planGroups, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
+import { extractSufficientStats, planGroups, type ExtractionOptions, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
 import { loadModel, resolveTaps } from '../../../src-main/engine/inference/model-graph.ts';
 import { maxAbs, maxRelativeError, plainStats, tempDir, writeImages, writeModel } from './helpers.ts';
+
+/** A copy of the state, as the run orchestrator stores a checkpoint (the extraction keeps mutating its own). */
+function copyState(state: ExtractionState): ExtractionState {
+  return { doneImageIds: [...state.doneImageIds], layers: state.layers.map((s) => ({ tap: s.tap, count: s.count.slice(), mean: s.mean.slice(), m2: s.m2.slice() })) };
+}
+
+/** Runs `options` with a checkpoint after every group, cancelled once `abortAt` images are done: the last checkpoint. */
+async function lastCheckpointBeforeCancel(options: ExtractionOptions, abortAt: number): Promise<ExtractionState> {
+  const controller = new AbortController();
+  let saved: ExtractionState | null = null;
+  const onCheckpoint = (state: ExtractionState) => {
+    saved = copyState(state);
+    if (state.doneImageIds.length >= abortAt) controller.abort();
+  };
+  await expect(extractSufficientStats({ ...options, signal: controller.signal, checkpointEvery: 1, onCheckpoint })).rejects.toThrow(/cancelled/);
+  if (!saved) throw new Error('no checkpoint before the cancel');
+  return saved;
+}
 
 describe('fused statistics (tiny CNN)', () => {
   // The issue's acceptance, 1e-6 relative, for both precisions: float64 (exact, the default) reduces the
@@ -43,23 +61,11 @@ describe('fused statistics (tiny CNN)', () => {
     const taps = await resolveTaps(loaded, 'auto');
     const base = { modelPath, preprocessing, inputName: loaded.input.name, taps, images, categories: 2, provider: 'cpu' as const, batchSize: 2, precision };
     const full = await extractSufficientStats(base);
-    const controller = new AbortController();
-    let saved: ExtractionState | null = null;
-    await expect(
-      extractSufficientStats({
-        ...base,
-        signal: controller.signal,
-        checkpointEvery: 1,
-        onCheckpoint: (state) => {
-          // Serialize like the run orchestrator does, then "crash" partway through the second category.
-          saved = { doneImageIds: [...state.doneImageIds], layers: state.layers.map((s) => ({ tap: s.tap, count: s.count.slice(), mean: s.mean.slice(), m2: s.m2.slice() })) };
-          if (state.doneImageIds.length >= 8) controller.abort();
-        },
-      }),
-    ).rejects.toThrow(/cancelled/);
-    expect(saved!.doneImageIds.length).toBeGreaterThanOrEqual(8);
-    expect(saved!.doneImageIds.length).toBeLessThan(11);
-    const resumed = await extractSufficientStats({ ...base, resume: saved! });
+    // "Crash" partway through the second category.
+    const saved = await lastCheckpointBeforeCancel(base, 8);
+    expect(saved.doneImageIds.length).toBeGreaterThanOrEqual(8);
+    expect(saved.doneImageIds.length).toBeLessThan(11);
+    const resumed = await extractSufficientStats({ ...base, resume: saved });
     resumed.layers.forEach((layer, l) => {
       expect(Array.from(layer.count)).toEqual(Array.from(full.layers[l]!.count));
       expect(Array.from(layer.mean)).toEqual(Array.from(full.layers[l]!.mean));
@@ -100,24 +106,11 @@ describe('fused statistics (tiny CNN)', () => {
     const taps = await resolveTaps(loaded, 'auto');
     const base = { modelPath, preprocessing, inputName: loaded.input.name, taps, images, categories: 2, provider: 'cpu' as const, runsPerGroup: 3 };
     const full = await extractSufficientStats(base);
-    const controller = new AbortController();
-    let saved: ExtractionState | null = null;
-    await expect(
-      extractSufficientStats({
-        ...base,
-        signal: controller.signal,
-        checkpointEvery: 1,
-        onCheckpoint: (state) => {
-          saved = { doneImageIds: [...state.doneImageIds], layers: state.layers.map((s) => ({ tap: s.tap, count: s.count.slice(), mean: s.mean.slice(), m2: s.m2.slice() })) };
-          if (state.doneImageIds.length >= 9) controller.abort();
-        },
-      }),
-    ).rejects.toThrow(/cancelled/);
-    const copy = (state: ExtractionState): ExtractionState => ({ doneImageIds: [...state.doneImageIds], layers: state.layers.map((s) => ({ ...s, count: s.count.slice(), mean: s.mean.slice(), m2: s.m2.slice() })) });
+    const saved = await lastCheckpointBeforeCancel(base, 9);
     // Checkpoints fall between groups: the category's first image, then groups of 3.
-    expect(saved!.doneImageIds.length).toBe(10);
-    const resumed = await extractSufficientStats({ ...base, resume: copy(saved!) });
-    const otherGroups = await extractSufficientStats({ ...base, runsPerGroup: 2, resume: copy(saved!) });
+    expect(saved.doneImageIds.length).toBe(10);
+    const resumed = await extractSufficientStats({ ...base, resume: copyState(saved) });
+    const otherGroups = await extractSufficientStats({ ...base, runsPerGroup: 2, resume: copyState(saved) });
     resumed.layers.forEach((layer, l) => {
       expect(Array.from(layer.count)).toEqual([6, 8]);
       expect(Array.from(layer.mean)).toEqual(Array.from(full.layers[l]!.mean));
