@@ -8,7 +8,7 @@
 // run the main thread preprocesses the next and merges the last finished group. Images are merged in
 // groups that hold one category each, in a fixed order (category, image id), the first image of every
 // category alone; a group is one run of the runtime, or on the CPU several single-image runs (the runtime
-// is fastest one image at a time there, the float64 merge eight at a time). A resumed run repeats exactly
+// is fastest one image at a time there, the float64 merge several at a time). A resumed run repeats exactly
 // the groups and arithmetic an uninterrupted one runs.
 import * as ort from 'onnxruntime-node';
 import type { Preprocessing } from '../../contract/preprocessing.ts';
@@ -20,28 +20,34 @@ import { exposeTensorsInOrder, fuseStatistics, type FusedTapNames } from '../onn
 import { encodeModel } from '../onnx/proto.ts';
 import { batchSizeFor, DEFAULT_MEMORY_BUDGET_MB, runsPerGroupFor } from './batching.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
-import { createWorkerSessionFactory } from './ort-worker.ts';
+import { createWorkerSessionFactory, type WorkerSessionOptions } from './ort-worker.ts';
 import { preprocessBatch } from './preprocess.ts';
-import { modelError, openSession, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
+import { modelError, openSession, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 import { countMerged, mergeActivationRange, mergeSums } from './sufficient-stats.ts';
 import { emptyLayerStats } from '../stats/sufficient.ts';
 
 /** The default keeps method.md's variance contract and measured no slower on CPU (docs/extraction.md). */
 export const DEFAULT_PRECISION: StatsPrecision = 'float64';
 
+/** Images per runtime call, and runtime calls merged at once (several only for single-image runs). */
+export interface RunLayout {
+  batchSize: number;
+  runsPerGroup: number;
+}
+
 /**
- * The runtime in a worker thread, its outputs copied into shared slots, one per run of two merge groups
- * (one group is merged while the next runs): the main thread sees no new 22 MB buffers per image (with
- * transferred buffers, a major GC every few images; measured 0.635 vs 0.595 of plain inference).
+ * The worker's output slots for a layout: one per run of two merge groups (one group is merged while the
+ * next runs), so the main thread sees no new 22 MB buffers per image (with transferred buffers, a major GC
+ * every few images; measured 0.635 vs 0.595 of plain inference). Taps of single-image runs have a known
+ * size, so their slots are mapped when the session opens; other outputs are sized on first use.
  */
-function extractionSessionFactory(outputs: GraphOutputs, taps: readonly TapShape[], runsPerGroup: number): SessionFactory {
-  // Single-image runs (the CPU's exact path) fill the tap slots exactly; other batch sizes size them on first use.
-  const slotBytes = 'exposed' in outputs ? Object.fromEntries(outputs.exposed.map((name, l) => [name, tapUnits(taps[l]!) * 4])) : {};
-  return createWorkerSessionFactory({ outputSlots: 2 * runsPerGroup, slotBytes });
+export function outputSlotsFor(layout: RunLayout, outputs: GraphOutputs, taps: readonly TapShape[]): WorkerSessionOptions {
+  const exposed = 'exposed' in outputs && layout.batchSize === 1 ? outputs.exposed : [];
+  return { outputSlots: 2 * layout.runsPerGroup, slotBytes: Object.fromEntries(exposed.map((name, l) => [name, tapUnits(taps[l]!) * 4])) };
 }
 
 /** What the rewritten graph outputs: each tap's centered sums (float32), or each tap itself under a name. */
-type GraphOutputs = { fused: FusedTapNames[] } | { exposed: string[] };
+export type GraphOutputs = { fused: FusedTapNames[] } | { exposed: string[] };
 
 export interface ExtractionState {
   doneImageIds: number[];
@@ -156,15 +162,22 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   const rewritten = copyForRewrite(loaded.model);
   const tensors = taps.map((t) => t.tensor);
   const graphOutputs: GraphOutputs = precision === 'float32' ? { fused: fuseStatistics(rewritten, tensors) } : { exposed: exposeTensorsInOrder(rewritten, tensors) };
-  const fused = 'fused' in graphOutputs;
-  const budgetMB = options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
-  const wantedRuns = fused ? 1 : options.runsPerGroup ?? runsPerGroupFor(taps, budgetMB);
-  const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, options.sessionFactory ?? extractionSessionFactory(graphOutputs, taps, wantedRuns));
   const [height, width] = preprocessing.inputSize;
-  const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(provider, taps, height * width, budgetMB, precision);
-  // Several runs per group only where runs are single images of the exact path, and never more than the
-  // session keeps outputs alive for: a group's outputs are merged while the next group runs, so two groups'.
-  const runsPerGroup = fused || batchSize > 1 ? 1 : Math.max(1, Math.min(wantedRuns, Math.floor((session.outputSlots ?? Infinity) / 2)));
+  const budgetMB = options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  // The batch depends on the provider that loads, and the worker's slots on the batch: the default factory
+  // asks for the layout of the provider it is opening.
+  const layoutFor = (provider: ConcreteProvider): RunLayout => {
+    const batchSize = loaded.input.batch === 1 ? 1 : options.batchSize ?? batchSizeFor(provider, taps, height * width, budgetMB, precision);
+    // Several runs per group only where runs are single images of the exact path.
+    const runsPerGroup = 'fused' in graphOutputs || batchSize > 1 ? 1 : options.runsPerGroup ?? runsPerGroupFor(taps, budgetMB);
+    return { batchSize, runsPerGroup };
+  };
+  const factory = options.sessionFactory ?? ((model: Uint8Array, provider: ConcreteProvider) => createWorkerSessionFactory(outputSlotsFor(layoutFor(provider), graphOutputs, taps))(model, provider));
+  const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, factory);
+  const { batchSize, runsPerGroup: wantedRuns } = layoutFor(provider);
+  // Never more runs per group than the session keeps outputs alive for: a group's outputs are merged while
+  // the next group runs, so two groups' worth.
+  const runsPerGroup = Math.max(1, Math.min(wantedRuns, Math.floor((session.outputSlots ?? Infinity) / 2)));
   const groupSize = batchSize * runsPerGroup;
   const groups = planGroups(options.images, categories, groupSize);
   const runner = new BatchRunner(session, loaded.input.name, height, width, file);

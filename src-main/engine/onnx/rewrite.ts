@@ -53,7 +53,7 @@ export function exposeTensorsInOrder(model: ModelProto, tensors: readonly string
 
 /**
  * Drops the nodes no output depends on (a classifier head past the last tap, or whole stages past it), and
- * the initializers only they used: ORT runs dead nodes anyway. Graphs with subgraphs (If, Loop, Scan) are
+ * the initializers and inputs only they used: ORT runs dead nodes anyway. Graphs with subgraphs (If, Loop, Scan) are
  * left whole, as their bodies may read any outer tensor.
  */
 function pruneToOutputs(model: ModelProto): void {
@@ -71,6 +71,8 @@ function pruneToOutputs(model: ModelProto): void {
   }
   g.node = kept.reverse();
   g.initializer = g.initializer.filter((t) => needed.has(t.name!));
+  // Older exports also list every initializer as a graph input: ORT would ask to be fed the dropped ones.
+  g.input = g.input.filter((i) => needed.has(i.name!));
 }
 
 export interface FusedTapNames {

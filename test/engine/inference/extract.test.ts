@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
-import { extractSufficientStats, planGroups, type ExtractionOptions, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
+import { extractSufficientStats, outputSlotsFor, planGroups, type ExtractionOptions, type ExtractionState } from '../../../src-main/engine/inference/extract.ts';
 import { loadModel, resolveTaps } from '../../../src-main/engine/inference/model-graph.ts';
 import { maxAbs, maxRelativeError, plainStats, tempDir, writeImages, writeModel } from './helpers.ts';
 
@@ -134,6 +134,18 @@ describe('fused statistics (tiny CNN)', () => {
       const run = extractSufficientStats({ modelPath, preprocessing, inputName: loaded.input.name, taps, images, categories: 2, provider: 'cpu', precision });
       await expect(run).rejects.toThrow(`${broken.path}: cannot read the image`);
     }
+  });
+
+  it('gives the worker slots for two merge groups, mapped in advance only for single-image taps', () => {
+    const taps = [
+      { name: 'a', tensor: 'ta', channels: 4, height: 3, width: 3 },
+      { name: 'b', tensor: 'tb', channels: 2, height: 1, width: 1 },
+    ];
+    const exposed = { exposed: ['out/a', 'out/b'] };
+    expect(outputSlotsFor({ batchSize: 1, runsPerGroup: 6 }, exposed, taps)).toEqual({ outputSlots: 12, slotBytes: { 'out/a': 144, 'out/b': 8 } });
+    // A batch of 8 (a GPU, or --batch): two slots, sized by the first outputs (12 would hold 12 batches).
+    expect(outputSlotsFor({ batchSize: 8, runsPerGroup: 1 }, exposed, taps)).toEqual({ outputSlots: 2, slotBytes: {} });
+    expect(outputSlotsFor({ batchSize: 15, runsPerGroup: 1 }, { fused: [] }, taps)).toEqual({ outputSlots: 2, slotBytes: {} });
   });
 
   it('plans merge groups by category in a fixed order, each category first image alone', () => {

@@ -41,4 +41,23 @@ describe('exposeTensorsInOrder', () => {
       await Promise.all([a.release(), b.release()]);
     }
   });
+
+  it('prunes initializers that older exports also list as graph inputs, so none of them must be fed', async () => {
+    const loaded = loadModel(writeModel(tempDir(), 'tiny', 3), [64, 64]);
+    const taps = (await resolveTaps(loaded, 'auto')).filter((t) => t.name === 'layer1.0');
+    const model = copyForRewrite(loaded.model);
+    const g = model.graph!;
+    // keep_initializers_as_inputs=True, as torch.onnx.export wrote by default before opset 9 / IR 4.
+    g.input = [...g.input!, ...g.initializer!.map((t) => ({ name: t.name!, type: { tensorType: { elemType: t.dataType! } } }))];
+    const names = exposeTensorsInOrder(model, taps.map((t) => t.tensor));
+    expect(g.input!.length).toBeGreaterThan(1);
+    expect(g.input!.every((i) => i.name === loaded.input.name || g.initializer!.some((t) => t.name === i.name))).toBe(true);
+    const session = await ort.InferenceSession.create(encodeModel(model));
+    try {
+      const out = await session.run({ [loaded.input.name]: new ort.Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]) });
+      expect(out[names[0]!]!.dims).toEqual([1, taps[0]!.channels, taps[0]!.height, taps[0]!.width]);
+    } finally {
+      await session.release();
+    }
+  });
 });
