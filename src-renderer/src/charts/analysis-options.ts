@@ -232,17 +232,29 @@ function layersAndCategories(rows: { layer: string; category: string }[], catego
   return { layers, cats };
 }
 
-function twoPanels(leftTitle: string, rightTitle: string, subtitle: string): { title: object[]; grid: object[] } {
+/**
+ * The two-panel chart of reliability and replication: Dice of the selective sets per layer on the left,
+ * the CSI correlation on the right, one legend entry per category.
+ */
+function diceAndCsiPanels(leftTitle: string, rightTitle: string, subtitle: string, layers: string[], cats: string[], series: object[]): ChartOption {
   return {
     title: [
       { text: subtitle, left: 'center', top: 0, textStyle: { fontSize: 11, fontWeight: 'normal', color: SUBTLE } },
       { text: leftTitle, left: '27%', textAlign: 'center', top: 44, textStyle: { fontSize: 12 } },
       { text: rightTitle, left: '76%', textAlign: 'center', top: 44, textStyle: { fontSize: 12 } },
     ],
+    tooltip: { confine: true, trigger: 'item' },
+    legend: { type: 'scroll', top: 20, data: cats },
     grid: [
       { left: '5%', width: '44%', top: 70, bottom: 50 },
       { left: '54%', width: '44%', top: 70, bottom: 50 },
     ],
+    xAxis: [layerAxis(layers, 0), layerAxis(layers, 1)],
+    yAxis: [
+      { type: 'value', gridIndex: 0, name: 'Dice', min: 0, max: 1 },
+      { type: 'value', gridIndex: 1, name: 'Pearson r', min: (v: { min: number }) => Math.min(0, Math.floor(v.min * 10) / 10), max: 1 },
+    ],
+    series,
   };
 }
 
@@ -279,19 +291,7 @@ export function reliabilityOption(result: ReliabilityResult, categories: readonl
       );
     }
   }
-  const { title, grid } = twoPanels('Dice of the halves’ selective sets', 'CSI correlation between halves', `run ${result.run}: ${result.splits} random splits (seed ${result.seed}), mean ± sd; ${result.perImageGroups ? 'halves of the images' : `halves of ${result.groupsPerCategory} image groups per category`}`);
-  return {
-    title,
-    tooltip: { confine: true, trigger: 'item' },
-    legend: { type: 'scroll', top: 20, data: cats },
-    grid,
-    xAxis: [layerAxis(layers, 0), layerAxis(layers, 1)],
-    yAxis: [
-      { type: 'value', gridIndex: 0, name: 'Dice', min: 0, max: 1 },
-      { type: 'value', gridIndex: 1, name: 'Pearson r', min: (v: { min: number }) => Math.min(0, Math.floor(v.min * 10) / 10), max: 1 },
-    ],
-    series,
-  };
+  return diceAndCsiPanels('Dice of the halves’ selective sets', 'CSI correlation between halves', `run ${result.run}: ${result.splits} random splits (seed ${result.seed}), mean ± sd; ${result.perImageGroups ? 'halves of the images' : `halves of ${result.groupsPerCategory} image groups per category`}`, layers, cats, series);
 }
 
 /**
@@ -333,17 +333,5 @@ export function replicationOption(result: ReplicationResult, categories: readonl
       line(1, category, rows.map((r) => r?.nullCsiR.mean), 'csi', true),
     );
   }
-  const { title, grid } = twoPanels('Dice of the two runs’ selective sets', 'CSI correlation between runs', `run ${result.runA} vs run ${result.runB} of ${result.projectB.split(/[/\\]/).pop()} · solid = observed, dashed = null from ${result.shuffles} shuffles within a layer`);
-  return {
-    title,
-    tooltip: { confine: true, trigger: 'item' },
-    legend: { type: 'scroll', top: 20, data: cats },
-    grid,
-    xAxis: [layerAxis(layers, 0), layerAxis(layers, 1)],
-    yAxis: [
-      { type: 'value', gridIndex: 0, name: 'Dice', min: 0, max: 1 },
-      { type: 'value', gridIndex: 1, name: 'Pearson r', min: (v: { min: number }) => Math.min(0, Math.floor(v.min * 10) / 10), max: 1 },
-    ],
-    series,
-  };
+  return diceAndCsiPanels('Dice of the two runs’ selective sets', 'CSI correlation between runs', `run ${result.runA} vs run ${result.runB} of ${result.projectB.split(/[/\\]/).pop()} · solid = observed, dashed = null from ${result.shuffles} shuffles within a layer`, layers, cats, series);
 }
