@@ -28,6 +28,7 @@ import type {
 } from './results-types.ts';
 import { UNIT_SORTS } from './results-types.ts';
 import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, type CatalogueEntry, type ModelInfo, type TapInfo } from './models.ts';
+import { nameSchema } from './names.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
 import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from './shard-types.ts';
 
@@ -48,7 +49,7 @@ export const api = {
   ),
 
   'project.create': method<ProjectInfo>()(
-    z.object({ path: projectPath, name: z.string().min(1).optional() }),
+    z.object({ path: projectPath, name: nameSchema.optional() }),
   ),
   'project.info': method<ProjectInfo>()(z.object({ path: projectPath })),
   /** Opens a project (recording it in the recent list) and returns its summary. */
@@ -56,9 +57,9 @@ export const api = {
   'project.recent': method<RecentProject[]>()(z.object({})),
   /** New display name and/or a new file path (the NAME.files folder moves with it). */
   'project.rename': method<ProjectInfo>()(
-    z.object({ path: projectPath, to: z.string().min(1).optional(), name: z.string().min(1).optional() }),
+    z.object({ path: projectPath, to: z.string().min(1).optional(), name: nameSchema.optional() }),
   ),
-  'project.duplicate': method<ProjectInfo>()(z.object({ path: projectPath, to: z.string().min(1), name: z.string().min(1).optional() })),
+  'project.duplicate': method<ProjectInfo>()(z.object({ path: projectPath, to: z.string().min(1), name: nameSchema.optional() })),
   /** Removes the project file and its files folder; referenced stimuli are left alone. */
   'project.delete': method<{ path: string; removed: string[] }>()(z.object({ path: projectPath })),
 
@@ -67,11 +68,12 @@ export const api = {
     z.object({
       path: projectPath,
       source: z.string().min(1),
-      map: z.record(z.string(), z.string().min(1)).optional(),
+      /** Source folder (or fLoc subcategory, or manifest category) -> the category it becomes. */
+      map: z.record(z.string().min(1).max(255), nameSchema).optional(),
       /** Category -> the target it controls for (null: a control for none in particular). */
-      controls: z.record(z.string(), z.string().min(1).nullable()).optional(),
+      controls: z.record(nameSchema, nameSchema.nullable()).optional(),
       /** Categories to import as targets even when named like a scrambled control. */
-      targets: z.array(z.string().min(1)).optional(),
+      targets: z.array(nameSchema).optional(),
       copy: z.boolean().optional(),
     }),
     { long: true },
@@ -79,7 +81,7 @@ export const api = {
   'stimuli.list': method<StimuliListing>()(
     z.object({
       path: projectPath,
-      category: z.string().min(1).optional(),
+      category: nameSchema.optional(),
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(1).optional(),
     }),
@@ -89,8 +91,8 @@ export const api = {
   'stimuli.scramble': method<ScrambleResult>()(
     z.object({
       path: projectPath,
-      from: z.string().min(1),
-      as: z.string().min(1),
+      from: nameSchema,
+      as: nameSchema,
       method: z.enum(['block', 'phase']),
       grid: z.number().int().min(2).max(256).optional(),
       seed: z.number().int().optional(),
@@ -109,7 +111,7 @@ export const api = {
   'run.start': method<RunStarted>()(
     z.object({
       path: projectPath,
-      model: z.string().min(1),
+      model: nameSchema,
       recipe: recipeSchema.partial().optional(),
       /** Tap names to analyse; all of the model's taps when omitted. */
       layers: z.array(z.string().min(1)).min(1).optional(),
@@ -136,7 +138,7 @@ export const api = {
       path: projectPath,
       run: z.number().int().positive(),
       layer: z.string().min(1),
-      category: z.string().min(1),
+      category: nameSchema,
       selectiveOnly: z.boolean().optional(),
       channel: z.number().int().nonnegative().optional(),
       sort: z.enum(UNIT_SORTS).optional(),
@@ -145,16 +147,16 @@ export const api = {
     }),
   ),
   'results.csi': method<CsiResult>()(
-    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1).optional(), category: z.string().min(1) }),
+    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1).optional(), category: nameSchema }),
   ),
   'results.channels': method<ChannelsResult>()(
-    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), category: z.string().min(1) }),
+    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), category: nameSchema }),
   ),
   'results.spatial': method<SpatialResult>()(
-    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), category: z.string().min(1) }),
+    z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), category: nameSchema }),
   ),
   'results.consistency': method<ConsistencyResult>()(
-    z.object({ path: projectPath, run: z.number().int().positive(), category: z.string().min(1).optional() }),
+    z.object({ path: projectPath, run: z.number().int().positive(), category: nameSchema.optional() }),
     { long: true },
   ),
   'results.compare': method<CompareResult>()(
@@ -181,7 +183,7 @@ export const api = {
   'model.add': method<ModelInfo>()(modelAddArgs),
   'model.list': method<ModelInfo[]>()(z.object({ path: projectPath })),
   /** The taps of a model: friendly name, tensor, shape and units. */
-  'model.layers': method<TapInfo[]>()(z.object({ path: projectPath, name: z.string().min(1) })),
+  'model.layers': method<TapInfo[]>()(z.object({ path: projectPath, name: nameSchema })),
   /** Writes an untrained control network (or the tiny test CNN) as ONNX. */
   'model.generate': method<{ file: string; bytes: number }>()(
     z.object({ kind: z.enum(GENERATOR_KINDS), seed: z.number().int().nonnegative().default(0), out: z.string().min(1) }),
@@ -193,7 +195,7 @@ export const api = {
       id: z.enum(CATALOGUE_IDS),
       url: z.string().url().optional(),
       sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
-      name: z.string().min(1).optional(),
+      name: nameSchema.optional(),
     }),
     { long: true },
   ),
@@ -206,7 +208,7 @@ export const api = {
       path: projectPath,
       run: z.number().int().positive(),
       layer: z.string().min(1),
-      category: z.string().min(1),
+      category: nameSchema,
       top: z.number().int().positive().optional(),
       mode: z.enum(ABLATION_MODES).optional(),
       controls: z.number().int().min(0).max(100000).optional(),
@@ -255,7 +257,7 @@ export const api = {
   'shard.bundle': method<BundleResult>()(
     z.object({
       path: projectPath,
-      model: z.string().min(1),
+      model: nameSchema,
       out: z.string().min(1),
       reference: z.boolean().optional(),
       layers: z.array(z.string().min(1)).min(1).optional(),
@@ -269,7 +271,7 @@ export const api = {
       source: z.string().min(1),
       shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }),
       out: z.string().min(1),
-      model: z.string().min(1).optional(),
+      model: nameSchema.optional(),
       layers: z.array(z.string().min(1)).min(1).optional(),
       recipe: recipeSchema.partial().optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
@@ -288,6 +290,7 @@ export type Api = typeof api;
 export type ApiMethod = keyof Api & string;
 
 export * from './define.ts';
+export * from './names.ts';
 export * from './protocol.ts';
 export * from './recipe.ts';
 export * from './preprocessing.ts';

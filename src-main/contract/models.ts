@@ -1,5 +1,6 @@
 // Model library types that cross the contract (plain data). Browser-safe.
 import { z } from 'zod';
+import { nameSchema } from './names.ts';
 import { preprocessingSchema, type Preprocessing } from './preprocessing.ts';
 
 export interface TapInfo {
@@ -48,7 +49,7 @@ export const CATALOGUE_IDS = ['resnet50', 'clip-rn50'] as const;
 export const modelAddArgs = z.object({
   path: z.string().min(1),
   file: z.string().min(1),
-  name: z.string().min(1).max(100),
+  name: nameSchema,
   preset: z.enum(['imagenet', 'clip', 'none', 'custom']).default('imagenet'),
   /** Input size [H, W] for models whose spatial size is dynamic. */
   size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),

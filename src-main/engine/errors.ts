@@ -13,6 +13,12 @@ export class EngineError extends Error {
   }
 }
 
+/** A value echoed in a message: quoted, control characters escaped, cut short so a huge value stays a short line. */
+export function quoted(value: string, max = 80): string {
+  const cut = value.length > max ? `${value.slice(0, max)}...` : value;
+  return JSON.stringify(cut);
+}
+
 export function cancelledError(what: string): EngineError {
   return new EngineError('cancelled', `${what} was cancelled`);
 }

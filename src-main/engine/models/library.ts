@@ -3,11 +3,12 @@
 // generate the untrained controls.
 import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { nameProblem } from '../../contract/names.ts';
 import { presetPreprocessing, preprocessingSchema, type Preprocessing, type PreprocessingPreset } from '../../contract/preprocessing.ts';
 import type { ModelInfo } from '../../contract/models.ts';
 import type { TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
-import { EngineError } from '../errors.ts';
+import { EngineError, quoted } from '../errors.ts';
 import type { Project } from '../project.ts';
 import { loadModel, resolveTaps } from '../inference/model-graph.ts';
 import { generate, type GeneratorKind } from '../onnx/generators/index.ts';
@@ -44,8 +45,6 @@ export interface LibraryModel {
   changed: boolean;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 function resolvePreprocessing(options: AddModelOptions, inputSize: [number, number], file: string): Preprocessing {
   if (options.preset === 'custom') {
     if (!options.preprocessing) throw new EngineError('validation', `${file}: preset 'custom' needs the preprocessing settings`, { file });
@@ -69,9 +68,9 @@ function copyIntoProject(project: Project, file: string, name: string): string {
 
 export async function addModel(project: Project, options: AddModelOptions): Promise<LibraryModel> {
   const source = resolve(options.file);
-  if (!NAME.test(options.name)) {
-    throw new EngineError('validation', `model name '${options.name}' may use letters, digits, '.', '_' and '-' only`);
-  }
+  // The name becomes a file name (models/<name>.onnx): the contract's one rule, also for engine callers.
+  const problem = nameProblem(options.name);
+  if (problem) throw new EngineError('validation', `model name ${quoted(options.name)}: ${problem}`);
   if (getModelRow(project.db, project.path, options.name)) {
     throw new EngineError('conflict', `a model named '${options.name}' is already in the project`);
   }

@@ -6,9 +6,10 @@ import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { parseName } from '../../contract/names.ts';
 import type { Progress } from '../../contract/protocol.ts';
 import type { CategoryRole, ImageStorage, StimulusImportResult, StimulusProblem } from '../../contract/types.ts';
-import { EngineError, throwIfAborted } from '../errors.ts';
+import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
 import { listCategories } from '../storage/project-store.ts';
@@ -106,6 +107,21 @@ export interface CandidateBatch {
   missingUnder: string | null;
 }
 
+/**
+ * Categories become folder names (stimuli/<category>/ when copying) and come from folder names, manifest
+ * cells and the user's map: each must pass the contract's name rule. A file whose category does not is
+ * a problem line, not an import.
+ */
+function withValidCategories(candidates: readonly Candidate[], problems: StimulusProblem[]): Candidate[] {
+  const valid: Candidate[] = [];
+  for (const candidate of candidates) {
+    const parsed = parseName(candidate.category);
+    if ('problem' in parsed) problems.push({ file: candidate.absolutePath, reason: `category ${quoted(candidate.category)} is not a valid name: ${parsed.problem}`, severity: 'error' });
+    else valid.push({ ...candidate, category: parsed.name });
+  }
+  return valid;
+}
+
 /** A file name under filesDir/stimuli/<category>/ that is not taken yet. */
 function copyTarget(filesDir: string, category: string, source: string, sha256: string, taken: Set<string>): string {
   const folder = join(filesDir, 'stimuli', category);
@@ -120,6 +136,7 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
   const db = project.db;
   const baseDir = dirname(project.path);
   const problems: StimulusProblem[] = [...batch.problems];
+  const candidates = withValidCategories(batch.candidates, problems);
   const keys = listImageKeys(db);
   const byPath = new Map(keys.map((k) => [toAbsolutePath(baseDir, k.path), k]));
   const thumbs = getThumbnails(db, keys.map((k) => k.id));
@@ -127,8 +144,8 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
   const present = new Map<string, ImageKey>();
   for (const key of keys) if (key.status !== 'missing') present.set(key.sha256, key);
 
-  const meter = new ProgressMeter('import', batch.candidates.length, options.progress ?? (() => {}), 'images');
-  const examined = await mapPool(batch.candidates, IN_FLIGHT, async (candidate) => {
+  const meter = new ProgressMeter('import', candidates.length, options.progress ?? (() => {}), 'images');
+  const examined = await mapPool(candidates, IN_FLIGHT, async (candidate) => {
     throwIfAborted(options.signal, 'the import');
     const known = options.copy ? undefined : byPath.get(candidate.absolutePath);
     const result = await examine(candidate, known, known !== undefined && thumbs.has(known.id));
@@ -202,9 +219,9 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
         }
       }
       db.transaction(() => {
-        const known = new Set([...batch.candidates.map((c) => c.category), ...listCategories(db).map((c) => c.name)]);
+        const known = new Set([...candidates.map((c) => c.category), ...listCategories(db).map((c) => c.name)]);
         const roleOf = (category: string, candidate: Candidate): { role?: CategoryRole; controlsFor?: string | null } => {
-          if (options.controls && category in options.controls) return { role: 'control', controlsFor: options.controls[category] ?? null };
+          if (options.controls && Object.hasOwn(options.controls, category)) return { role: 'control', controlsFor: options.controls[category] ?? null };
           if (options.targets?.includes(category)) return { role: 'target', controlsFor: null };
           if (candidate.role !== undefined) return { role: candidate.role, controlsFor: candidate.controlsFor ?? null };
           const declared = batch.roles.get(category);

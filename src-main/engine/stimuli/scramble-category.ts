@@ -3,9 +3,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { nameProblem } from '../../contract/names.ts';
 import type { Progress } from '../../contract/protocol.ts';
 import type { ScrambleResult } from '../../contract/types.ts';
-import { EngineError, throwIfAborted } from '../errors.ts';
+import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
 import { createRng, deriveSeed } from '../random.ts';
@@ -35,6 +36,9 @@ export async function scrambleCategory(
   const { from, as, method } = settings;
   const seed = settings.seed ?? 0;
   const grid = settings.grid ?? DEFAULT_SCRAMBLE_GRID;
+  // `as` becomes a folder (stimuli/<as>/): the contract's name rule, also for engine callers.
+  const problem = nameProblem(as);
+  if (problem) throw new EngineError('validation', `category ${quoted(as)}: ${problem}`);
   if (!findCategory(project.db, from)) throw new EngineError('not_found', `no category named ${from} in ${project.path}`);
   if (findCategory(project.db, as)) throw new EngineError('conflict', `category ${as} already exists in ${project.path}; choose another name`);
   if (from === as) throw new EngineError('validation', 'the scrambled category needs a name of its own');

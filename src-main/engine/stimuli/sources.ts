@@ -100,7 +100,7 @@ async function walk(dir: string, parts: string[], state: WalkState, out: { path:
 function flocPrefix(fileName: string): string | null {
   const match = /^([a-z]+)-\d+\.[a-z]+$/i.exec(fileName);
   const prefix = match?.[1]?.toLowerCase();
-  return prefix !== undefined && prefix in FLOC_CATEGORY_MAP ? prefix : null;
+  return prefix !== undefined && Object.hasOwn(FLOC_CATEGORY_MAP, prefix) ? prefix : null;
 }
 
 /**
@@ -115,7 +115,8 @@ export async function scanFolder(root: string, map: Readonly<Record<string, stri
 
   const topFolders = new Set(files.filter((f) => f.parts.length > 0).map((f) => f.parts[0]!));
   const topFiles = files.filter((f) => f.parts.length === 0);
-  const isFlocName = (name: string) => name.toLowerCase() in FLOC_CATEGORY_MAP;
+  // Own keys only: a folder named 'constructor' or '__proto__' is not a fLoc subcategory.
+  const isFlocName = (name: string) => Object.hasOwn(FLOC_CATEGORY_MAP, name.toLowerCase());
   const flocFolders = topFolders.size > 0 && [...topFolders].every(isFlocName) && topFiles.length === 0;
   const flocFlat = topFolders.size === 0 && topFiles.length > 0 && topFiles.every((f) => flocPrefix(basename(f.path)) !== null);
   const floc = flocFolders || flocFlat;
@@ -138,7 +139,7 @@ export async function scanFolder(root: string, map: Readonly<Record<string, stri
       const sub = top.toLowerCase();
       candidates.push({ absolutePath: file.path, category: flocMap[sub]!, subcategory: nested ? `${sub}/${nested}` : sub });
     } else {
-      const mapped = map[top];
+      const mapped = Object.hasOwn(map, top) ? map[top] : undefined;
       const subcategory = mapped !== undefined ? (nested ? `${top}/${nested}` : top) : nested || null;
       candidates.push({ absolutePath: file.path, category: mapped ?? top, subcategory });
     }
@@ -179,7 +180,7 @@ export async function scanManifest(manifest: string, map: Readonly<Record<string
       problems.push({ file: line, reason: `row without ${!file ? pathColumn : 'category'}`, severity: 'error' });
       return;
     }
-    const category = map[rawCategory] ?? rawCategory;
+    const category = (Object.hasOwn(map, rawCategory) ? map[rawCategory] : undefined) ?? rawCategory;
     const role = row.role ? row.role.toLowerCase() : undefined;
     if (role !== undefined && !ROLES.has(role)) {
       problems.push({ file: line, reason: `role must be 'target' or 'control', got '${row.role}'`, severity: 'error' });

@@ -1,5 +1,7 @@
 // Paths the renderer derives from a project's file path without asking the engine: the NAME.files
 // folder beside NAME.unitscope holds the files the project owns (engine/project.ts `filesDir`).
+import { NAME_MAX_LENGTH } from '../../../src-main/contract/names.ts';
+
 const SEPARATOR = /[/\\]/;
 
 export function projectFilesDir(projectPath: string): string {
@@ -15,10 +17,7 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith(sep) ? `${dir}${name}` : `${dir}${sep}${name}`;
 }
 
-/** A model name the library accepts (letters, digits, . _ -; starting with a letter or digit). */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 export function modelNameFromFile(file: string): string {
   const base = (file.split(SEPARATOR).pop() ?? '').replace(/\.onnx$/i, '');
-  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100);
+  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, NAME_MAX_LENGTH);
 }
