@@ -29,10 +29,10 @@ import type {
 import { UNIT_SORTS } from './results-types.ts';
 import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, type CatalogueEntry, type ModelInfo, type TapInfo } from './models.ts';
 import { nameSchema } from './names.ts';
+import { newProjectPath, projectPath, readPath, writePath } from './paths.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
 import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from './shard-types.ts';
 
-const projectPath = z.string().min(1, 'a project path is required');
 
 export const api = {
   'app.version': method<{ version: string; node: string; platform: string }>()(z.object({})),
@@ -40,16 +40,16 @@ export const api = {
   'app.session': method<SessionInfo>()(z.object({})),
 
   /** Lists a folder for the serve-mode file picker (confined to the session's roots in serve mode). */
-  'fs.list': method<DirectoryListing>()(z.object({ path: z.string().min(1).optional() })),
+  'fs.list': method<DirectoryListing>()(z.object({ path: readPath.optional() })),
 
   /** Builds the built-in demo project (procedural stimuli, generated CNN, one default run): no download. */
   'demo.create': method<DemoCreated>()(
-    z.object({ out: z.string().min(1), seed: z.number().int().nonnegative().default(0) }),
+    z.object({ out: writePath, seed: z.number().int().nonnegative().default(0) }),
     { long: true },
   ),
 
   'project.create': method<ProjectInfo>()(
-    z.object({ path: projectPath, name: nameSchema.optional() }),
+    z.object({ path: newProjectPath, name: nameSchema.optional() }),
   ),
   'project.info': method<ProjectInfo>()(z.object({ path: projectPath })),
   /** Opens a project (recording it in the recent list) and returns its summary. */
@@ -57,9 +57,9 @@ export const api = {
   'project.recent': method<RecentProject[]>()(z.object({})),
   /** New display name and/or a new file path (the NAME.files folder moves with it). */
   'project.rename': method<ProjectInfo>()(
-    z.object({ path: projectPath, to: z.string().min(1).optional(), name: nameSchema.optional() }),
+    z.object({ path: projectPath, to: newProjectPath.optional(), name: nameSchema.optional() }),
   ),
-  'project.duplicate': method<ProjectInfo>()(z.object({ path: projectPath, to: z.string().min(1), name: nameSchema.optional() })),
+  'project.duplicate': method<ProjectInfo>()(z.object({ path: projectPath, to: newProjectPath, name: nameSchema.optional() })),
   /** Removes the project file and its files folder; referenced stimuli are left alone. */
   'project.delete': method<{ path: string; removed: string[] }>()(z.object({ path: projectPath })),
 
@@ -67,7 +67,7 @@ export const api = {
   'stimuli.import': method<StimulusImportResult>()(
     z.object({
       path: projectPath,
-      source: z.string().min(1),
+      source: readPath,
       /** Source folder (or fLoc subcategory, or manifest category) -> the category it becomes. */
       map: z.record(z.string().min(1).max(255), nameSchema).optional(),
       /** Category -> the target it controls for (null: a control for none in particular). */
@@ -103,7 +103,7 @@ export const api = {
   'stimuli.thumbnails': method<ThumbnailData[]>()(z.object({ path: projectPath, ids: z.array(z.number().int()).max(500) })),
   /** Writes the procedural demo localizer set into a folder (one subfolder per category). */
   'stimuli.demo': method<DemoStimuliResult>()(
-    z.object({ outDir: z.string().min(1), seed: z.number().int().optional(), perCategory: z.number().int().min(1).max(1000).optional() }),
+    z.object({ outDir: writePath, seed: z.number().int().optional(), perCategory: z.number().int().min(1).max(1000).optional() }),
     { long: true },
   ),
 
@@ -173,7 +173,7 @@ export const api = {
       path: projectPath,
       run: z.number().int().positive(),
       format: z.enum(['csv', 'parquet', 'npy']),
-      out: z.string().min(1).optional(),
+      out: writePath.optional(),
       layers: z.array(z.string().min(1)).min(1).optional(),
     }),
     { long: true },
@@ -186,7 +186,7 @@ export const api = {
   'model.layers': method<TapInfo[]>()(z.object({ path: projectPath, name: nameSchema })),
   /** Writes an untrained control network (or the tiny test CNN) as ONNX. */
   'model.generate': method<{ file: string; bytes: number }>()(
-    z.object({ kind: z.enum(GENERATOR_KINDS), seed: z.number().int().nonnegative().default(0), out: z.string().min(1) }),
+    z.object({ kind: z.enum(GENERATOR_KINDS), seed: z.number().int().nonnegative().default(0), out: writePath }),
   ),
   /** Downloads a catalogue model into the project (resumable, sha256-checked) and adds it to the library. */
   'model.download': method<ModelInfo>()(
@@ -214,7 +214,7 @@ export const api = {
       controls: z.number().int().min(0).max(100000).optional(),
       seed: z.number().int().optional(),
       /** Evaluate on this project's stimuli instead of the run's own images. */
-      evalPath: z.string().min(1).optional(),
+      evalPath: projectPath.optional(),
       output: z.enum(['classifier', 'embedding']).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
       batch: z.number().int().positive().max(1024).optional(),
@@ -239,7 +239,7 @@ export const api = {
     z.object({
       path: projectPath,
       run: z.number().int().positive(),
-      pathB: z.string().min(1),
+      pathB: projectPath,
       runB: z.number().int().positive(),
       shuffles: z.number().int().min(0).max(1000000).optional(),
       seed: z.number().int().optional(),
@@ -258,7 +258,7 @@ export const api = {
     z.object({
       path: projectPath,
       model: nameSchema,
-      out: z.string().min(1),
+      out: writePath,
       reference: z.boolean().optional(),
       layers: z.array(z.string().min(1)).min(1).optional(),
       recipe: recipeSchema.partial().optional(),
@@ -268,9 +268,9 @@ export const api = {
   /** Shard index/count (1-based) of a bundle folder, or of a project with `model`, written to `out` (.partial). */
   'shard.run': method<ShardRunResult>()(
     z.object({
-      source: z.string().min(1),
+      source: readPath,
       shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }),
-      out: z.string().min(1),
+      out: writePath,
       model: nameSchema.optional(),
       layers: z.array(z.string().min(1)).min(1).optional(),
       recipe: recipeSchema.partial().optional(),
@@ -280,9 +280,9 @@ export const api = {
     { long: true },
   ),
   /** Checks the partials (files or folders of them) and stores them as one run of the project. */
-  'shard.merge': method<ShardMergeResult>()(z.object({ path: projectPath, files: z.array(z.string().min(1)).min(1) }), { long: true }),
+  'shard.merge': method<ShardMergeResult>()(z.object({ path: projectPath, files: z.array(readPath).min(1) }), { long: true }),
   /** Which shards exist among the partial files or folders, checked against the project. */
-  'shard.status': method<ShardStatus>()(z.object({ path: projectPath, files: z.array(z.string().min(1)).min(1) })),
+  'shard.status': method<ShardStatus>()(z.object({ path: projectPath, files: z.array(readPath).min(1) })),
 
 } as const;
 
@@ -291,6 +291,7 @@ export type ApiMethod = keyof Api & string;
 
 export * from './define.ts';
 export * from './names.ts';
+export * from './paths.ts';
 export * from './protocol.ts';
 export * from './recipe.ts';
 export * from './preprocessing.ts';

@@ -1,6 +1,7 @@
 // Model library types that cross the contract (plain data). Browser-safe.
 import { z } from 'zod';
 import { nameSchema } from './names.ts';
+import { projectPath, readPath } from './paths.ts';
 import { preprocessingSchema, type Preprocessing } from './preprocessing.ts';
 
 export interface TapInfo {
@@ -47,8 +48,8 @@ export const GENERATOR_KINDS = ['tiny', 'resnet50', 'clip-rn50'] as const;
 export const CATALOGUE_IDS = ['resnet50', 'clip-rn50'] as const;
 
 export const modelAddArgs = z.object({
-  path: z.string().min(1),
-  file: z.string().min(1),
+  path: projectPath,
+  file: readPath,
   name: nameSchema,
   preset: z.enum(['imagenet', 'clip', 'none', 'custom']).default('imagenet'),
   /** Input size [H, W] for models whose spatial size is dynamic. */

@@ -5,14 +5,18 @@ import { Project } from './project.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { lockHolder } from './storage/project-lock.ts';
 import type { SessionInfo } from '../contract/types.ts';
+import { Confinement } from './path-confinement.ts';
 
 export class Engine {
   readonly jobs = new JobRunner();
   readonly session: SessionInfo;
+  /** Where files may be read and written: the shared folders in serve mode, anywhere otherwise. */
+  readonly confinement: Confinement;
   private readonly projects = new Map<string, Project>();
 
   constructor(session: Partial<SessionInfo> = {}) {
     this.session = { mode: 'cli', initialProject: null, roots: [], ...session };
+    this.confinement = this.session.mode === 'serve' ? new Confinement(this.session.roots) : Confinement.none;
   }
 
   /** The open project at `path`, opening it on first use. One connection per project per engine. */

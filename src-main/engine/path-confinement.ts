@@ -1,52 +1,106 @@
-// Serve mode confines every file path a browser sends to the folders the user shared on the command
-// line (the project's folder and --root DIR). A browser on another machine must not be able to read,
-// write or import anything else on the server. Symlinks are resolved before the check; a path that does
-// not exist yet (an export folder, a new project) is checked through its nearest existing ancestor.
-import { realpath } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+// Serve mode confines every file the engine touches for a browser to the folders the user shared on the
+// command line (the project's folder and --root DIR): a browser must not read, write, list or learn the
+// existence of anything else on the server. Paths are resolved the way the OS would (each symlink,
+// also a dangling one, followed by hand; a missing tail joined on), then checked, so a symlink inside a
+// shared folder cannot lead out of it and the answer never depends on whether a file outside exists.
+// The desktop app and the CLI run unconfined (`Confinement.none`).
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import type { z } from 'zod';
+import { mapPaths } from '../contract/paths.ts';
 import { EngineError } from './errors.ts';
 
-/** Argument names that carry file-system paths, across the whole contract. */
-export const PATH_ARGUMENTS: readonly string[] = ['path', 'out', 'to', 'source', 'outDir', 'file', 'evalPath', 'pathB', 'files'];
+const MAX_LINKS = 40; // what Linux allows before ELOOP
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
-/** The real path of `path`, or of its nearest existing ancestor joined with the rest. */
-async function realOrNearest(path: string): Promise<string> {
-  let current = resolve(path);
-  const rest: string[] = [];
+/** The absolute path `path` names once every symlink on the way is followed; missing parts are kept as written. */
+export function resolveLinks(path: string): string {
+  let pending = resolve(path);
+  let links = 0;
   for (;;) {
+    const { root } = parse(pending);
+    const parts = pending.slice(root.length).split(sep).filter(Boolean);
+    let current = root;
+    let restart: string | null = null;
+    for (let i = 0; i < parts.length; i++) {
+      const next = join(current, parts[i]!);
+      let link = false;
+      try {
+        link = lstatSync(next).isSymbolicLink();
+      } catch {
+        return join(next, ...parts.slice(i + 1)); // nothing there: the rest cannot be a link
+      }
+      if (link) {
+        if (++links > MAX_LINKS) throw new EngineError('bad_input', `${path}: too many symbolic links`, { file: path });
+        restart = join(resolve(current, readlinkSync(next)), ...parts.slice(i + 1));
+        break;
+      }
+      current = next;
+    }
+    if (restart === null) return current;
+    pending = restart;
+  }
+}
+
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return resolve(root);
+  }
+}
+
+export class Confinement {
+  /** Everything allowed: the desktop app and the CLI act for the user who runs them. */
+  static readonly none = new Confinement(null);
+
+  private readonly realRoots: readonly string[];
+
+  /** `roots` null: unconfined; an empty list: nothing allowed (serve without folders). */
+  constructor(readonly roots: readonly string[] | null) {
+    this.realRoots = (roots ?? []).map(realRoot);
+  }
+
+  get active(): boolean {
+    return this.roots !== null;
+  }
+
+  /** Whether `path` lies inside the shared folders (always true when unconfined). */
+  allows(path: string): boolean {
+    if (!this.active) return true;
     try {
-      return join(await realpath(current), ...rest.reverse());
+      const real = resolveLinks(path);
+      return this.realRoots.some((root) => isInside(root, real));
     } catch {
-      const parent = dirname(current);
-      if (parent === current) return resolve(path);
-      rest.push(basename(current));
-      current = parent;
+      return false; // a symlink loop leads nowhere allowed
     }
   }
-}
 
-/** Resolves `path` and throws unless it lies under one of `roots`. */
-export async function confinePath(roots: readonly string[], path: string): Promise<string> {
-  if (roots.length === 0) throw new EngineError('conflict', 'no folders were shared: start `unitscope serve` with --root DIR to work with files');
-  const real = await realOrNearest(path);
-  const realRoots = await Promise.all(roots.map((root) => realOrNearest(root)));
-  if (!realRoots.some((root) => isInside(root, real))) {
-    throw new EngineError('conflict', `${path}: outside the folders shared with \`unitscope serve\` (${roots.join(', ')})`, { file: path });
+  /** The resolved `path`, or an error when it lies outside (unconfined: just the absolute path). */
+  resolve(path: string): string {
+    if (!this.active) return resolve(path);
+    if (this.realRoots.length === 0) throw new EngineError('conflict', 'no folders were shared: start `unitscope serve` with --root DIR to work with files');
+    const real = resolveLinks(path);
+    if (!this.realRoots.some((root) => isInside(root, real))) throw this.outside(path);
+    return real;
   }
-  return real;
-}
 
-/** Checks every path-carrying argument of a call (see PATH_ARGUMENTS). */
-export async function confinePathArguments(roots: readonly string[], args: unknown): Promise<void> {
-  if (typeof args !== 'object' || args === null) return;
-  for (const key of PATH_ARGUMENTS) {
-    const value = (args as Record<string, unknown>)[key];
-    const paths = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-    for (const path of paths) await confinePath(roots, path);
+  /** The error for a path outside; the same words whether or not anything exists there. */
+  outside(path: string): EngineError {
+    return new EngineError('conflict', `${path}: outside the folders shared with \`unitscope serve\` (${(this.roots ?? []).join(', ')})`, { file: path });
+  }
+
+  /**
+   * The arguments of a call with every path (found by its type in `schema`, see contract/paths.ts)
+   * resolved and checked. Handlers then work on the checked locations, not on a name that a symlink
+   * swapped in between could point elsewhere.
+   */
+  async confineArguments(schema: z.ZodType, args: unknown): Promise<unknown> {
+    if (!this.active) return args;
+    return mapPaths(schema, args, async (path) => this.resolve(path));
   }
 }

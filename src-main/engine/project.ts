@@ -4,6 +4,7 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { ProjectInfo } from '../contract/types.ts';
+import { PROJECT_EXTENSION } from '../contract/paths.ts';
 import { EngineError } from './errors.ts';
 import { openDatabase, schemaVersion, type Db } from './storage/database.ts';
 import { countRows, getMeta, listCategories, listRuns, setMeta } from './storage/project-store.ts';
@@ -12,7 +13,7 @@ import { holdsWriteLock, lockHolder, type LockOwner } from './storage/project-lo
 import { markRunningInterrupted } from './storage/runs-store.ts';
 import { runTimings, storedBytes } from './storage/results-store.ts';
 
-export const PROJECT_EXTENSION = '.unitscope';
+export { PROJECT_EXTENSION };
 
 export class Project {
   readonly path: string;

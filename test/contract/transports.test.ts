@@ -33,7 +33,7 @@ const waitHandlers = {
 } satisfies HandlerMap<typeof waitContract>;
 
 const dir = mkdtempSync(join(tmpdir(), 'unitscope-contract-'));
-const notAProject = join(dir, 'notes.txt');
+const notAProject = join(dir, 'notes.unitscope'); // a text file named like a project
 writeFileSync(notAProject, 'hello');
 
 type Transport = { name: string; client: () => Promise<Client<Api>>; waitClient: () => Promise<Client<typeof waitContract>> };

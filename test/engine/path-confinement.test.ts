@@ -1,12 +1,13 @@
 // Serve mode: a browser may only name paths under the folders shared on the command line. Every path
 // argument of every call is checked (after resolving symlinks) before a handler runs.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src-main/engine/engine.ts';
 import { connectInProcess } from '../../src-main/engine/connect.ts';
 import { EngineCallError } from '../../src-main/contract/client.ts';
+import { Confinement, resolveLinks } from '../../src-main/engine/path-confinement.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'unitscope-confine-'));
 const shared = join(base, 'shared');
@@ -14,6 +15,13 @@ const outside = join(base, 'outside');
 mkdirSync(shared);
 mkdirSync(outside);
 symlinkSync(outside, join(shared, 'escape'));
+// A dangling link: what it points at does not exist yet, so a realpath check would pass it by.
+symlinkSync(join(outside, 'not-yet.unitscope'), join(shared, 'dangling.unitscope'));
+mkdirSync(join(shared, 'sub'));
+symlinkSync(join(outside, 'deep', 'deeper'), join(shared, 'sub', 'far'));
+symlinkSync('loop-b', join(shared, 'loop-a'));
+symlinkSync('loop-a', join(shared, 'loop-b'));
+writeFileSync(join(outside, 'exists.txt'), 'x');
 
 async function refusal(promise: Promise<unknown>): Promise<EngineCallError> {
   const error = await promise.then(() => null, (e: unknown) => e);
@@ -54,5 +62,38 @@ describe('serve-mode path confinement', () => {
     const local = connectInProcess(new Engine({ mode: 'cli' }));
     const info = await local.call('project.create', { path: join(outside, 'free.unitscope') });
     expect(info.name).toBe('free');
+  });
+});
+
+describe('resolving paths like the OS does', () => {
+  const confinement = new Confinement([shared]);
+
+  it('follows a dangling symlink to where a write would land', () => {
+    expect(resolveLinks(join(shared, 'dangling.unitscope'))).toBe(join(outside, 'not-yet.unitscope'));
+    expect(confinement.allows(join(shared, 'dangling.unitscope'))).toBe(false);
+    expect(confinement.allows(join(shared, 'sub', 'far', 'x', 'y'))).toBe(false);
+  });
+
+  it('refuses a project created through a dangling link, and nothing appears outside', async () => {
+    const client = connectInProcess(new Engine({ mode: 'serve', roots: [shared] }));
+    const error = await refusal(client.call('project.create', { path: join(shared, 'dangling.unitscope') }));
+    expect(error.message).toContain('outside the folders shared');
+    expect(existsSync(join(outside, 'not-yet.unitscope'))).toBe(false);
+  });
+
+  it('answers the same for a file outside that exists and one that does not', () => {
+    const exists = (() => { try { confinement.resolve(join(shared, 'escape', 'exists.txt')); } catch (e) { return (e as Error).message; } })();
+    const missing = (() => { try { confinement.resolve(join(shared, 'escape', 'missing.txt')); } catch (e) { return (e as Error).message; } })();
+    expect(exists?.replace('exists', 'X')).toBe(missing?.replace('missing', 'X'));
+  });
+
+  it('refuses a symlink loop with a clear error instead of hanging', () => {
+    expect(() => confinement.resolve(join(shared, 'loop-a', 'x'))).toThrow(/too many symbolic links/);
+  });
+
+  it('allows what is inside, including the shared folder itself', () => {
+    expect(confinement.resolve(shared)).toBe(shared);
+    expect(confinement.resolve(join(shared, 'sub', 'new', 'file.txt'))).toBe(join(shared, 'sub', 'new', 'file.txt'));
+    expect(Confinement.none.allows('/etc/passwd')).toBe(true);
   });
 });
