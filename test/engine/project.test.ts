@@ -1,13 +1,18 @@
 // A project is one SQLite file with numbered migrations: user_version records the schema, a newer
-// file is refused with a clear message, a failed upgrade leaves the file untouched.
+// file is refused with a clear message, a failed upgrade leaves the file untouched, and only a file
+// with the app's marker (application_id) is ever migrated, written or deleted as a project.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Project } from '../../src-main/engine/project.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/engine/storage/migrations/index.ts';
 import { EngineError } from '../../src-main/engine/errors.ts';
+import { Engine } from '../../src-main/engine/engine.ts';
+import { connectInProcess } from '../../src-main/engine/connect.ts';
+import { EngineCallError } from '../../src-main/contract/client.ts';
+import { UNITSCOPE_APPLICATION_ID } from '../../src-main/engine/storage/project-marker.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'unitscope-project-'));
 
@@ -58,12 +63,37 @@ describe('project files', () => {
     expect(() => Project.create(join(dir, 'faces.db'))).toThrow(/must end in \.unitscope/);
   });
 
-  it('upgrades a schema-0 (empty) SQLite file in one step and records the version', () => {
-    const path = join(dir, 'empty.unitscope');
-    new Database(path).close();
-    const project = Project.open(path);
-    expect(project.info().schemaVersion).toBe(LATEST_SCHEMA_VERSION);
-    expect(project.db.pragma('integrity_check', { simple: true })).toBe('ok');
-    project.close();
+  it('marks a new project with the app id in its header', () => {
+    const path = join(dir, 'marked.unitscope');
+    Project.create(path).close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('application_id', { simple: true })).toBe(UNITSCOPE_APPLICATION_ID);
+    raw.close();
+  });
+
+  it('never migrates, marks or deletes a file without the marker: empty, or another application\'s SQLite', async () => {
+    const empty = join(dir, 'empty.unitscope');
+    new Database(empty).close(); // SQLite leaves a 0-byte file
+    const other = join(dir, 'other-app.unitscope');
+    const raw = new Database(other);
+    raw.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES (\'keep me\');');
+    raw.pragma('user_version = 3');
+    raw.close();
+    const engine = new Engine();
+    const client = connectInProcess(engine);
+    for (const path of [empty, other]) {
+      const before = readFileSync(path);
+      for (const method of ['project.info', 'project.open', 'project.delete', 'stimuli.list'] as const) {
+        const error = (await client.call(method, { path }).catch((e: unknown) => e)) as EngineCallError;
+        expect(error, `${method} ${path}`).toBeInstanceOf(EngineCallError);
+        expect(error.kind).toBe('bad_input');
+        expect(error.message).toMatch(/not a Unitscope project/);
+      }
+      expect(existsSync(path)).toBe(true);
+      expect(readFileSync(path).equals(before), path).toBe(true);
+      expect(existsSync(`${path}-wal`)).toBe(false);
+    }
+    client.disconnect();
+    engine.close();
   });
 });

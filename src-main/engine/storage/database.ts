@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { EngineError } from '../errors.ts';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations/index.ts';
+import { checkProjectMarker, markNewProject } from './project-marker.ts';
 
 export type Db = Database.Database;
 export type Statement = Database.Statement;
@@ -19,7 +20,8 @@ export interface OpenOptions {
 
 function checkLooksLikeSqlite(path: string): void {
   const size = statSync(path).size;
-  if (size === 0) return; // an empty file is a valid, empty database
+  // SQLite would take an empty file as an empty database; it is not a project (no marker) to migrate.
+  if (size === 0) throw new EngineError('bad_input', `${path}: not a Unitscope project (an empty file)`, { file: path });
   const fd = openSync(path, 'r');
   try {
     const header = Buffer.alloc(16);
@@ -46,8 +48,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
   try {
     db.pragma('busy_timeout = 5000');
+    // Only a file with the app's marker is a project; nothing below may write to another app's file.
+    const { needsMark } = exists ? checkProjectMarker(db, path) : { needsMark: true };
     // Refuse a newer file before anything below (WAL mode) writes to its header.
     refuseNewerSchema(db, path);
+    if (needsMark && !options.readonly) markNewProject(db);
     db.pragma('foreign_keys = ON');
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Project } from '../../../src-main/engine/project.ts';
 import { LATEST_SCHEMA_VERSION } from '../../../src-main/engine/storage/migrations/index.ts';
+import { UNITSCOPE_APPLICATION_ID } from '../../../src-main/engine/storage/project-marker.ts';
 
 const FIXTURE = new URL('../../fixtures/projects/schema10.unitscope', import.meta.url);
 let dir: string;
@@ -38,6 +39,8 @@ describe('schema migrations', () => {
       const tables = project.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
       expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['run_layers', 'layer_stats', 'unit_columns', 'layer_results', 'run_aggregates', 'run_checkpoints']));
       expect(project.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      // A project from before the app marker is recognised by its tables and marked once.
+      expect(project.db.pragma('application_id', { simple: true })).toBe(UNITSCOPE_APPLICATION_ID);
     } finally {
       project.close();
     }
