@@ -30,6 +30,13 @@ export class Engine {
     }
     if (!project || !project.db.open) {
       project = Project.open(full);
+      try {
+        // Serve mode: a project (perhaps made elsewhere, perhaps crafted) must not lead to files outside.
+        this.confinement.checkAll(project.referencedFiles(), full);
+      } catch (error) {
+        project.close();
+        throw error;
+      }
       this.projects.set(full, project);
     }
     return project;

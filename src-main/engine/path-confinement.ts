@@ -5,7 +5,7 @@
 // shared folder cannot lead out of it and the answer never depends on whether a file outside exists.
 // The desktop app and the CLI run unconfined (`Confinement.none`).
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { mapPaths } from '../contract/paths.ts';
 import { EngineError } from './errors.ts';
@@ -43,6 +43,14 @@ export function resolveLinks(path: string): string {
     }
     if (restart === null) return current;
     pending = restart;
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
@@ -87,6 +95,24 @@ export class Confinement {
     const real = resolveLinks(path);
     if (!this.realRoots.some((root) => isInside(root, real))) throw this.outside(path);
     return real;
+  }
+
+  /**
+   * Throws unless every one of `paths` (files a project or bundle refers to) lies inside. Folders are
+   * resolved once each, so a project of many images in a few folders costs a few lstat calls per image.
+   */
+  checkAll(paths: Iterable<string>, owner: string): void {
+    if (!this.active) return;
+    const folders = new Map<string, boolean>();
+    for (const path of paths) {
+      const full = resolve(path);
+      const folder = dirname(full);
+      let inside = folders.get(folder);
+      if (inside === undefined) folders.set(folder, (inside = this.allows(folder)));
+      if (!inside || (isLink(full) && !this.allows(full))) {
+        throw new EngineError('conflict', `${owner}: refers to ${full}, outside the folders shared with \`unitscope serve\` (${(this.roots ?? []).join(', ')}); serve it with --root covering its files`, { file: owner });
+      }
+    }
   }
 
   /** The error for a path outside; the same words whether or not anything exists there. */

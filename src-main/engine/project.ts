@@ -12,6 +12,8 @@ import { APP_VERSION } from './version.ts';
 import { holdsWriteLock, lockHolder, type LockOwner } from './storage/project-lock.ts';
 import { markRunningInterrupted } from './storage/runs-store.ts';
 import { runTimings, storedBytes } from './storage/results-store.ts';
+import { listImageKeys, toAbsolutePath } from './storage/stimuli-store.ts';
+import { listModelRows } from './storage/models-store.ts';
 
 export { PROJECT_EXTENSION };
 
@@ -69,6 +71,14 @@ export class Project {
   /** Folder for the files the project owns. */
   get filesDir(): string {
     return join(dirname(this.path), `${basename(this.path, PROJECT_EXTENSION)}.files`);
+  }
+
+  /** Every file and folder the project reads or writes: its files folder, its stimuli and its models. */
+  *referencedFiles(): Generator<string> {
+    yield this.filesDir;
+    const base = dirname(this.path);
+    for (const key of listImageKeys(this.db)) yield toAbsolutePath(base, key.path);
+    for (const model of listModelRows(this.db, this.path)) yield model.path;
   }
 
   info(): ProjectInfo {

@@ -6,13 +6,14 @@ import { join, resolve } from 'node:path';
 import type { Progress } from '../../contract/protocol.ts';
 import type { RecipeInput } from '../../contract/recipe.ts';
 import type { ResultsTable } from '../../contract/types.ts';
-import { throwIfAborted } from '../errors.ts';
+import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Engine } from '../engine.ts';
 import { addModel, generateModel, generatedPreset } from '../models/library.ts';
 import { PROJECT_EXTENSION } from '../project.ts';
 import { resultsTable } from '../runs/results-queries.ts';
 import { runAnalysis } from '../runs/run-analysis.ts';
 import { importDemoStimuli } from '../stimuli/demo.ts';
+import { isProjectFile } from '../storage/project-marker.ts';
 
 export const DEMO_PROJECT_NAME = 'demo';
 export const DEMO_MODEL_NAME = 'tiny-cnn';
@@ -30,9 +31,15 @@ export interface DemoResult {
   table: ResultsTable;
 }
 
-/** Removes an earlier demo project (file, WAL/SHM, files folder) so the demo always starts clean. */
+/**
+ * Removes an earlier demo project (file, WAL/SHM, files folder) so the demo always starts clean. Only a
+ * Unitscope project is removed: another file named demo.unitscope, or a demo.files folder without its
+ * project, is not the demo's to delete.
+ */
 function removeEarlierDemo(path: string, filesDir: string): boolean {
   const existed = existsSync(path);
+  if (existed && !isProjectFile(path)) throw new EngineError('conflict', `${path}: not a Unitscope project, so the demo does not replace it; choose another folder`, { file: path });
+  if (!existed && existsSync(filesDir)) throw new EngineError('conflict', `${filesDir}: a folder the demo did not make; choose another folder`, { file: filesDir });
   for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
   rmSync(filesDir, { recursive: true, force: true });
   return existed;

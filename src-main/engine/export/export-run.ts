@@ -1,7 +1,7 @@
 // `export`: a finished run as files other tools read: units.* (one row per unit x target category),
 // layers.* (the results table), manifest.json (everything needed to reproduce the run) and load.py /
 // load.R. Units are streamed one (layer, category) chunk at a time, whatever the size of the run.
-import { closeSync, createWriteStream, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { basename, join, resolve, dirname } from 'node:path';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
@@ -280,6 +280,29 @@ export function defaultExportDir(project: Project, runId: number, format: Export
   return join(dirname(project.path), `${basename(project.path, '.unitscope')}-run${runId}-${format}`);
 }
 
+/**
+ * The export writes fixed file names (units, layers, manifest.json, load.py, load.R), so it goes into a
+ * new or empty folder, or one an earlier export made (its manifest says so): never over other files.
+ */
+function checkExportFolder(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return; // not there yet: made below
+  }
+  if (entries.length === 0) return;
+  let exportedBy: unknown;
+  try {
+    exportedBy = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { export?: { exportedBy?: unknown } }).export?.exportedBy;
+  } catch {
+    exportedBy = undefined;
+  }
+  if (typeof exportedBy !== 'string' || !exportedBy.startsWith('unitscope ')) {
+    throw new EngineError('conflict', `${dir}: the folder holds other files; export into a new or empty folder (or one an earlier export made)`, { file: dir });
+  }
+}
+
 export async function exportRun(project: Project, options: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
   const run = requireRun(project, options.run);
   if (run.status !== 'finished') {
@@ -289,6 +312,7 @@ export async function exportRun(project: Project, options: ExportOptions, hooks:
   const table = resultsTable(project, run.id);
   const rows = options.layers ? table.rows.filter((r) => options.layers!.includes(r.layer)) : table.rows;
   const dir = resolve(options.out ?? defaultExportDir(project, run.id, options.format));
+  checkExportFolder(dir);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {

@@ -1,5 +1,5 @@
 // model.*: the project's model library, generated controls, the catalogue and downloads.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelInfo } from '../../contract/models.ts';
 import type { Engine } from '../engine.ts';
@@ -8,6 +8,7 @@ import { ProgressMeter } from '../jobs/progress-meter.ts';
 import { CATALOGUE, catalogueEntry } from '../models/catalogue.ts';
 import { downloadFile } from '../models/download.ts';
 import { addModel, generateModel, listModels } from '../models/library.ts';
+import { alreadyExists, insideFolder } from '../owned-files.ts';
 import type { EngineHandlers } from './types.ts';
 
 async function modelInfo(engine: Engine, path: string, name: string): Promise<ModelInfo> {
@@ -45,7 +46,8 @@ export function modelHandlers(engine: Engine) {
       const name = args.name ?? entry.id;
       const dir = join(project.filesDir, 'models');
       mkdirSync(dir, { recursive: true });
-      const dest = join(dir, `${name}.onnx`);
+      const dest = insideFolder(dir, join(dir, `${name}.onnx`));
+      if (existsSync(dest)) throw alreadyExists(dest, 'a model file with this name is in the project; give another name');
       return engine.jobs.run('model.download', `download ${entry.id}`, async (job) => {
         let meter: ProgressMeter | null = null;
         let reported = 0;

@@ -25,6 +25,7 @@ export function shardHandlers(engine: Engine) {
           throw new EngineError('validation', `${source}: a bundle fixes the model, layers and recipe; give them when making the bundle`);
         }
         input = readBundle(source);
+        engine.confinement.checkAll([input.modelPath, ...input.imagePaths], source);
       }
       return engine.jobs.run('shard', `shard ${shard.index}/${shard.count}`, (job) => runShard(input, shard, out, { provider, batch }, job), ctx);
     },

@@ -20,7 +20,8 @@ export function stimuliHandlers(engine: Engine) {
       recordRecentProject(project.path, project.name);
       return project.info();
     },
-    'project.recent': async () => listRecentProjects(),
+    // Serve mode lists only projects under the shared folders (the list is the user's, across sessions).
+    'project.recent': async () => listRecentProjects().filter((entry) => engine.confinement.allows(entry.path)),
     'project.rename': async ({ path, to, name }) => {
       if (to === undefined && name === undefined) throw new EngineError('validation', 'project.rename needs a new path (to) or a new name');
       const before = engine.project(path).path;
@@ -40,7 +41,7 @@ export function stimuliHandlers(engine: Engine) {
     },
 
     'stimuli.import': async ({ path, source, map, controls, targets, copy }, { signal, progress }) =>
-      importStimuli(engine.project(path), source, { map: map ?? {}, controls: controls ?? {}, targets: targets ?? [], copy: copy ?? false, signal, progress }),
+      importStimuli(engine.project(path), source, { map: map ?? {}, controls: controls ?? {}, targets: targets ?? [], copy: copy ?? false, confinement: engine.confinement, signal, progress }),
     'stimuli.list': async ({ path, category, offset, limit }) => {
       const project = engine.project(path);
       const page = listImages(project.db, dirname(project.path), {

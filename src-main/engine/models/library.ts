@@ -1,7 +1,7 @@
 // The project's model library: add an ONNX file (referenced or copied into the project's folder) with its
 // preprocessing and taps, list models with a flag when the file changed since it was added, and
 // generate the untrained controls.
-import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { nameProblem } from '../../contract/names.ts';
 import { presetPreprocessing, preprocessingSchema, type Preprocessing, type PreprocessingPreset } from '../../contract/preprocessing.ts';
@@ -16,6 +16,7 @@ import { externalLocation } from '../onnx/read.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { getModelRow, insertModel, listModelRows, type ModelRow, type ModelStorage } from '../storage/models-store.ts';
 import { sha256File } from './hash.ts';
+import { alreadyExists, insideFolder, writeNewOrSameFile } from '../owned-files.ts';
 
 export interface AddModelOptions {
   file: string;
@@ -60,9 +61,13 @@ function resolvePreprocessing(options: AddModelOptions, inputSize: [number, numb
 function copyIntoProject(project: Project, file: string, name: string): string {
   const dir = join(project.filesDir, 'models');
   mkdirSync(dir, { recursive: true });
-  const target = join(dir, `${name}.onnx`);
-  if (existsSync(target)) throw new EngineError('conflict', `${target}: a model file with this name already exists in the project`, { file: target });
-  copyFileSync(file, target);
+  const target = insideFolder(dir, join(dir, `${name}.onnx`));
+  try {
+    copyFileSync(file, target, constants.COPYFILE_EXCL);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists(target, 'a model file with this name is in the project; choose another name');
+    throw error;
+  }
   return target;
 }
 
@@ -144,12 +149,15 @@ export async function getModel(project: Project, name: string): Promise<LibraryM
   return toLibraryModel(row, (await fileState(row)).changed);
 }
 
-/** Writes an untrained control network (or the tiny test CNN) as ONNX; the same seed gives the same file. */
+/**
+ * Writes an untrained control network (or the tiny test CNN) as ONNX; the same seed gives the same file.
+ * Never replaces another file: the same file already there is fine, anything else is a conflict.
+ */
 export function generateModel(kind: GeneratorKind, seed: number, outFile: string): { file: string; bytes: number } {
   const file = isAbsolute(outFile) ? outFile : resolve(outFile);
   mkdirSync(dirname(file), { recursive: true });
   const bytes = encodeModel(generate(kind, seed));
-  writeFileSync(file, bytes);
+  writeNewOrSameFile(file, bytes, 'choose another --out file');
   return { file, bytes: bytes.length };
 }
 

@@ -9,7 +9,8 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { BundleResult } from '../../contract/shard-types.ts';
-import { EngineError, throwIfAborted } from '../errors.ts';
+import { EngineError, quoted, throwIfAborted } from '../errors.ts';
+import { isInsideFolder } from '../owned-files.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import { sha256File } from '../models/hash.ts';
 import type { Project } from '../project.ts';
@@ -166,10 +167,16 @@ export function readBundle(path: string): ShardSource {
   if (!json.files || !Array.isArray(json.files.images) || json.files.images.length !== plan.images.length) {
     throw new EngineError('bad_input', `${file}: the file list does not match the plan's ${plan.images.length} images`, { file });
   }
+  // The bundle's own files stay inside its folder (a bundle someone sent cannot name ../../ files);
+  // absolute image paths are the referenced stimuli of a `--reference` bundle.
+  const own = (p: unknown): string => {
+    if (typeof p !== 'string' || !isInsideFolder(dir, join(dir, p))) throw new EngineError('bad_input', `${file}: a bundle file ${quoted(String(p))} lies outside the bundle folder`, { file });
+    return join(dir, p);
+  };
   return {
     origin: dir,
     plan,
-    modelPath: join(dir, json.files.model),
-    imagePaths: json.files.images.map((p) => (isAbsolute(p) ? p : join(dir, p))),
+    modelPath: own(json.files.model),
+    imagePaths: json.files.images.map((p) => (typeof p === 'string' && isAbsolute(p) ? p : own(p))),
   };
 }

@@ -12,7 +12,7 @@
 // .partial that looks complete; the trailing checksum catches later damage (disk, copies between
 // machines). Layers are read one at a time at their offsets, so a merge holds one layer per shard.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { EngineError } from '../errors.ts';
 import type { LayerStats } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
@@ -54,6 +54,28 @@ function bytesOf(array: Float64Array): Buffer {
 }
 
 /** Writes `layers` (one per plan tap) and the header to `file` atomically; returns the file's sha256. */
+/**
+ * Throws unless `file` is absent or a partial file: a shard that is run again replaces its own partial,
+ * never some other file that happens to have the name.
+ */
+export function checkReplaceablePartial(file: string): void {
+  const refuse = () => new EngineError('conflict', `${file}: a file that is not a partial is already there; Unitscope does not replace it (choose another --out)`, { file });
+  let info;
+  try {
+    info = lstatSync(file);
+  } catch {
+    return; // nothing there
+  }
+  if (!info.isFile()) throw refuse(); // a link, folder or device is not ours either
+  const fd = openSync(file, 'r');
+  try {
+    const magic = Buffer.alloc(PARTIAL_MAGIC.length);
+    if (readSync(fd, magic, 0, magic.length, 0) !== magic.length || !magic.equals(PARTIAL_MAGIC)) throw refuse();
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function writePartial(file: string, header: PartialHeader, layers: readonly LayerStats[]): string {
   const { plan } = header;
   if (layers.length !== plan.taps.length) throw new EngineError('internal', `writePartial: ${layers.length} layers for ${plan.taps.length} taps`);
@@ -69,7 +91,7 @@ export function writePartial(file: string, header: PartialHeader, layers: readon
   const whole = createHash('sha256');
   let fd: number | null = null;
   try {
-    fd = openSync(tmp, 'w');
+    fd = openSync(tmp, 'wx');
     const put = (chunk: Buffer) => {
       hash.update(chunk);
       whole.update(chunk);

@@ -18,7 +18,7 @@ import { planRun } from '../runs/run-analysis.ts';
 import { APP_VERSION } from '../version.ts';
 import { shardPositions, type ShardSpec } from './assignment.ts';
 import type { ShardSource } from './bundle.ts';
-import { writePartial } from './partial-file.ts';
+import { checkReplaceablePartial, writePartial } from './partial-file.ts';
 import { shardPlanFromRun } from './shard-plan.ts';
 
 /** A shard source straight from a project (nodes that can read the project file): the plan of a local run. */
@@ -53,6 +53,7 @@ function schedulerJob(env: NodeJS.ProcessEnv = process.env): string | null {
 export async function runShard(source: ShardSource, spec: ShardSpec, outFile: string, options: ShardRunOptions = {}, hooks: ShardHooks = {}): Promise<ShardRunResult> {
   const out = resolve(outFile);
   if (!out.endsWith('.partial')) throw new EngineError('validation', `${out}: the output file name must end in .partial`, { file: out });
+  checkReplaceablePartial(out);
   mkdirSync(dirname(out), { recursive: true });
   const { plan } = source;
   const positions = shardPositions(plan.images.length, spec);

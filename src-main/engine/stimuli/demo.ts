@@ -3,7 +3,7 @@
 // controls are made from them by the project's own scramblers (phase for scenes, 8 x 8 blocks for words),
 // seeded exactly as `stimuli scramble` seeds them, so both routes give the same bytes.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { Progress } from '../../contract/protocol.ts';
@@ -19,6 +19,9 @@ import { importCandidates } from './import.ts';
 import { blockScramble, phaseScramble } from './scramble.ts';
 import { scrambleCategory } from './scramble-category.ts';
 import type { Candidate } from './sources.ts';
+import { writeNewFile } from '../owned-files.ts';
+
+const ELSEWHERE = 'write the demo set into a new or empty folder';
 
 export const DEMO_IMAGE_SIZE = 224;
 export const DEMO_PER_CATEGORY = 24;
@@ -69,7 +72,7 @@ async function writeIntact(outDir: string, seed: number, perCategory: number, pr
         .png({ compressionLevel: 6, adaptiveFiltering: false })
         .toBuffer();
       const file = join(folder, `${category.name}-${String(i + 1).padStart(2, '0')}.png`);
-      await writeFile(file, png);
+      await writeNewFile(file, png, ELSEWHERE);
       list.push(file);
       progress?.({ phase: 'drawing', done: ++done, total, unit: 'images' });
     }
@@ -94,7 +97,7 @@ export async function createDemoStimulusSet(outDir: string, seed: number, option
       const bytes = await readFile(file);
       const rng = createRng(deriveSeed(seed, createHash('sha256').update(bytes).digest('hex')));
       const out = await encodePng(scramble(await decodeRgbBuffer(bytes), rng));
-      await writeFile(join(root, name, basename(file)), out);
+      await writeNewFile(join(root, name, basename(file)), out, ELSEWHERE);
     }
   }
   return {

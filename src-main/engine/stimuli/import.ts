@@ -3,6 +3,7 @@
 // was. Bad files do not stop the import: each becomes a problem line naming the file and the reason.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -30,6 +31,8 @@ import {
 import { ImageDecodeError, makeThumbnail, readHeader, type ImageHeader, type Thumbnail } from './decode.ts';
 import { guessScrambledControl, ManifestError, scanSource, type Candidate, type SourceScan } from './sources.ts';
 import { categoryProblems, SMALL_IMAGE_PX } from './validate.ts';
+import { insideFolder } from '../owned-files.ts';
+import type { Confinement } from '../path-confinement.ts';
 
 export interface ImportOptions {
   /** Folder name (or fLoc subcategory, or manifest category) -> category. */
@@ -40,6 +43,8 @@ export interface ImportOptions {
   targets?: readonly string[];
   /** Copy files into the project's folder instead of referencing them where they are. */
   copy?: boolean;
+  /** Where the source may lead (serve mode: the shared folders). */
+  confinement?: Confinement;
   signal?: AbortSignal;
   progress?: (progress: Progress) => void;
 }
@@ -124,7 +129,7 @@ function withValidCategories(candidates: readonly Candidate[], problems: Stimulu
 
 /** A file name under filesDir/stimuli/<category>/ that is not taken yet. */
 function copyTarget(filesDir: string, category: string, source: string, sha256: string, taken: Set<string>): string {
-  const folder = join(filesDir, 'stimuli', category);
+  const folder = insideFolder(join(filesDir, 'stimuli'), join(filesDir, 'stimuli', category));
   let target = join(folder, basename(source));
   if (taken.has(target) || existsSync(target)) target = join(folder, `${basename(source, extname(source))}-${sha256.slice(0, 8)}${extname(source)}`);
   taken.add(target);
@@ -214,7 +219,8 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
       if (options.copy) {
         for (const plan of writes) {
           await mkdir(dirname(plan.target), { recursive: true });
-          await copyFile(plan.item.candidate.absolutePath, plan.target);
+          // Exclusive: a file that appeared since copyTarget looked is never replaced.
+          await copyFile(plan.item.candidate.absolutePath, plan.target, constants.COPYFILE_EXCL);
           copied.push(plan.target);
         }
       }
@@ -287,7 +293,7 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
 export async function importStimuli(project: Project, source: string, options: ImportOptions = {}): Promise<StimulusImportResult> {
   let scan: SourceScan;
   try {
-    scan = await scanSource(source, options.map ?? {});
+    scan = await scanSource(source, options.map ?? {}, options.confinement);
   } catch (error) {
     if (error instanceof ManifestError) throw new EngineError('bad_input', error.message, { file: source });
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineError('not_found', `${source}: no such file or folder`, { file: source });

@@ -1,7 +1,7 @@
 // Renaming, duplicating and deleting a project: the .unitscope file moves together with its NAME.files/
 // folder, and the stored image paths are rebased so referenced stimuli stay found and owned files
 // (copies, scrambles) follow the project.
-import { cpSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
 import { EngineError } from '../errors.ts';
 import type { Engine } from '../engine.ts';
@@ -14,11 +14,21 @@ function filesDirOf(path: string): string {
   return resolve(dirname(path), `${basename(path, PROJECT_EXTENSION)}.files`);
 }
 
+/** Anything at `path`, a dangling symlink included (existsSync would follow it and say no). */
+function taken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function checkTarget(path: string): string {
   const full = resolve(path);
   if (extname(full) !== PROJECT_EXTENSION) throw new EngineError('validation', `${full}: a project file must end in ${PROJECT_EXTENSION}`, { file: full });
-  if (existsSync(full)) throw new EngineError('conflict', `${full}: a file already exists at this path`, { file: full });
-  if (existsSync(filesDirOf(full))) throw new EngineError('conflict', `${filesDirOf(full)}: a folder already exists at this path`, { file: filesDirOf(full) });
+  if (taken(full)) throw new EngineError('conflict', `${full}: a file already exists at this path`, { file: full });
+  if (taken(filesDirOf(full))) throw new EngineError('conflict', `${filesDirOf(full)}: a folder already exists at this path`, { file: filesDirOf(full) });
   return full;
 }
 

@@ -1,6 +1,6 @@
 // A scrambled control category made from an intact one: every image of `from` is decoded, scrambled,
 // written as PNG under the project's files folder (stimuli/<as>/) and imported as a control for `from`.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { nameProblem } from '../../contract/names.ts';
@@ -13,6 +13,7 @@ import { createRng, deriveSeed } from '../random.ts';
 import { findCategory, listImages } from '../storage/stimuli-store.ts';
 import { decodeRgb, encodePng } from './decode.ts';
 import { importCandidates } from './import.ts';
+import { insideFolder, writeNewFile } from '../owned-files.ts';
 import { blockScramble, phaseScramble, type PhaseMode } from './scramble.ts';
 import type { Candidate } from './sources.ts';
 
@@ -45,7 +46,7 @@ export async function scrambleCategory(
   const sources = listImages(project.db, dirname(project.path), { category: from }).images.filter((i) => i.status !== 'missing');
   if (sources.length === 0) throw new EngineError('bad_input', `category ${from} has no images to scramble`);
 
-  const folder = join(project.filesDir, 'stimuli', as);
+  const folder = insideFolder(join(project.filesDir, 'stimuli'), join(project.filesDir, 'stimuli', as));
   if (existsSync(folder)) throw new EngineError('conflict', `${folder} already exists; remove it or choose another category name`, { file: folder });
   await mkdir(folder, { recursive: true });
   const meter = new ProgressMeter('scramble', sources.length, options.progress ?? (() => {}), 'images');
@@ -61,7 +62,7 @@ export async function scrambleCategory(
       if (names.has(name)) name = `${basename(image.path, extname(image.path))}-${image.id}.png`;
       names.add(name);
       const file = join(folder, name);
-      await writeFile(file, await encodePng(scrambled));
+      await writeNewFile(file, await encodePng(scrambled), 'the scrambled category folder is new');
       candidates.push({ absolutePath: file, category: as, subcategory: image.subcategory });
       meter.tick();
     }

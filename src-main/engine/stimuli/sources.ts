@@ -6,6 +6,9 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { CategoryRole, StimulusProblem } from '../../contract/types.ts';
+import { quoted } from '../errors.ts';
+import { Confinement, resolveLinks } from '../path-confinement.ts';
+import { isInsideFolder } from '../owned-files.ts';
 
 export interface Candidate {
   absolutePath: string;
@@ -54,6 +57,8 @@ function compareNames(a: string, b: string): number {
 
 interface WalkState {
   problems: StimulusProblem[];
+  /** Serve mode: entries (symlinks) leading out of the shared folders are reported, never followed. */
+  confinement: Confinement;
   /** Real paths of the folders on the current descent, to spot symlinks that point back up. */
   ancestors: Set<string>;
 }
@@ -73,6 +78,10 @@ async function walk(dir: string, parts: string[], state: WalkState, out: { path:
   for (const name of names) {
     if (ignored(name)) continue;
     const path = join(dir, name);
+    if (!state.confinement.allows(path)) {
+      state.problems.push({ file: path, reason: 'leads outside the folders shared with `unitscope serve` (not followed)', severity: 'error' });
+      continue;
+    }
     let info;
     try {
       info = await stat(path);
@@ -108,10 +117,10 @@ function flocPrefix(fileName: string): string | null {
  * recognised when every top-level folder is a fLoc subcategory, or the top level holds only `sub-N.ext`
  * files with fLoc prefixes. `map` renames top-level folders (or fLoc subcategories) to categories.
  */
-export async function scanFolder(root: string, map: Readonly<Record<string, string>> = {}): Promise<SourceScan> {
+export async function scanFolder(root: string, map: Readonly<Record<string, string>> = {}, confinement = Confinement.none): Promise<SourceScan> {
   const problems: StimulusProblem[] = [];
   const files: { path: string; parts: string[] }[] = [];
-  await walk(root, [], { problems, ancestors: new Set() }, files);
+  await walk(root, [], { problems, ancestors: new Set(), confinement }, files);
 
   const topFolders = new Set(files.filter((f) => f.parts.length > 0).map((f) => f.parts[0]!));
   const topFiles = files.filter((f) => f.parts.length === 0);
@@ -151,9 +160,14 @@ export async function scanFolder(root: string, map: Readonly<Record<string, stri
 
 const ROLES = new Set(['target', 'control']);
 
-/** A CSV or TSV manifest: columns `stim_file` or `path`, `category`, optional `subcategory`, `role`,
- * `controls_for`. Relative paths are relative to the manifest's folder. */
-export async function scanManifest(manifest: string, map: Readonly<Record<string, string>> = {}): Promise<SourceScan> {
+/**
+ * A CSV or TSV manifest: columns `stim_file` or `path`, `category`, optional `subcategory`, `role`,
+ * `controls_for`. Relative paths are relative to the manifest's folder, and every row must name a file
+ * under that folder (or, in serve mode, under a shared folder): a manifest someone sent cannot pull in
+ * files from elsewhere. The check comes before anything is read, so a refused row never tells whether
+ * its file exists.
+ */
+export async function scanManifest(manifest: string, map: Readonly<Record<string, string>> = {}, confinement = Confinement.none): Promise<SourceScan> {
   const text = await readFile(manifest, 'utf8');
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const delimiter = extname(manifest).toLowerCase() === '.tsv' || firstLine.includes('\t') ? '\t' : ',';
@@ -169,6 +183,8 @@ export async function scanManifest(manifest: string, map: Readonly<Record<string
     throw new ManifestError(`${manifest}: a manifest needs a 'stim_file' (or 'path') column and a 'category' column; found ${columns.join(', ') || 'no columns'}`);
   }
   const base = dirname(resolve(manifest));
+  const realBase = resolveLinks(base);
+  const allowed = (path: string) => isInsideFolder(realBase, resolveLinks(path)) || (confinement.active && confinement.allows(path));
   const problems: StimulusProblem[] = [];
   const candidates: Candidate[] = [];
   const roles = new Map<string, { role: CategoryRole; controlsFor: string | null }>();
@@ -186,7 +202,13 @@ export async function scanManifest(manifest: string, map: Readonly<Record<string
       problems.push({ file: line, reason: `role must be 'target' or 'control', got '${row.role}'`, severity: 'error' });
       return;
     }
-    const candidate: Candidate = { absolutePath: resolve(base, file), category, subcategory: row.subcategory || null };
+    const absolutePath = resolve(base, file);
+    if (!allowed(absolutePath)) {
+      const where = confinement.active ? "the manifest's folder and the folders shared with `unitscope serve`" : "the manifest's folder";
+      problems.push({ file: line, reason: `${quoted(file)} is outside ${where}`, severity: 'error' });
+      return;
+    }
+    const candidate: Candidate = { absolutePath, category, subcategory: row.subcategory || null };
     if (role !== undefined) {
       const controlsFor = row.controls_for || null;
       candidate.role = role as CategoryRole;
@@ -201,10 +223,10 @@ export async function scanManifest(manifest: string, map: Readonly<Record<string
 export class ManifestError extends Error {}
 
 /** A folder or a manifest file, by what is at `source`. */
-export async function scanSource(source: string, map: Readonly<Record<string, string>> = {}): Promise<SourceScan> {
+export async function scanSource(source: string, map: Readonly<Record<string, string>> = {}, confinement = Confinement.none): Promise<SourceScan> {
   const full = resolve(source);
   const info = await stat(full);
-  return info.isDirectory() ? scanFolder(full, map) : scanManifest(full, map);
+  return info.isDirectory() ? scanFolder(full, map, confinement) : scanManifest(full, map, confinement);
 }
 
 /**

@@ -2,6 +2,7 @@
 // for this, set when the project is created). A file without it is never migrated, written or deleted
 // as a project: another application's database named *.unitscope stays exactly as it was. Projects made
 // before the marker existed are recognised by their tables and marked on their next writable open.
+import Database from 'better-sqlite3';
 import type { Db } from './database.ts';
 import { EngineError } from '../errors.ts';
 
@@ -35,4 +36,18 @@ export function checkProjectMarker(db: Db, path: string): { needsMark: boolean }
   if (id === UNITSCOPE_APPLICATION_ID) return { needsMark: false };
   if (id === 0 && isUnmarkedProject(db)) return { needsMark: true };
   throw new EngineError('bad_input', `${path}: not a Unitscope project (an SQLite database of ${id === 0 ? 'another kind' : 'another application'}); it was left untouched`, { file: path });
+}
+
+/** Whether the file at `path` is a Unitscope project, read without writing anything to it. */
+export function isProjectFile(path: string): boolean {
+  let db: Db | null = null;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    checkProjectMarker(db, path);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
 }
