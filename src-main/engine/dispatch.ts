@@ -3,10 +3,12 @@
 import type { Contract, HandlerMap } from '../contract/define.ts';
 import type { ClientMessage, MessagePortLike, Progress, ServerMessage } from '../contract/protocol.ts';
 import { isClientMessage } from '../contract/protocol.ts';
-import { toErrorData } from './errors.ts';
+import { boundedErrorData, quoted, toErrorData } from './errors.ts';
 
 /** Progress messages are throttled so a fast job cannot flood a slow transport. */
 const PROGRESS_INTERVAL_MS = 100;
+/** Calls one connection may have running at once; more are refused rather than queued without end. */
+export const MAX_CALLS_IN_FLIGHT = 256;
 
 export interface Dispatcher {
   /** Send an event to this connection (e.g. "run.updated"). */
@@ -25,14 +27,18 @@ export function serveContract<C extends Contract>(
     const spec = Object.hasOwn(contract, name) ? contract[name] : undefined;
     const handler = spec ? (handlers as Record<string, (a: unknown, c: unknown) => Promise<unknown>>)[name] : undefined;
     if (!spec || !handler) {
-      port.send({ type: 'error', id, error: { kind: 'unknown_method', message: `unknown method: ${name}` } });
+      port.send({ type: 'error', id, error: { kind: 'unknown_method', message: `unknown method: ${quoted(name)}` } });
+      return;
+    }
+    if (inFlight.size >= MAX_CALLS_IN_FLIGHT) {
+      port.send({ type: 'error', id, error: { kind: 'conflict', message: `too many calls at once (${MAX_CALLS_IN_FLIGHT}); wait for some to finish` } });
       return;
     }
     const parsed = spec.args.safeParse(rawArgs ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-      const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-      port.send({ type: 'error', id, error: { kind: 'validation', message: `invalid arguments for ${name}: ${summary}`, issues } });
+      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+      const summary = issues.slice(0, 10).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+      port.send({ type: 'error', id, error: boundedErrorData({ kind: 'validation', message: `invalid arguments for ${name}: ${summary}`, issues }) });
       return;
     }
     const controller = new AbortController();
@@ -60,7 +66,14 @@ export function serveContract<C extends Contract>(
       inFlight.get(message.id)?.abort();
       return;
     }
-    void handleCall(message.id, message.method, message.args);
+    // Nothing a call does may escape as an unhandled rejection (that would end the process).
+    handleCall(message.id, message.method, message.args).catch((error: unknown) => {
+      try {
+        port.send({ type: 'error', id: message.id, error: toErrorData(error) });
+      } catch {
+        // the connection cannot take even the error: it is closing
+      }
+    });
   });
   const offClose = port.onClose(() => {
     for (const controller of inFlight.values()) controller.abort();

@@ -30,7 +30,29 @@ export function throwIfAborted(signal: AbortSignal | undefined, what = 'the oper
 
 const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', 'EROFS', 'EACCES', 'EPERM', 'SQLITE_READONLY', 'SQLITE_CANTOPEN']);
 
+/** Messages and file names cross the boundary cut to these lengths: an error never echoes a huge input. */
+export const MAX_MESSAGE_CHARS = 2000;
+export const MAX_FILE_CHARS = 4200;
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length - max} more characters)` : text;
+}
+
+/** `data` with its message, file and issues cut to a bounded size. */
+export function boundedErrorData(data: EngineErrorData): EngineErrorData {
+  return {
+    ...data,
+    message: cut(data.message, MAX_MESSAGE_CHARS),
+    ...(data.file !== undefined ? { file: cut(data.file, MAX_FILE_CHARS) } : {}),
+    ...(data.issues ? { issues: data.issues.slice(0, 50).map((i) => ({ path: cut(i.path, 200), message: cut(i.message, 500) })) } : {}),
+  };
+}
+
 export function toErrorData(error: unknown): EngineErrorData {
+  return boundedErrorData(unboundedErrorData(error));
+}
+
+function unboundedErrorData(error: unknown): EngineErrorData {
   if (error instanceof EngineError) {
     return { kind: error.kind, message: error.message, ...(error.file ? { file: error.file } : {}) };
   }

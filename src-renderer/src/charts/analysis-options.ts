@@ -12,6 +12,7 @@ import type {
 } from '../../../src-main/contract/analysis-types.ts';
 import type { ChartOption } from './echarts.ts';
 import { categoryColor } from '../lib/palette.ts';
+import { html } from './html.ts';
 
 type Maybe = number | null | undefined;
 const finite = (v: Maybe): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -135,7 +136,7 @@ export function ablationOption(result: AblationResult, categories: readonly stri
         tooltip: {
           formatter: (p: { data: { effect: AblationCategoryEffect } }) => {
             const e = p.data.effect;
-            return `${result.category} units ablated · eval ${e.category} (${e.images} images)<br/>${info.label}: ${fmt(e.selective, 4)}<br/>controls ${fmt(e.controlMean, 4)} ± ${fmt(e.controlSd, 4)} (R ${e.controls.length})<br/>p ${fmt(e.p, 4)} · q ${e.category === 'all' ? 'not in family' : fmt(e.q, 4)}`;
+            return html`${result.category} units ablated · eval ${e.category} (${e.images} images)<br/>${info.label}: ${fmt(e.selective, 4)}<br/>controls ${fmt(e.controlMean, 4)} ± ${fmt(e.controlSd, 4)} (R ${e.controls.length})<br/>p ${fmt(e.p, 4)} · q ${e.category === 'all' ? 'not in family' : fmt(e.q, 4)}`;
           },
         },
         z: 2,
@@ -150,7 +151,7 @@ export function ablationOption(result: AblationResult, categories: readonly stri
         itemStyle: { opacity: 0.55 },
         large: groups.reduce((s, g) => s + g.controls.length, 0) > 5000,
         data: groups.flatMap((g, i) => g.controls.map((v, k) => ({ value: [i + 0.2 + jitter(k + i * 7919), v], category: g.category, control: k + 1 }))),
-        tooltip: { formatter: (p: { data: { category: string; control: number; value: [number, number] } }) => `random control ${p.data.control} · eval ${p.data.category}<br/>${fmt(p.data.value[1], 4)}` },
+        tooltip: { formatter: (p: { data: { category: string; control: number; value: [number, number] } }) => html`random control ${p.data.control} · eval ${p.data.category}<br/>${fmt(p.data.value[1], 4)}` },
         z: 3,
       },
       {
@@ -176,7 +177,7 @@ export function ablationOption(result: AblationResult, categories: readonly stri
             ],
           };
         },
-        tooltip: { formatter: (p: { data: { effect: AblationCategoryEffect } }) => `random controls · eval ${p.data.effect.category}<br/>mean ${fmt(p.data.effect.controlMean, 4)} ± sd ${fmt(p.data.effect.controlSd, 4)} (R ${p.data.effect.controls.length})` },
+        tooltip: { formatter: (p: { data: { effect: AblationCategoryEffect } }) => html`random controls · eval ${p.data.effect.category}<br/>mean ${fmt(p.data.effect.controlMean, 4)} ± sd ${fmt(p.data.effect.controlSd, 4)} (R ${p.data.effect.controls.length})` },
         z: 4,
       },
     );
@@ -272,7 +273,7 @@ export function reliabilityOption(result: ReliabilityResult, categories: readonl
       const points = layers.map((layer) => {
         const r = row(layer, category);
         const d = r?.[key];
-        const tip = r ? `${layer} · ${category}<br/>${label} ${fmt(d?.mean)} ± ${fmt(d?.sd)} over ${d?.values.length ?? 0} splits<br/>selected per half ${fmt(r.selectedA, 1)} / ${fmt(r.selectedB, 1)} of ${r.units}` : '';
+        const tip = r ? html`${layer} · ${category}<br/>${label} ${fmt(d?.mean)} ± ${fmt(d?.sd)} over ${d?.values.length ?? 0} splits<br/>selected per half ${fmt(r.selectedA, 1)} / ${fmt(r.selectedB, 1)} of ${r.units}` : '';
         return { value: finite(d?.mean) ? d.mean : null, sd: d?.sd ?? null, tip };
       });
       series.push({
@@ -310,8 +311,8 @@ export function replicationOption(result: ReplicationResult, categories: readonl
       const r = rows[i];
       if (!r) return '';
       return what === 'dice'
-        ? `${r.layer} · ${category}<br/>Dice ${fmt(r.dice)} (Jaccard ${fmt(r.jaccard)})<br/>overlap ${r.overlap} of ${r.selectedA} / ${r.selectedB} selective (${r.units} units)<br/>null ${fmt(r.nullDice.mean)} ± ${fmt(r.nullDice.sd)} · expected ${fmt(r.expectedDice)}<br/>p Dice ${fmt(r.pDice, 4)} · p Jaccard ${fmt(r.pJaccard, 4)}`
-        : `${r.layer} · ${category}<br/>CSI r ${fmt(r.csiR)} over ${r.csiUnits} units<br/>null ${fmt(r.nullCsiR.mean)} ± ${fmt(r.nullCsiR.sd)}<br/>p ${fmt(r.pCsiR, 4)}`;
+        ? html`${r.layer} · ${category}<br/>Dice ${fmt(r.dice)} (Jaccard ${fmt(r.jaccard)})<br/>overlap ${r.overlap} of ${r.selectedA} / ${r.selectedB} selective (${r.units} units)<br/>null ${fmt(r.nullDice.mean)} ± ${fmt(r.nullDice.sd)} · expected ${fmt(r.expectedDice)}<br/>p Dice ${fmt(r.pDice, 4)} · p Jaccard ${fmt(r.pJaccard, 4)}`
+        : html`${r.layer} · ${category}<br/>CSI r ${fmt(r.csiR)} over ${r.csiUnits} units<br/>null ${fmt(r.nullCsiR.mean)} ± ${fmt(r.nullCsiR.sd)}<br/>p ${fmt(r.pCsiR, 4)}`;
     };
     const line = (panel: number, name: string, values: Maybe[], what: 'dice' | 'csi', dashed: boolean) => ({
       type: 'line',

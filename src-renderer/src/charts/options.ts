@@ -4,6 +4,7 @@ import type { LayerCategoryRow } from '../../../src-main/contract/types.ts';
 import type { ChannelsResult, CompareResult, ConsistencyResult, CsiResult, SpatialResult, UnitInspection } from '../../../src-main/contract/results-types.ts';
 import type { ChartOption } from './echarts.ts';
 import { categoryColor, MODEL_DASHES } from '../lib/palette.ts';
+import { html } from './html.ts';
 
 const fmt = (value: number | null | undefined, digits = 3) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
 const tooltip = { confine: true };
@@ -46,7 +47,7 @@ export function proportionOption(rows: LayerCategoryRow[], categories: string[],
   return {
     tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { layer: string; category: string; model: string; value: number | number[] } }) => {
       const v = Array.isArray(p.data.value) ? p.data.value[1] : p.data.value;
-      return `${p.data.model}<br/>${p.data.layer} · ${p.data.category}<br/>proportion ${fmt(v ?? null, 4)}`;
+      return html`${p.data.model}<br/>${p.data.layer} · ${p.data.category}<br/>proportion ${fmt(v ?? null, 4)}`;
     } },
     legend: { type: 'scroll', top: 0 },
     grid,
@@ -89,7 +90,7 @@ export function channelsOption(result: ChannelsResult, categories: string[], cho
       `${result.layer} · ${result.category}`,
       `channels used ${fmt(m.channelFraction, 2)} · entropy ${fmt(m.channelEntropy, 2)} · Gini ${fmt(m.channelGini, 2)} · top 10 % ${fmt(m.top10Share, 2)}`,
     ),
-    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { channel: number; value: number; fraction: number } }) => `channel ${p.data.channel}<br/>selective ${p.data.value} (${fmt(p.data.fraction)} of ${result.unitsPerChannel})` },
+    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { channel: number; value: number; fraction: number } }) => html`channel ${p.data.channel}<br/>selective ${p.data.value} (${fmt(p.data.fraction)} of ${result.unitsPerChannel})` },
     brush: { xAxisIndex: 0, toolbox: ['lineX', 'clear'], brushMode: 'single', throttleType: 'debounce', throttleDelay: 200 },
     toolbox: { right: 8, bottom: 0, feature: {} },
     grid: { ...grid, top: 72 },
@@ -121,7 +122,7 @@ export function spatialOption(result: SpatialResult, dark: boolean): ChartOption
   const m = result.metrics;
   return {
     title: titled(`${result.layer} · ${result.category}`, `spatial entropy ${fmt(m.spatialEntropy)} · Gini ${fmt(m.spatialGini)}`),
-    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number] }) => `y ${p.data[1]}, x ${p.data[0]}<br/>${p.data[2]} selective units` },
+    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number] }) => html`y ${p.data[1]}, x ${p.data[0]}<br/>${p.data[2]} selective units` },
     grid: { left: 40, right: 70, top: 64, bottom: 30 },
     xAxis: { type: 'category', data: Array.from({ length: result.width }, (_, i) => i), name: 'x', splitArea: { show: false } },
     yAxis: { type: 'category', data: Array.from({ length: result.height }, (_, i) => i), name: 'y', inverse: true },
@@ -142,7 +143,7 @@ export function consistencyOption(result: ConsistencyResult, category: string | 
   const b = result.summary.baseline;
   return {
     title: titled(`consistency · ${key}`, `mean ${fmt(s?.mean)} (adjacent ${fmt(s?.adjacent)}) · all-unit baseline ${fmt(b?.mean)}`),
-    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number | '-'] }) => `${result.layers[p.data[1]]} × ${result.layers[p.data[0]]}<br/>ρ ${typeof p.data[2] === 'number' ? p.data[2].toFixed(3) : 'undefined'}` },
+    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number | '-'] }) => html`${result.layers[p.data[1]]} × ${result.layers[p.data[0]]}<br/>ρ ${typeof p.data[2] === 'number' ? p.data[2].toFixed(3) : 'undefined'}` },
     grid: { left: 70, right: 70, top: 64, bottom: 60 },
     xAxis: { type: 'category', data: result.layers, axisLabel: { rotate: 45, fontSize: 9 } },
     yAxis: { type: 'category', data: result.layers, inverse: true, axisLabel: { fontSize: 9 } },
@@ -177,7 +178,7 @@ export function inspectorOption(unit: UnitInspection, categories: string[]): Cha
         symbolSize: 5,
         data: unit.responses.map((r, i) => ({ value: [names.indexOf(r.category) + jitter(i), r.value], itemStyle: { color: categoryColor(categories, r.category), opacity: 0.45 }, image: r.image })),
         xAxisIndex: 1,
-        tooltip: { formatter: (p: { data: { image: number; value: [number, number] } }) => `image ${p.data.image}<br/>${p.data.value[1].toFixed(4)}` },
+        tooltip: { formatter: (p: { data: { image: number; value: [number, number] } }) => html`image ${p.data.image}<br/>${p.data.value[1].toFixed(4)}` },
       },
       {
         type: 'custom',
@@ -201,7 +202,7 @@ export function inspectorOption(unit: UnitInspection, categories: string[]): Cha
         },
         tooltip: { formatter: (p: { dataIndex: number }) => {
           const c = unit.categories[p.dataIndex]!;
-          return `${c.category} (n ${c.n})<br/>mean ${fmt(c.mean, 4)}<br/>95 % CI ${fmt(c.low, 4)} – ${fmt(c.high, 4)}`;
+          return html`${c.category} (n ${c.n})<br/>mean ${fmt(c.mean, 4)}<br/>95 % CI ${fmt(c.low, 4)} – ${fmt(c.high, 4)}`;
         } },
         z: 3,
       },
@@ -229,7 +230,7 @@ export function compareOption(result: CompareResult, metric: string, categories:
   );
   return {
     aria: { enabled: true, decal: { show: true } },
-    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { seriesName: string; name: string; data: { value: number | null; q: number | null } }) => `${p.seriesName}<br/>${p.name}<br/>${metric} ${fmt(p.data.value, 4)}<br/>q ${fmt(p.data.q, 4)}` },
+    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { seriesName: string; name: string; data: { value: number | null; q: number | null } }) => html`${p.seriesName}<br/>${p.name}<br/>${metric} ${fmt(p.data.value, 4)}<br/>q ${fmt(p.data.q, 4)}` },
     legend: { type: 'scroll', top: 0 },
     grid: { ...grid, top: 40, bottom: 70 },
     xAxis: { type: 'category', data: layerPairs, axisLabel: { rotate: 30, fontSize: 9 } },

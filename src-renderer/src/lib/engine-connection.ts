@@ -50,7 +50,14 @@ function connectWebSocket(): Promise<EngineClient> {
   const url = new URL('/api', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const token = new URLSearchParams(window.location.search).get('token');
-  if (token) url.searchParams.set('token', token);
+  if (token) {
+    url.searchParams.set('token', token);
+    // The session cookie carries the token from here on: take it out of the address bar and the history,
+    // where it could be shared by copying the URL or read back later.
+    const clean = new URL(window.location.href);
+    clean.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', clean);
+  }
   const socket = new WebSocket(url);
   return new Promise((resolve, reject) => {
     socket.addEventListener('open', () => resolve(createClient<Api>(websocketClientPort(socket))), { once: true });
