@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
@@ -9,7 +10,15 @@ const usage = `usage: unitscope serve PATH [--port N] [--root DIR]... [--json]
 
 Serves the app for a browser on 127.0.0.1 (port 0 or omitted: any free port) and prints the URL with
 its session token. Opens on the dashboard of PATH's latest finished run. File choices in the browser
-are limited to PATH's folder and the --root folders.`;
+are limited to PATH's folder and the --root folders, and so is every file a project refers to.`;
+
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -26,8 +35,9 @@ export const serveCommand: Command = {
     const port = parseNumberOption(values.port, 'port', usage) ?? 0;
     if (port < 0 || port > 65535) throw new UsageError('--port must be between 0 and 65535', usage);
     const out = createOutput(values.json === true);
-    const projectPath = positionals[0] ? resolve(positionals[0]) : null;
-    const roots = [...(projectPath ? [dirname(projectPath)] : []), ...(values.root ?? []).map((r) => resolve(r))];
+    // Real paths: serve mode hands handlers symlink-free locations, so the session speaks the same way.
+    const projectPath = positionals[0] ? realOrResolved(positionals[0]) : null;
+    const roots = [...(projectPath ? [dirname(projectPath)] : []), ...(values.root ?? []).map(realOrResolved)];
     const engine = new Engine({ mode: 'serve', initialProject: projectPath, roots });
     if (projectPath) engine.project(projectPath); // fail now, with the file named, if it cannot be opened
     const staticDir = await ensureRendererBuilt((line) => out.info(line));
