@@ -23,6 +23,9 @@ let pendingProject: string | null = null;
 
 // Every renderer is sandboxed, including any a dependency might create.
 app.enableSandbox();
+// Every web contents, the window's and any other, is guarded from the moment it exists: no navigation
+// away, no new windows, no <webview>, no permissions.
+app.on('web-contents-created', (_event, contents) => hardenContents(contents, isOurs, (url) => void shell.openExternal(url)));
 
 function projectFromArgv(argv: string[]): string | null {
   return argv.find((arg) => arg.endsWith('.unitscope')) ?? null;
@@ -62,13 +65,14 @@ function openProjectInWindow(path: string): void {
 function createWindow(): BrowserWindow {
   const userData = app.getPath('userData');
   const state = loadWindowState(userData, screen.getAllDisplays().map((d) => d.workArea));
-  const window = new BrowserWindow(windowOptions(outDir, state));
+  const window = new BrowserWindow(windowOptions(outDir, state, app.isPackaged));
   if (state.maximized) window.maximize();
   window.once('ready-to-show', () => window.show());
   window.on('close', () => saveWindowState(userData, { ...window.getNormalBounds(), maximized: window.isMaximized() }));
 
   const contents = window.webContents;
-  hardenContents(contents, isOurs, (url) => void shell.openExternal(url));
+  // The dev server's http:// page gets the CSP as a header too; the packaged file:// page has no
+  // headers and runs under index.html's meta tag (the same policy).
   contents.session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
   });

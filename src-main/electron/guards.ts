@@ -39,7 +39,8 @@ export function hardenContents(contents: GuardedContents, isAppUrl: AppUrlCheck,
 
 /** The part of Electron's IpcMainInvokeEvent the sender check reads. */
 export interface InvokeEventLike {
-  senderFrame: { url: string } | null | undefined;
+  /** `parent` is set for a subframe: only the app's top frame may call main. */
+  senderFrame: { url: string; parent?: unknown } | null | undefined;
 }
 
 export interface IpcMainLike<E extends InvokeEventLike> {
@@ -66,7 +67,7 @@ export function handleChecked<E extends InvokeEventLike, A extends unknown[], R>
 ): void {
   ipc.handle(channel, (event, ...args) => {
     const url = event.senderFrame?.url ?? '';
-    if (!isAppUrl(url)) throw new ForeignSenderError(channel, url);
+    if (!isAppUrl(url) || event.senderFrame?.parent) throw new ForeignSenderError(channel, url);
     return handler(...(args as A));
   });
 }

@@ -19,6 +19,8 @@ interface PlatformOptions {
   files?: Array<string | FileSet>;
 }
 interface BuilderConfig extends PlatformOptions {
+  asar?: boolean;
+  electronFuses?: Record<string, boolean>;
   files: Array<string | FileSet>;
   asarUnpack: string[];
   npmRebuild?: boolean;
@@ -167,6 +169,21 @@ describe('electron-builder configuration', () => {
     expect([packs(moduleFilter(config.linux), linux), packs(moduleFilter(config.linux), win), packs(moduleFilter(config.linux), mac)]).toEqual([true, false, false]);
     expect([packs(moduleFilter(config.win), win), packs(moduleFilter(config.win), linux)]).toEqual([true, false]);
     expect([packs(moduleFilter(config.mac), mac), packs(moduleFilter(config.mac), win)]).toEqual([true, false]);
+  });
+
+  it('flips the Electron fuses: no run-as-node, NODE_OPTIONS or inspect; app code only from an integrity-checked asar', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    expect(config.asar).not.toBe(false); // onlyLoadAppFromAsar needs the archive
+    // The engine must not rely on ELECTRON_RUN_AS_NODE (runAsNode off): it is a utilityProcess.
+    const main = readFileSync(`${projectDir}/src-main/index.ts`, 'utf8');
+    expect(main).toMatch(/utilityProcess\.fork\(/);
+    expect(main).not.toMatch(/child_process|ELECTRON_RUN_AS_NODE/);
   });
 
   it('natives are rebuilt by our script, not twice', () => {

@@ -60,6 +60,8 @@ describe('BrowserWindow options', () => {
     expect(prefs.webSecurity).toBe(true);
     expect(prefs.allowRunningInsecureContent).toBe(false);
     expect(prefs.webviewTag).toBe(false);
+    expect(prefs.devTools).toBe(false); // packaged
+    expect(windowOptions('/app/out', { width: 1280, height: 800 }, false).webPreferences.devTools).toBe(true); // a dev build
     expect(prefs.preload).toMatch(/[/\\]preload[/\\]index\.cjs$/);
     // Nothing else sneaks in (experimentalFeatures, enableBlinkFeatures, ...).
     expect(Object.keys(prefs).sort()).toEqual(Object.keys(webPreferences('/x')).sort());
@@ -73,7 +75,7 @@ describe('BrowserWindow options', () => {
 
   it('main passes these options unchanged and enables the sandbox for every renderer', () => {
     const main = read('src-main/index.ts');
-    expect(main).toMatch(/new BrowserWindow\(windowOptions\(/);
+    expect(main).toMatch(/new BrowserWindow\(windowOptions\(outDir, state, app\.isPackaged\)\)/);
     expect(main).toMatch(/app\.enableSandbox\(\)/);
     expect(main).toMatch(/requestSingleInstanceLock\(\)/);
     expect(main).not.toMatch(/webPreferences\s*:/);
@@ -155,6 +157,32 @@ describe('navigation, new windows and permissions', () => {
   });
 });
 
+describe('isAppUrl: exactly the renderer, nothing that merely looks like it', () => {
+  const index = '/app/out/renderer/index.html';
+  const dev = 'http://localhost:5173';
+  // The seven foreign URLs of issue 14 (five used to pass: the first two and the three dev-server ones).
+  const foreign: [string, string | undefined][] = [
+    ['file:///tmp/download/app/out/renderer/index.html', undefined], // another file whose path ends like ours
+    ['file://evil.example/app/out/renderer/index.html', undefined], // our path on another host
+    ['file:///app/out/renderer/other.html', undefined],
+    ['https://evil.example/app/out/renderer/index.html', undefined],
+    ['http://localhost:51730/', dev], // another port that starts like the dev server's
+    ['http://localhost:5173.evil.example/', dev], // another host that starts like it
+    ['http://localhost:5173@evil.example/', dev], // credentials trick: the host is evil.example
+  ];
+  it('refuses every foreign URL', () => {
+    for (const [url, devServer] of foreign) expect(isAppUrl(url, devServer, index), url).toBe(false);
+    expect(isAppUrl('file:///app/out/renderer/index.html', dev, index)).toBe(false); // with a dev server, only it
+    expect(isAppUrl('not a url', undefined, index)).toBe(false);
+  });
+
+  it('accepts the real renderer (any route) and the dev server by origin', () => {
+    expect(isAppUrl('file:///app/out/renderer/index.html', undefined, index)).toBe(true);
+    expect(isAppUrl('file:///app/out/renderer/index.html#/results?run=2', undefined, index)).toBe(true);
+    expect(isAppUrl('http://localhost:5173/src/main.ts', dev, index)).toBe(true);
+  });
+});
+
 describe('IPC sender check', () => {
   const handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => unknown>();
   const ipc = { handle: (channel: string, fn: (event: InvokeEventLike, ...args: unknown[]) => unknown) => void handlers.set(channel, fn) };
@@ -164,6 +192,8 @@ describe('IPC sender check', () => {
 
   it('answers the app renderer and refuses any other frame', () => {
     expect(handler({ senderFrame: { url: 'file:///app/out/renderer/index.html' } }, 7)).toBe('ok 7');
+    expect(() => handler({ senderFrame: { url: 'file:///tmp/x/app/out/renderer/index.html' } }, 7)).toThrow(ForeignSenderError);
+    expect(() => handler({ senderFrame: { url: 'file:///app/out/renderer/index.html', parent: {} } }, 7)).toThrow(ForeignSenderError);
     expect(() => handler({ senderFrame: { url: 'https://evil.example/' } }, 7)).toThrow(ForeignSenderError);
     expect(() => handler({ senderFrame: null }, 7)).toThrow(ForeignSenderError);
   });
@@ -176,6 +206,7 @@ describe('IPC sender check', () => {
     const invoked = [...preload.matchAll(/ipcRenderer\.invoke\('([^']+)'/g)].map((m) => m[1]);
     expect(invoked.length).toBeGreaterThan(0);
     for (const channel of invoked) expect(channels).toContain(channel);
-    expect(main).toMatch(/hardenContents\(contents, isOurs,/);
+    // Every web contents is hardened as it is created, not just the main window's.
+    expect(main).toMatch(/app\.on\('web-contents-created', \(_event, contents\) => hardenContents\(contents, isOurs,/);
   });
 });
