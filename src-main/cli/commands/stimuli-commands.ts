@@ -37,9 +37,10 @@ const importUsage = `usage: unitscope stimuli import PROJECT SOURCE [--map SUB=C
 SOURCE is a folder with one subfolder per category (nested folders give subcategories), the fLoc folder
 (recognised automatically; adult,child->faces body,limb->bodies corridor,house->scenes word,number->words
 car,instrument->objects, scrambled), or a CSV/TSV manifest with columns stim_file (or path), category and
-optional subcategory, role, controls_for (files under the manifest's folder only). --map renames folders/subcategories to categories; --control
-marks a category as a control (for TARGET). A new category named scrambled_X is taken as the control for
-X unless --target names it. --copy copies the files into the project's folder.
+optional subcategory, role, controls_for (rows name files under the manifest's folder). --map renames
+folders/subcategories to categories; --control marks a category as a control (for TARGET). A new
+category named scrambled_X is taken as the control for X unless --target names it. --copy copies the
+files into the project's folder.
 Exits 0 when some images were usable (problems are listed), 1 when none was.`;
 
 const importCommand: Command = {
