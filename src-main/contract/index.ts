@@ -34,6 +34,11 @@ import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type Reliabi
 import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from './shard-types.ts';
 
 
+/** Lists and maps in arguments (layers, partial files, categories) stay far below what a message could hold. */
+const MAX_LIST = 10_000;
+const fewEntries = (record: object) => Object.keys(record).length <= MAX_LIST;
+const tooMany = `at most ${MAX_LIST} entries`;
+
 export const api = {
   'app.version': method<{ version: string; node: string; platform: string }>()(z.object({})),
   /** How this engine was started: which project to open first and which folders file choices may use. */
@@ -69,11 +74,11 @@ export const api = {
       path: projectPath,
       source: readPath,
       /** Source folder (or fLoc subcategory, or manifest category) -> the category it becomes. */
-      map: z.record(z.string().min(1).max(255), nameSchema).optional(),
+      map: z.record(z.string().min(1).max(255), nameSchema).refine(fewEntries, tooMany).optional(),
       /** Category -> the target it controls for (null: a control for none in particular). */
-      controls: z.record(nameSchema, nameSchema.nullable()).optional(),
+      controls: z.record(nameSchema, nameSchema.nullable()).refine(fewEntries, tooMany).optional(),
       /** Categories to import as targets even when named like a scrambled control. */
-      targets: z.array(nameSchema).optional(),
+      targets: z.array(nameSchema).max(MAX_LIST).optional(),
       copy: z.boolean().optional(),
     }),
     { long: true },
@@ -114,7 +119,7 @@ export const api = {
       model: nameSchema,
       recipe: recipeSchema.partial().optional(),
       /** Tap names to analyse; all of the model's taps when omitted. */
-      layers: z.array(z.string().min(1)).min(1).optional(),
+      layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
       /** Images per runtime call; by default from the provider and the memory budget (1 on the CPU's exact path). */
       batch: z.number().int().positive().max(1024).optional(),
@@ -174,7 +179,7 @@ export const api = {
       run: z.number().int().positive(),
       format: z.enum(['csv', 'parquet', 'npy']),
       out: writePath.optional(),
-      layers: z.array(z.string().min(1)).min(1).optional(),
+      layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
     }),
     { long: true },
   ),
@@ -260,7 +265,7 @@ export const api = {
       model: nameSchema,
       out: writePath,
       reference: z.boolean().optional(),
-      layers: z.array(z.string().min(1)).min(1).optional(),
+      layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
       recipe: recipeSchema.partial().optional(),
     }),
     { long: true },
@@ -272,7 +277,7 @@ export const api = {
       shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }),
       out: writePath,
       model: nameSchema.optional(),
-      layers: z.array(z.string().min(1)).min(1).optional(),
+      layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
       recipe: recipeSchema.partial().optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
       batch: z.number().int().positive().max(1024).optional(),
@@ -280,9 +285,9 @@ export const api = {
     { long: true },
   ),
   /** Checks the partials (files or folders of them) and stores them as one run of the project. */
-  'shard.merge': method<ShardMergeResult>()(z.object({ path: projectPath, files: z.array(readPath).min(1) }), { long: true }),
+  'shard.merge': method<ShardMergeResult>()(z.object({ path: projectPath, files: z.array(readPath).min(1).max(MAX_LIST) }), { long: true }),
   /** Which shards exist among the partial files or folders, checked against the project. */
-  'shard.status': method<ShardStatus>()(z.object({ path: projectPath, files: z.array(readPath).min(1) })),
+  'shard.status': method<ShardStatus>()(z.object({ path: projectPath, files: z.array(readPath).min(1).max(MAX_LIST) })),
 
 } as const;
 

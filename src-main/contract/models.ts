@@ -56,6 +56,6 @@ export const modelAddArgs = z.object({
   size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
   /** Full settings when preset is custom. */
   preprocessing: preprocessingSchema.optional(),
-  taps: z.union([z.literal('auto'), z.array(z.string().min(1)).min(1)]).default('auto'),
+  taps: z.union([z.literal('auto'), z.array(z.string().min(1)).min(1).max(10_000)]).default('auto'),
   copy: z.boolean().default(false),
 });

@@ -153,6 +153,7 @@ export function readBundle(path: string): ShardSource {
   const dir = dirname(file);
   let json: BundleJson;
   try {
+    if (!statSync(file).isFile()) throw new Error('not a regular file'); // a FIFO would block the read
     json = JSON.parse(readFileSync(file, 'utf8')) as BundleJson;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -12,7 +12,7 @@
 // .partial that looks complete; the trailing checksum catches later damage (disk, copies between
 // machines). Layers are read one at a time at their offsets, so a merge holds one layer per shard.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { EngineError } from '../errors.ts';
 import type { LayerStats } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
@@ -143,7 +143,8 @@ function corrupt(file: string, reason: string): EngineError {
 export function openPartial(file: string): OpenedPartial {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // Non-blocking: a FIFO named like a partial opens at once (and is then too short) instead of hanging.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new EngineError(code === 'ENOENT' ? 'not_found' : 'io', `${file}: cannot open the partial file (${(error as Error).message})`, { file, cause: error });

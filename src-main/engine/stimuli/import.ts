@@ -2,7 +2,7 @@
 // file decodes), then write everything in ONE transaction, so a failed import leaves the project as it
 // was. Bad files do not stop the import: each becomes a problem line naming the file and the reason.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
@@ -80,6 +80,8 @@ async function examine(candidate: Candidate, known: ImageKey | undefined, hasThu
   const file = candidate.absolutePath;
   let buffer: Buffer;
   try {
+    // Only regular files: a FIFO or device named like an image would hold a reading thread forever.
+    if (!(await stat(file)).isFile()) return { file, reason: 'not a regular file', severity: 'error' };
     buffer = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

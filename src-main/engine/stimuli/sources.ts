@@ -226,7 +226,9 @@ export class ManifestError extends Error {}
 export async function scanSource(source: string, map: Readonly<Record<string, string>> = {}, confinement = Confinement.none): Promise<SourceScan> {
   const full = resolve(source);
   const info = await stat(full);
-  return info.isDirectory() ? scanFolder(full, map, confinement) : scanManifest(full, map, confinement);
+  if (info.isDirectory()) return scanFolder(full, map, confinement);
+  if (!info.isFile()) throw new ManifestError(`${full}: neither a folder nor a manifest file`);
+  return scanManifest(full, map, confinement);
 }
 
 /**

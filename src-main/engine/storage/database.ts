@@ -19,7 +19,10 @@ export interface OpenOptions {
 }
 
 function checkLooksLikeSqlite(path: string): void {
-  const size = statSync(path).size;
+  const info = statSync(path);
+  // A folder, FIFO or device is no project (and opening a FIFO to read its header would wait forever).
+  if (!info.isFile()) throw new EngineError('bad_input', `${path}: not a Unitscope project (not a regular file)`, { file: path });
+  const size = info.size;
   // SQLite would take an empty file as an empty database; it is not a project (no marker) to migrate.
   if (size === 0) throw new EngineError('bad_input', `${path}: not a Unitscope project (an empty file)`, { file: path });
   const fd = openSync(path, 'r');
