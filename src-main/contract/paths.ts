@@ -40,22 +40,25 @@ pathKinds.add(newProjectPath, { pathKind: 'new-project' });
 pathKinds.add(readPath, { pathKind: 'read' });
 pathKinds.add(writePath, { pathKind: 'write' });
 
-interface Def {
+/** The parts of a zod 4 schema's definition that a walk over a contract needs. */
+export interface ZodDef {
   type: string;
   innerType?: z.ZodType;
   shape?: Record<string, z.ZodType>;
   element?: z.ZodType;
   items?: z.ZodType[];
   rest?: z.ZodType | null;
+  keyType?: z.ZodType;
   valueType?: z.ZodType;
   options?: z.ZodType[];
   in?: z.ZodType;
   out?: z.ZodType;
 }
 
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
-const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
-const LEAVES = new Set(['string', 'number', 'int', 'boolean', 'bigint', 'enum', 'literal', 'null', 'undefined', 'unknown', 'any', 'date', 'nan']);
+export const zodDef = (schema: z.ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+/** Definitions that wrap one inner schema, and those that hold no other schema. */
+export const ZOD_WRAPPERS: ReadonlySet<string> = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
+export const ZOD_LEAVES: ReadonlySet<string> = new Set(['string', 'number', 'int', 'boolean', 'bigint', 'enum', 'literal', 'null', 'undefined', 'unknown', 'any', 'date', 'nan']);
 
 /**
  * `value` (already parsed by `schema`) with every path replaced by `fn(path, kind)`: the one place that
@@ -65,8 +68,8 @@ export async function mapPaths(schema: z.ZodType, value: unknown, fn: (path: str
   if (value === undefined || value === null) return value;
   const kind = pathKinds.get(schema)?.pathKind;
   if (kind !== undefined) return typeof value === 'string' ? fn(value, kind) : value;
-  const def = defOf(schema);
-  if (WRAPPERS.has(def.type)) return mapPaths(def.innerType!, value, fn);
+  const def = zodDef(schema);
+  if (ZOD_WRAPPERS.has(def.type)) return mapPaths(def.innerType!, value, fn);
   switch (def.type) {
     case 'object': {
       if (typeof value !== 'object') return value;
@@ -90,10 +93,10 @@ export async function mapPaths(schema: z.ZodType, value: unknown, fn: (path: str
       return option ? mapPaths(option, value, fn) : value;
     }
     case 'pipe':
-      return mapPaths(defOf(def.out!).type === 'transform' ? def.in! : def.out!, value, fn);
+      return mapPaths(zodDef(def.out!).type === 'transform' ? def.in! : def.out!, value, fn);
     default:
       // A construct this walk does not know could hide a path: fail loudly rather than skip it.
-      if (!LEAVES.has(def.type)) throw new Error(`mapPaths: no rule for zod type '${def.type}'`);
+      if (!ZOD_LEAVES.has(def.type)) throw new Error(`mapPaths: no rule for zod type '${def.type}'`);
       return value;
   }
 }

@@ -1,6 +1,7 @@
 // Every leaf of a contract argument schema, with where it sits (`map.<key>`, `files[]`, `to`), so tests
 // can check each string field's type over the whole contract without listing the fields by hand.
 import type { z } from 'zod';
+import { ZOD_LEAVES, ZOD_WRAPPERS, zodDef } from '../../src-main/contract/paths.ts';
 
 export interface SchemaLeaf {
   /** Dotted location in the arguments: `a.b`, `list[]`, `record.<key>` (the key), `record.*` (a value). */
@@ -10,31 +11,9 @@ export interface SchemaLeaf {
   key: string;
 }
 
-interface Def {
-  type: string;
-  innerType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  items?: z.ZodType[];
-  rest?: z.ZodType | null;
-  keyType?: z.ZodType;
-  valueType?: z.ZodType;
-  options?: z.ZodType[];
-  left?: z.ZodType;
-  right?: z.ZodType;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  getter?: () => z.ZodType;
-}
-
-const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
-
-const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
-const LEAVES = new Set(['string', 'number', 'int', 'boolean', 'bigint', 'enum', 'literal', 'null', 'undefined', 'unknown', 'any', 'date', 'nan']);
-
 export function schemaLeaves(schema: z.ZodType, at = '', key = ''): SchemaLeaf[] {
-  const def = defOf(schema);
-  if (WRAPPERS.has(def.type)) return schemaLeaves(def.innerType!, at, key);
+  const def = zodDef(schema);
+  if (ZOD_WRAPPERS.has(def.type)) return schemaLeaves(def.innerType!, at, key);
   switch (def.type) {
     case 'object':
       return Object.entries(def.shape!).flatMap(([k, s]) => schemaLeaves(s, at ? `${at}.${k}` : k, k));
@@ -46,14 +25,11 @@ export function schemaLeaves(schema: z.ZodType, at = '', key = ''): SchemaLeaf[]
       return [...schemaLeaves(def.keyType!, `${at}.<key>`, key), ...schemaLeaves(def.valueType!, `${at}.*`, key)];
     case 'union':
       return def.options!.flatMap((s) => schemaLeaves(s, at, key));
-    case 'intersection':
-      return [...schemaLeaves(def.left!, at, key), ...schemaLeaves(def.right!, at, key)];
     case 'pipe':
-      return defOf(def.out!).type === 'transform' ? schemaLeaves(def.in!, at, key) : schemaLeaves(def.out!, at, key);
-    case 'lazy':
-      return schemaLeaves(def.getter!(), at, key);
+      return zodDef(def.out!).type === 'transform' ? schemaLeaves(def.in!, at, key) : schemaLeaves(def.out!, at, key);
     default:
-      if (!LEAVES.has(def.type)) throw new Error(`schemaLeaves: no rule for zod type '${def.type}' at ${at || '(root)'}`);
+      // The contract walk of serve mode (mapPaths) knows the same constructs; anything else fails both.
+      if (!ZOD_LEAVES.has(def.type)) throw new Error(`schemaLeaves: no rule for zod type '${def.type}' at ${at || '(root)'}`);
       return [{ at, schema, key }];
   }
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src-main/engine/engine.ts';
 import { connectInProcess } from '../../src-main/engine/connect.ts';
-import { EngineCallError } from '../../src-main/contract/client.ts';
+import { refusal } from '../support/refusal.ts';
 import { Confinement, resolveLinks } from '../../src-main/engine/path-confinement.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'unitscope-confine-'));
@@ -23,11 +23,6 @@ symlinkSync('loop-b', join(shared, 'loop-a'));
 symlinkSync('loop-a', join(shared, 'loop-b'));
 writeFileSync(join(outside, 'exists.txt'), 'x');
 
-async function refusal(promise: Promise<unknown>): Promise<EngineCallError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(EngineCallError);
-  return error as EngineCallError;
-}
 
 describe('serve-mode path confinement', () => {
   const engine = new Engine({ mode: 'serve', roots: [shared] });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineCallError } from '../../src-main/contract/client.ts';
+import { refusal } from '../support/refusal.ts';
 import { connectInProcess } from '../../src-main/engine/connect.ts';
 import { Engine } from '../../src-main/engine/engine.ts';
 import { makeTinyProject } from '../engine/runs/tiny-project.ts';
@@ -17,12 +17,6 @@ const engine = new Engine();
 const client = connectInProcess(engine);
 const project = join(dir, 'p.unitscope');
 const theirs = 'a file the user made\n';
-
-async function refusal(promise: Promise<unknown>): Promise<EngineCallError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(EngineCallError);
-  return error as EngineCallError;
-}
 
 beforeAll(async () => {
   await makeTinyProject(project, 4, 3);
