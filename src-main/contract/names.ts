@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 export const NAME_MAX_LENGTH = 100;
 /** File systems limit a file name to 255 bytes; the longest file made from a name adds a short suffix. */
-export const NAME_MAX_BYTES = 200;
+const NAME_MAX_BYTES = 200;
 
 // Windows reserves these device names, also with an extension (CON.txt) and in any case.
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;

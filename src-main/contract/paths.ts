@@ -5,16 +5,15 @@
 import { z } from 'zod';
 
 export const PROJECT_EXTENSION = '.unitscope';
-/** Longer than any real path (PATH_MAX is 4096 on Linux), short enough that no message echoes megabytes. */
-export const PATH_MAX_LENGTH = 4096;
+/** Linux's PATH_MAX: room for any real path, and no message ever echoes megabytes of one. */
+const PATH_MAX_LENGTH = 4096;
 
 /**
  * - project: an existing project file; new-project: one to create (both end in .unitscope);
  * - read: a file or folder the call reads (import sources, model files, partials, listings);
  * - write: a file or folder the call creates or writes into (exports, bundles, generated models).
  */
-export const PATH_KINDS = ['project', 'new-project', 'read', 'write'] as const;
-export type PathKind = (typeof PATH_KINDS)[number];
+export type PathKind = 'project' | 'new-project' | 'read' | 'write';
 
 /** Which schemas are paths, and of which kind (zod's registry: metadata keyed by schema instance). */
 export const pathKinds = z.registry<{ pathKind: PathKind }>();

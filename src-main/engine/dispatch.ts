@@ -8,7 +8,7 @@ import { boundedErrorData, quoted, toErrorData } from './errors.ts';
 /** Progress messages are throttled so a fast job cannot flood a slow transport. */
 const PROGRESS_INTERVAL_MS = 100;
 /** Calls one connection may have running at once; more are refused rather than queued without end. */
-export const MAX_CALLS_IN_FLIGHT = 256;
+const MAX_CALLS_IN_FLIGHT = 256;
 
 export interface Dispatcher {
   /** Send an event to this connection (e.g. "run.updated"). */

@@ -31,8 +31,8 @@ export function throwIfAborted(signal: AbortSignal | undefined, what = 'the oper
 const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', 'EROFS', 'EACCES', 'EPERM', 'SQLITE_READONLY', 'SQLITE_CANTOPEN']);
 
 /** Messages and file names cross the boundary cut to these lengths: an error never echoes a huge input. */
-export const MAX_MESSAGE_CHARS = 2000;
-export const MAX_FILE_CHARS = 4200;
+const MAX_MESSAGE_CHARS = 2000;
+const MAX_FILE_CHARS = 4200;
 
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}... (${text.length - max} more characters)` : text;

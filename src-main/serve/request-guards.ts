@@ -34,7 +34,7 @@ export function parseRequestUrl(target: string | undefined): URL | null {
   }
 }
 
-export function tokenMatches(given: string | undefined | null, token: string): boolean {
+function tokenMatches(given: string | undefined | null, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -57,7 +57,7 @@ function hostName(header: string): string {
   return colon >= 0 ? host.slice(0, colon) : host;
 }
 
-export interface GuardOptions {
+interface GuardOptions {
   token: string;
   cookie: string;
   /** Host names besides the loopback ones the server answers to (the address it listens on). */
@@ -66,7 +66,7 @@ export interface GuardOptions {
   socket?: boolean;
 }
 
-export interface Refusal {
+interface Refusal {
   status: number;
   text: string;
 }

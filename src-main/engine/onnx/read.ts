@@ -124,7 +124,7 @@ function* everyTensor(model: ModelProto): Generator<TensorProto> {
  * `..` step or a symlink leading out of that folder is refused, so a model someone sent cannot make
  * the engine read (and report as unit means) any other file.
  */
-export function externalDataPath(file: string, location: string): string {
+function externalDataPath(file: string, location: string): string {
   const refuse = (why: string) => new EngineError('bad_input', `${file}: external-data location ${quoted(location)} ${why}; keep the weights beside the model`, { file });
   if (location === '' || location.includes('\u0000')) throw refuse('is not a file name');
   if (isAbsolute(location) || win32.isAbsolute(location)) throw refuse('is an absolute path');
