@@ -3,6 +3,7 @@
 // goes to stderr (a bar on a TTY, plain lines otherwise).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Progress } from '../contract/protocol.ts';
+import { inRange, ruleMessage, type NumberRule } from '../contract/fields.ts';
 
 export class UsageError extends Error {
   constructor(message: string, readonly usage: string) {
@@ -101,4 +102,23 @@ export function parseNumberOption(value: string | undefined, name: string, usage
     throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got '${value}'`, usage);
   }
   return n;
+}
+
+/** A number option checked against its contract rule: out of range is a usage error in the rule's words. */
+export function parseRuleOption(value: string | undefined, rule: NumberRule, name: string, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!inRange(rule, n)) throw new UsageError(`${ruleMessage(rule, `--${name}`)}; got '${value}'`, usage);
+  return n;
+}
+
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string, usage: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`, usage);
+  return value as T;
+}
+
+/** A comma-separated list option (--layers a,b,c). */
+export function parseListOption(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }

@@ -15,6 +15,7 @@ import type {
   ThumbnailData,
 } from './types.ts';
 import { EXECUTION_PROVIDERS, recipeSchema, STATS_PRECISIONS } from './recipe.ts';
+import { BATCH, MEMORY_BUDGET_MB, numberSchema, SHA256, textSchema } from './fields.ts';
 import type {
   ChannelsResult,
   CompareResult,
@@ -38,6 +39,10 @@ import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from
 const MAX_LIST = 10_000;
 const fewEntries = (record: object) => Object.keys(record).length <= MAX_LIST;
 const tooMany = `at most ${MAX_LIST} entries`;
+/** Images per runtime call; by default from the provider and the memory budget (1 on the CPU's exact path). */
+const batch = numberSchema(BATCH).optional();
+/** MiB the call sizes its working set to (fields.ts MEMORY_BUDGET_MB); the engine's default when omitted. */
+const memoryBudgetMB = numberSchema(MEMORY_BUDGET_MB).optional();
 
 export const api = {
   'app.version': method<{ version: string; node: string; platform: string }>()(z.object({})),
@@ -121,10 +126,11 @@ export const api = {
       /** Tap names to analyse; all of the model's taps when omitted. */
       layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
-      /** Images per runtime call; by default from the provider and the memory budget (1 on the CPU's exact path). */
-      batch: z.number().int().positive().max(1024).optional(),
+      batch,
       /** float64 (exact, default) or float32 (fused in the graph, for GPUs); recipe.ts STATS_PRECISIONS. */
       precision: z.enum(STATS_PRECISIONS).optional(),
+      /** Sizes extraction's batches and merge groups and ranksum-maxp's gathers; recorded, so a resume keeps it. */
+      memoryBudgetMB,
     }),
     { long: true },
   ),
@@ -199,7 +205,7 @@ export const api = {
       path: projectPath,
       id: z.enum(CATALOGUE_IDS),
       url: z.string().url().optional(),
-      sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
+      sha256: textSchema(SHA256).optional(),
       name: nameSchema.optional(),
     }),
     { long: true },
@@ -222,7 +228,7 @@ export const api = {
       evalPath: projectPath.optional(),
       output: z.enum(['classifier', 'embedding']).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
-      batch: z.number().int().positive().max(1024).optional(),
+      batch,
     }),
     { long: true },
   ),
@@ -235,7 +241,9 @@ export const api = {
       seed: z.number().int().optional(),
       groups: z.number().int().min(2).max(100000).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
-      batch: z.number().int().positive().max(1024).optional(),
+      batch,
+      /** Bounds the grouped statistics held by one extraction pass (more taps per pass with more memory). */
+      memoryBudgetMB,
     }),
     { long: true },
   ),
@@ -280,7 +288,8 @@ export const api = {
       layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
       recipe: recipeSchema.partial().optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
-      batch: z.number().int().positive().max(1024).optional(),
+      batch,
+      memoryBudgetMB,
     }),
     { long: true },
   ),

@@ -1,9 +1,9 @@
 // ablate, reliability and replicate: causal and replication analyses of finished runs, through the
 // contract like the desktop app. Long ones show progress on stderr and stop on Ctrl-C.
 import type { Command } from '../command.ts';
-import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
+import { createOutput, oneOf, parseCommandArgs, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
+import { BATCH, MEMORY_BUDGET_MB, rangeFormula } from '../../contract/fields.ts';
 import { ABLATION_MODES, EXECUTION_PROVIDERS, type AblationMode, type AblationResult, type ExecutionProviderChoice, type ReliabilityResult, type ReplicationResult } from '../../contract/index.ts';
-import { oneOf } from './run-commands.ts';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined || !Number.isFinite(v) ? 'NaN' : Number.isInteger(v) ? String(v) : v.toFixed(digits);
@@ -71,7 +71,7 @@ export const ablateCommand: Command = {
     const output = oneOf(values.output, ['classifier', 'embedding'] as const, 'output', ablateUsage);
     const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', ablateUsage);
     const seed = parseNumberOption(values.seed, 'seed', ablateUsage);
-    const batch = parseNumberOption(values.batch, 'batch', ablateUsage);
+    const batch = parseRuleOption(values.batch, BATCH, 'batch', ablateUsage);
     const out = createOutput(values.json === true);
     const result = await client.call(
       'analysis.ablate',
@@ -101,13 +101,15 @@ function describeReliability(r: ReliabilityResult): string {
   return `${head}\n${table(['layer', 'category', 'units', 'Dice mean ± sd', 'CSI r mean ± sd', 'selected A', 'selected B'], rows)}`;
 }
 
-const reliabilityUsage = `usage: unitscope reliability PROJECT --run ID [--splits N] [--seed N] [--groups G] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N] [--json]
+const reliabilityUsage = `usage: unitscope reliability PROJECT --run ID [--splits N] [--seed N] [--groups G] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N]
+                               [--memory-budget MIB] [--json]
 
 Split-half reliability of a finished run: each category's images are split into random halves (seeded,
 repeated N times, default 10), the run's recipe is applied to each half, and the halves' selective sets
 (Dice) and CSI (Pearson r) are compared per layer x category. Half statistics come from one extraction of
 per-group statistics (at most G groups per category, default 16; categories with at most G images are
-split image by image). The result is stored.`;
+split image by image). --memory-budget bounds the grouped statistics one extraction pass holds
+(${rangeFormula(MEMORY_BUDGET_MB, 'MIB')}): a smaller one takes more passes. The result is stored.`;
 
 export const reliabilityCommand: Command = {
   name: 'reliability',
@@ -116,7 +118,17 @@ export const reliabilityCommand: Command = {
   async run(argv, { client, signal }) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { run: { type: 'string' }, splits: { type: 'string' }, seed: { type: 'string' }, groups: { type: 'string' }, ep: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      {
+        run: { type: 'string' },
+        splits: { type: 'string' },
+        seed: { type: 'string' },
+        groups: { type: 'string' },
+        ep: { type: 'string' },
+        batch: { type: 'string' },
+        'memory-budget': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
       reliabilityUsage,
     );
     if (values.help) return void process.stdout.write(`${reliabilityUsage}\n`);
@@ -128,7 +140,8 @@ export const reliabilityCommand: Command = {
     const groups = parseNumberOption(values.groups, 'groups', reliabilityUsage);
     if (groups !== undefined && groups < 2) throw new UsageError('reliability: --groups must be at least 2', reliabilityUsage);
     const seed = parseNumberOption(values.seed, 'seed', reliabilityUsage);
-    const batch = parseNumberOption(values.batch, 'batch', reliabilityUsage);
+    const batch = parseRuleOption(values.batch, BATCH, 'batch', reliabilityUsage);
+    const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', reliabilityUsage);
     const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', reliabilityUsage);
     const out = createOutput(values.json === true);
     const result = await client.call(
@@ -141,6 +154,7 @@ export const reliabilityCommand: Command = {
         ...(groups !== undefined ? { groups } : {}),
         ...(provider ? { provider } : {}),
         ...(batch !== undefined ? { batch } : {}),
+        ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
       },
       { signal, onProgress: (p) => out.progress(p) },
     );

@@ -1,60 +1,11 @@
 // run, reanalyze, results, consistency, compare and export: the analysis commands. Each goes through
 // the contract like the desktop app does; long ones show progress on stderr and stop on Ctrl-C.
 import type { Command } from '../command.ts';
-import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
-import { AGAINST, EXECUTION_PROVIDERS, FDR_METHODS, RECIPES, STATS_PRECISIONS, type ExecutionProviderChoice, type RecipeInput, type StatsPrecision } from '../../contract/recipe.ts';
+import { createOutput, oneOf, parseCommandArgs, parseListOption, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
+import { EXECUTION_PROVIDERS, STATS_PRECISIONS, type ExecutionProviderChoice, type StatsPrecision } from '../../contract/recipe.ts';
+import { BATCH, DEFAULT_MEMORY_BUDGET_MB, MEMORY_BUDGET_MB, rangeFormula } from '../../contract/fields.ts';
 import type { ResultsTable } from '../../contract/types.ts';
-
-export const RECIPE_OPTIONS = {
-  recipe: { type: 'string' },
-  variance: { type: 'string' },
-  fdr: { type: 'string' },
-  alpha: { type: 'string' },
-  against: { type: 'string' },
-  topk: { type: 'string' },
-  'topk-scope': { type: 'string' },
-  dprime: { type: 'string' },
-  seed: { type: 'string' },
-} as const;
-
-export const RECIPE_USAGE = `recipe options:
-  --recipe ${RECIPES.join('|')}   (default pairwise-t)
-  --variance pooled|welch   --fdr ${FDR_METHODS.join('|')}   --alpha A (default 0.05)
-  --against ${AGAINST.join('|')}
-  --topk PCT   --topk-scope layer|global   --dprime D   --seed N`;
-
-export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string, usage: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`, usage);
-  return value as T;
-}
-
-export function recipeFrom(values: Partial<Record<keyof typeof RECIPE_OPTIONS, string | undefined>>, usage: string): RecipeInput {
-  const recipe: RecipeInput = {};
-  const r = oneOf(values.recipe, RECIPES, 'recipe', usage);
-  if (r) recipe.recipe = r;
-  const variance = oneOf(values.variance, ['pooled', 'welch'] as const, 'variance', usage);
-  if (variance) recipe.variance = variance;
-  const fdr = oneOf(values.fdr, FDR_METHODS, 'fdr', usage);
-  if (fdr) recipe.fdr = fdr;
-  const against = oneOf(values.against, AGAINST, 'against', usage);
-  if (against) recipe.against = against;
-  const scope = oneOf(values['topk-scope'], ['layer', 'global'] as const, 'topk-scope', usage);
-  if (scope) recipe.topkScope = scope;
-  const alpha = parseNumberOption(values.alpha, 'alpha', usage, false);
-  if (alpha !== undefined) recipe.alpha = alpha;
-  const topk = parseNumberOption(values.topk, 'topk', usage, false);
-  if (topk !== undefined) recipe.topk = topk;
-  const dprime = parseNumberOption(values.dprime, 'dprime', usage, false);
-  if (dprime !== undefined) recipe.dprime = dprime;
-  const seed = parseNumberOption(values.seed, 'seed', usage);
-  if (seed !== undefined) recipe.seed = seed;
-  return recipe;
-}
-
-export function list(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
+import { RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
 
 function requireProject(positionals: string[], command: string, usage: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command}: expected one PROJECT`, usage);
@@ -62,15 +13,18 @@ function requireProject(positionals: string[], command: string, usage: string): 
 }
 
 const runUsage = `usage: unitscope run PROJECT --model NAME [recipe options] [--layers LIST] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N]
-                     [--precision ${STATS_PRECISIONS.join('|')}] [--json]
+                     [--precision ${STATS_PRECISIONS.join('|')}] [--memory-budget MIB] [--json]
        unitscope run PROJECT --resume ID [--json]
        unitscope run BUNDLE_OR_PROJECT --shard I/N --out FILE.partial [...]   (one shard of a cluster run; see --shard --help)
 
 Extracts sufficient statistics for every image of the project, analyses them and stores the results.
-Prints the run id ({"run": ID, ...} with --json). An interrupted run continues with --resume ID.
---batch: images per runtime call (default: 1 on the CPU, else from the memory budget).
+Prints the run id ({"run": ID, ...} with --json). An interrupted run continues with --resume ID, with the
+settings it started with.
+--batch: images per runtime call (${rangeFormula(BATCH, 'N')}; default: 1 on the CPU, else from the memory budget).
 --precision: float64 (default) merges every activation on the host in float64, exact to method.md's 1e-9;
 float32 sums them inside the graph in float32 (variances within ~1e-6), so far less data leaves a GPU.
+--memory-budget: MiB the run sizes its batches, merge groups and per-image gathers to
+(${rangeFormula(MEMORY_BUDGET_MB, 'MIB')}; default ${DEFAULT_MEMORY_BUDGET_MB}).
 
 ${RECIPE_USAGE}`;
 
@@ -84,7 +38,18 @@ export const runCommand: Command = {
     const { client, signal } = ctx;
     const { values, positionals } = parseCommandArgs(
       argv,
-      { ...RECIPE_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, ep: { type: 'string' }, batch: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      {
+        ...RECIPE_OPTIONS,
+        model: { type: 'string' },
+        resume: { type: 'string' },
+        layers: { type: 'string' },
+        ep: { type: 'string' },
+        batch: { type: 'string' },
+        precision: { type: 'string' },
+        'memory-budget': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
       runUsage,
     );
     if (values.help) return void process.stdout.write(`${runUsage}\n`);
@@ -100,12 +65,22 @@ export const runCommand: Command = {
     }
     if (values.model === undefined) throw new UsageError('run: --model NAME is required (or --resume ID)', runUsage);
     const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', runUsage);
-    const batch = parseNumberOption(values.batch, 'batch', runUsage);
+    const batch = parseRuleOption(values.batch, BATCH, 'batch', runUsage);
     const precision = oneOf<StatsPrecision>(values.precision, STATS_PRECISIONS, 'precision', runUsage);
-    const layers = list(values.layers);
+    const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', runUsage);
+    const layers = parseListOption(values.layers);
     const result = await client.call(
       'run.start',
-      { path, model: values.model, recipe: recipeFrom(values, runUsage), ...(layers ? { layers } : {}), ...(provider ? { provider } : {}), ...(batch !== undefined ? { batch } : {}), ...(precision ? { precision } : {}) },
+      {
+        path,
+        model: values.model,
+        recipe: recipeFrom(values, runUsage),
+        ...(layers ? { layers } : {}),
+        ...(provider ? { provider } : {}),
+        ...(batch !== undefined ? { batch } : {}),
+        ...(precision ? { precision } : {}),
+        ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
+      },
       { signal, onProgress },
     );
     out.result(result, () => `run ${result.run} ${result.status}`);
@@ -195,7 +170,7 @@ export const compareCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, { runs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, compareUsage);
     if (values.help) return void process.stdout.write(`${compareUsage}\n`);
     const path = requireProject(positionals, 'compare', compareUsage);
-    const ids = (list(values.runs) ?? []).map((s) => parseNumberOption(s, 'runs', compareUsage)!);
+    const ids = (parseListOption(values.runs) ?? []).map((s) => parseNumberOption(s, 'runs', compareUsage)!);
     if (ids.length !== 2) throw new UsageError('compare: --runs takes two run ids, e.g. --runs 1,2', compareUsage);
     const out = createOutput(values.json === true);
     const result = await client.call('results.compare', { path, runs: [ids[0]!, ids[1]!] }, { signal, onProgress: (p) => out.progress(p) });
@@ -228,7 +203,7 @@ export const exportCommand: Command = {
     if (run === undefined) throw new UsageError('export: --run ID is required', exportUsage);
     const format = oneOf(values.format, ['csv', 'parquet', 'npy'] as const, 'format', exportUsage);
     if (!format) throw new UsageError('export: --format csv|parquet|npy is required', exportUsage);
-    const layers = list(values.layers);
+    const layers = parseListOption(values.layers);
     const out = createOutput(values.json === true);
     const result = await client.call('export.run', { path, run, format, ...(values.out ? { out: values.out } : {}), ...(layers ? { layers } : {}) }, { signal, onProgress: (p) => out.progress(p) });
     out.result(result, () => result.files.join('\n'));

@@ -2,10 +2,11 @@
 // through the `run` command), `merge` the partial files into one run, `merge --status` to see which
 // shards exist. resources/slurm/ has job-array templates; docs/cluster.md walks through an example.
 import type { CliContext, Command } from '../command.ts';
-import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
+import { createOutput, oneOf, parseCommandArgs, parseListOption, parseRuleOption, UsageError } from '../io.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProviderChoice } from '../../contract/recipe.ts';
+import { BATCH, MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import type { ShardStatus } from '../../contract/shard-types.ts';
-import { list, oneOf, RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './run-commands.ts';
+import { RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
 
 const bundleUsage = `usage: unitscope bundle PROJECT --model NAME --out DIR [--reference] [--layers LIST] [recipe options] [--json]
 
@@ -30,7 +31,7 @@ export const bundleCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('bundle: expected one PROJECT', bundleUsage);
     if (values.model === undefined) throw new UsageError('bundle: --model NAME is required', bundleUsage);
     if (values.out === undefined) throw new UsageError('bundle: --out DIR is required', bundleUsage);
-    const layers = list(values.layers);
+    const layers = parseListOption(values.layers);
     const out = createOutput(values.json === true);
     const result = await client.call(
       'shard.bundle',
@@ -41,12 +42,13 @@ export const bundleCommand: Command = {
   },
 };
 
-const shardUsage = `usage: unitscope run BUNDLE --shard I/N --out FILE.partial [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N] [--json]
+const shardUsage = `usage: unitscope run BUNDLE --shard I/N --out FILE.partial [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N] [--memory-budget MIB] [--json]
        unitscope run PROJECT --shard I/N --out FILE.partial --model NAME [--layers LIST] [recipe options] [...]
 
 Computes shard I of N (1 <= I <= N): a fixed, balanced subset of the run's images. Writes their
 sufficient statistics with the plan's hashes to FILE.partial; merge the N files with
 unitscope merge PROJECT FILE.partial...
+--batch and --memory-budget: as for a local run (unitscope run --help).
 
 ${RECIPE_USAGE}`;
 
@@ -62,6 +64,7 @@ export async function runShardCommand(argv: string[], { client, signal }: CliCon
       layers: { type: 'string' },
       ep: { type: 'string' },
       batch: { type: 'string' },
+      'memory-budget': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -75,8 +78,9 @@ export async function runShardCommand(argv: string[], { client, signal }: CliCon
   if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) throw new UsageError(`--shard ${values.shard}: I must be between 1 and N`, shardUsage);
   if (values.out === undefined) throw new UsageError('run --shard: --out FILE.partial is required', shardUsage);
   const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', shardUsage);
-  const batch = parseNumberOption(values.batch, 'batch', shardUsage);
-  const layers = list(values.layers);
+  const batch = parseRuleOption(values.batch, BATCH, 'batch', shardUsage);
+  const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', shardUsage);
+  const layers = parseListOption(values.layers);
   const recipe = recipeFrom(values, shardUsage);
   const out = createOutput(values.json === true);
   const result = await client.call(
@@ -90,6 +94,7 @@ export async function runShardCommand(argv: string[], { client, signal }: CliCon
       ...(Object.keys(recipe).length > 0 ? { recipe } : {}),
       ...(provider ? { provider } : {}),
       ...(batch !== undefined ? { batch } : {}),
+      ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
     },
     { signal, onProgress: (p) => out.progress(p) },
   );

@@ -13,9 +13,9 @@ export function analysisHandlers(engine: Engine) {
     'analysis.ablate': async ({ path, evalPath, ...request }, ctx) =>
       engine.jobs.run('analysis', `ablate ${request.category} units in ${request.layer} (run #${request.run})`, (job) =>
         ablateRun(engine.project(path), { ...request, evalProject: evalPath ? engine.project(evalPath) : undefined }, job), ctx),
-    'analysis.reliability': async ({ path, run, splits, seed, groups, provider, batch }, ctx) =>
+    'analysis.reliability': async ({ path, run, splits, seed, groups, provider, batch, memoryBudgetMB }, ctx) =>
       engine.jobs.run('analysis', `split-half reliability of run #${run}`, (job) =>
-        reliabilityForRun(engine.project(path), { run, splits, seed, groupsPerCategory: groups, provider, batch }, job), ctx),
+        reliabilityForRun(engine.project(path), { run, splits, seed, groupsPerCategory: groups, provider, batch, memoryBudgetMB }, job), ctx),
     'analysis.replicate': async ({ path, run, pathB, runB, shuffles, seed }) =>
       replicateRuns(engine.project(path), { runA: run, projectB: engine.project(pathB), runB, shuffles, seed }),
     'analysis.list': async ({ path, run, kind }) => listAnalyses(engine.project(path).db, { run, kind }),

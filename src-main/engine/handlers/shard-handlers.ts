@@ -14,7 +14,7 @@ export function shardHandlers(engine: Engine) {
   return {
     'shard.bundle': async ({ path, model, out, reference, layers, recipe }, ctx) =>
       engine.jobs.run('bundle', `bundle ${model}`, (job) => createBundle(engine.project(path), { model, out, reference, layers, recipe }, job), ctx),
-    'shard.run': async ({ source, shard, out, model, layers, recipe, provider, batch }, ctx) => {
+    'shard.run': async ({ source, shard, out, model, layers, recipe, provider, batch, memoryBudgetMB }, ctx) => {
       checkShardSpec(shard);
       let input: ShardSource;
       if (extname(source) === PROJECT_EXTENSION) {
@@ -27,7 +27,7 @@ export function shardHandlers(engine: Engine) {
         input = readBundle(source);
         engine.confinement.checkAll([input.modelPath, ...input.imagePaths], source);
       }
-      return engine.jobs.run('shard', `shard ${shard.index}/${shard.count}`, (job) => runShard(input, shard, out, { provider, batch }, job), ctx);
+      return engine.jobs.run('shard', `shard ${shard.index}/${shard.count}`, (job) => runShard(input, shard, out, { provider, batch, memoryBudgetMB }, job), ctx);
     },
     'shard.merge': async ({ path, files }, ctx) => engine.jobs.run('merge', `merge ${files.length} partials`, (job) => mergePartials(engine.project(path), files, job), ctx),
     'shard.status': async ({ path, files }) => shardStatus(engine.project(path), files),

@@ -10,11 +10,11 @@
 // - float32 (fused): the graph materializes a centered copy of each tap before reducing it; its outputs
 //   are per batch, not per image.
 import type { StatsPrecision } from '../../contract/recipe.ts';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import type { ConcreteProvider } from './session.ts';
 import type { TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 
-export const DEFAULT_MEMORY_BUDGET_MB = 1024;
 export const MAX_BATCH = 32;
 
 /**

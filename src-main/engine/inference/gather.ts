@@ -9,7 +9,7 @@ import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { appendGathers } from '../onnx/rewrite.ts';
 import { encodeModel } from '../onnx/proto.ts';
-import { DEFAULT_MEMORY_BUDGET_MB } from './batching.ts';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
 import { preprocessFile } from './preprocess.ts';
 import { modelError, openSession, type SessionFactory, type SessionLike } from './session.ts';

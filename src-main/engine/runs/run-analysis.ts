@@ -7,6 +7,7 @@
 // recomputed from the same final statistics.
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Progress } from '../../contract/protocol.ts';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import { recipeSchema, type ExecutionProviderChoice, type RecipeInput, type RecipeSettings, type StatsPrecision } from '../../contract/recipe.ts';
 import type { RunStarted } from '../../contract/results-types.ts';
 import { preprocessingSchema } from '../../contract/preprocessing.ts';
@@ -66,6 +67,8 @@ export interface RunRequest {
   batch?: number | undefined;
   /** How extraction reduces the taps; float64 (exact) by default. */
   precision?: StatsPrecision | undefined;
+  /** MiB for extraction's batches and merge groups and ranksum-maxp's gathers; the engine's default when omitted. */
+  memoryBudgetMB?: number | undefined;
   /** Images between checkpoints; by default about every 5 % of the images (at least one batch). */
   checkpointEvery?: number | undefined;
 }
@@ -163,9 +166,10 @@ export async function runAnalysis(project: Project, request: RunRequest, hooks: 
     const plan = planRun(project, request.model, request.layers);
     const precision = request.precision ?? DEFAULT_PRECISION;
     // The precision is recorded before the first checkpoint: a resumed run must continue in the same one.
-    const runId = createRun(project, plan, recipe, { requested: request.provider ?? 'auto', provider: null, fallback: null, batch: request.batch ?? null, precision });
+    const memoryBudgetMB = request.memoryBudgetMB ?? null;
+    const runId = createRun(project, plan, recipe, { requested: request.provider ?? 'auto', provider: null, fallback: null, batch: request.batch ?? null, precision, memoryBudgetMB });
     hooks.onCreated?.(runId);
-    await execute(project, runId, { provider: request.provider ?? 'auto', batch: request.batch, precision, checkpointEvery: request.checkpointEvery }, hooks);
+    await execute(project, runId, { provider: request.provider ?? 'auto', batch: request.batch, precision, memoryBudgetMB: request.memoryBudgetMB, checkpointEvery: request.checkpointEvery }, hooks);
     return { run: runId, status: 'finished' };
   } finally {
     lock.release();
@@ -189,6 +193,8 @@ export async function resumeRun(project: Project, runId: number, hooks: RunHooks
         provider: (manifest?.execution.requested as ExecutionProviderChoice | undefined) ?? 'auto',
         batch: manifest?.execution.batch ?? undefined,
         precision: manifest?.execution.precision ?? DEFAULT_PRECISION,
+        // The budget sized the merge groups: resuming with the same one replays the same groups.
+        memoryBudgetMB: manifest?.execution.memoryBudgetMB ?? undefined,
         checkpointEvery: options.checkpointEvery,
       },
       hooks,
@@ -265,6 +271,7 @@ interface ExecuteOptions {
   provider: ExecutionProviderChoice;
   batch: number | undefined;
   precision: StatsPrecision;
+  memoryBudgetMB: number | undefined;
   checkpointEvery: number | undefined;
 }
 
@@ -351,6 +358,7 @@ async function extract(project: Project, runId: number, options: ExecuteOptions,
     provider: options.provider,
     precision: options.precision,
     ...(options.batch !== undefined ? { batchSize: options.batch } : {}),
+    ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(resume ? { resume } : {}),
     checkpointEvery: every,
@@ -410,10 +418,13 @@ async function analyse(project: Project, runId: number, statsRun: number, recipe
     // (gathered in-graph in unit slices): all layers are recomputed together.
     deleteAnalysis(project.db, runId);
     const all = taps.map((tap, l) => loadStats(project, statsRun, l, tap));
-    const gatherer = recipe.recipe === 'ranksum-maxp' ? await runGatherer(project, runId) : undefined;
+    // The run's memory budget (recorded at its start; reanalyses keep their source's) bounds the gathers;
+    // a quarter of it holds one slice of per-image responses (256 MiB of the default 1024).
+    const budgetMB = (readRunManifest(project.db, runId) as RunManifest | null)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+    const gatherer = recipe.recipe === 'ranksum-maxp' ? await runGatherer(project, runId, 'auto', budgetMB) : undefined;
     let analyses: LayerAnalysis[];
     try {
-      analyses = await analyzeRun(all, categories, recipe, gatherer, { onLayer: (done, total) => hooks.progress?.({ phase: 'analysis', done, total, unit: 'layers' }) });
+      analyses = await analyzeRun(all, categories, recipe, gatherer, { budgetBytes: (budgetMB * 1024 * 1024) / 4, onLayer: (done, total) => hooks.progress?.({ phase: 'analysis', done, total, unit: 'layers' }) });
     } finally {
       await gatherer?.close();
     }

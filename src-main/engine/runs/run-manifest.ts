@@ -27,8 +27,11 @@ export interface RunManifest {
   };
   recipe: RecipeSettings;
   seeds: { recipe: number };
-  /** precision: how extraction reduced the taps (float64 exact, float32 fused in-graph; engine/inference/extract.ts). */
-  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null; precision?: StatsPrecision };
+  /**
+   * precision: how extraction reduced the taps (float64 exact, float32 fused in-graph; engine/inference/extract.ts);
+   * memoryBudgetMB: the budget asked for (null: the engine's default; absent in runs made before it was recorded).
+   */
+  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null; precision?: StatsPrecision; memoryBudgetMB?: number | null };
   timings: { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null; finishedAt: string | null };
   platform: { os: string; release: string; arch: string; node: string; cpus: number; cpuModel: string; memoryBytes: number };
   /** Present when the statistics were merged from shards computed elsewhere (engine/shards). */

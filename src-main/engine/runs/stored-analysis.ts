@@ -60,7 +60,7 @@ export function storedLayerAnalyses(project: Project, runId: number): LayerAnaly
 }
 
 /** Per-image responses of a run's model over the run's images (in the run's order). Close it after use. */
-export async function runGatherer(project: Project, runId: number, provider: ExecutionProviderChoice = 'auto'): Promise<ClosableResponseGatherer> {
+export async function runGatherer(project: Project, runId: number, provider: ExecutionProviderChoice = 'auto', memoryBudgetMB?: number): Promise<ClosableResponseGatherer> {
   const record = readRunRecord(project.db, runId);
   if (!record) throw new EngineError('not_found', `${project.path}: no run #${runId}`, { file: project.path });
   const model = readModelById(project.db, record.modelId);
@@ -80,5 +80,6 @@ export async function runGatherer(project: Project, runId: number, provider: Exe
     taps: readRunLayers(project.db, runId),
     images,
     provider,
+    ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
   });
 }

@@ -36,6 +36,8 @@ export function sourceFromProject(project: Project, model: string, layers: reado
 export interface ShardRunOptions {
   provider?: ExecutionProviderChoice | undefined;
   batch?: number | undefined;
+  /** MiB for the batches and merge groups; the engine's default when omitted. */
+  memoryBudgetMB?: number | undefined;
 }
 
 export interface ShardHooks {
@@ -91,6 +93,7 @@ export async function runShard(source: ShardSource, spec: ShardSpec, outFile: st
     provider: options.provider ?? 'auto',
     precision: plan.precision,
     ...(options.batch !== undefined ? { batchSize: options.batch } : {}),
+    ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     onProgress: (done) => {
       if (done > last) meter.tick(done - last);

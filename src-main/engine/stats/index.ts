@@ -12,7 +12,7 @@
 // Results follow method.md; undefined tests give NaN (never selective, outside the FDR family).
 export { analyzeLayer, analyzeRun, type AnalyzeRunOptions } from './analyze.ts';
 export { SufficientAccumulator, mergeLayerStats, emptyLayerStats, pooledMoments, categoryMoments, layerStatsFromRows, type GroupMoments } from './sufficient.ts';
-export { comparisonSet, effectiveTests, targetIndices, topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
+export { comparisonSet, targetIndices, topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
 export { rankSumMaxP, rankSumMaxPFromRows, mannWhitneyP, type RankSumOptions } from './ranksum.ts';
 export { adjustPValues, type FdrMethod } from './fdr.ts';
 export { studentTwoSidedP, normalTwoSidedP, normalSf } from './distributions.ts';

@@ -1,7 +1,9 @@
 // Selection recipes of method.md ("Selection recipes") and the per-unit results for every target
 // category: selective flag, CSI, tMin / pMax / qMax, category means, d' vs others and vs the second-best
-// category, mean pairwise t. Everything but ranksum-maxp works from sufficient statistics alone.
-import type { RecipeSettings } from '../../contract/recipe.ts';
+// category, mean pairwise t. Everything but ranksum-maxp works from sufficient statistics alone. Which
+// settings a recipe uses and fixes comes from the recipe table (contract/recipe.ts); SELECTORS holds
+// each recipe's arithmetic.
+import { effectiveSettings, recipeSpec, usesParameter, type RecipeName, type RecipeSettings } from '../../contract/recipe.ts';
 import type { CategoryDef, LayerStats, UnitResults } from '../pipeline-types.ts';
 import { adjustPValues, type FdrMethod } from './fdr.ts';
 import { categoryMoments, pooledMoments, statsUnits, type GroupMoments } from './sufficient.ts';
@@ -22,7 +24,7 @@ export function targetIndices(categories: readonly CategoryDef[]): number[] {
  * The one-vs-rest recipes (vs-rest, top-k, dprime) and ranksum-maxp always use all other categories.
  */
 export function comparisonSet(categories: readonly CategoryDef[], c: number, recipe: RecipeSettings): number[] {
-  const pairwise = recipe.recipe === 'pairwise-t' || recipe.recipe === 'prince2024';
+  const pairwise = usesParameter(recipe.recipe, 'against');
   const self = categories[c]!;
   const out: number[] = [];
   categories.forEach((cat, k) => {
@@ -32,12 +34,6 @@ export function comparisonSet(categories: readonly CategoryDef[], c: number, rec
     else if (recipe.against === 'targets+own-control' && cat.controlsFor === self.name) out.push(k);
   });
   return out;
-}
-
-/** The variance model and correction a recipe actually uses (prince2024 fixes both). */
-export function effectiveTests(recipe: RecipeSettings): { variance: Variance; fdr: FdrMethod } {
-  if (recipe.recipe === 'prince2024') return { variance: 'pooled', fdr: 'by' };
-  return { variance: recipe.variance, fdr: recipe.fdr };
 }
 
 /** Per-image evidence that sufficient statistics cannot give: ranksum-maxp's largest pairwise p. */
@@ -122,13 +118,32 @@ function fillMeanPairT(stats: LayerStats, c: number, set: readonly number[], var
 }
 
 /**
+ * What a selector works on: one layer's sufficient statistics (K categories x units, run order), the
+ * target categories with the categories each is compared with, and one UnitResults per target to fill.
+ */
+interface Selection {
+  stats: LayerStats;
+  categories: readonly CategoryDef[];
+  /** The settings as the recipe applies them (effectiveSettings: prince2024's fixed tests). */
+  recipe: RecipeSettings;
+  targets: readonly number[];
+  sets: ReadonlyMap<number, number[]>;
+  results: ReadonlyMap<number, UnitResults>;
+  perImage: PerImageEvidence | undefined;
+  /** top-k with the global scope: the masks are chosen across layers afterwards (topKMasks). */
+  deferTopK: boolean;
+}
+
+type Selector = (selection: Selection) => void;
+
+/**
  * pairwise-t / prince2024. Each unordered pair {a, b} is tested once: t(b, a) = -t(a, b) with the same p
  * and the same family, hence the same q. A unit is c-selective iff t > 0 and q < alpha for every compared
  * category; NaN (undefined) contrasts propagate to tMin/pMax/qMax and never select.
  */
-function pairwiseRecipe(stats: LayerStats, categories: readonly CategoryDef[], recipe: RecipeSettings, targets: number[], sets: Map<number, number[]>, results: Map<number, UnitResults>): void {
+function pairwiseRecipe({ stats, categories, recipe, targets, sets, results }: Selection): void {
   const units = statsUnits(stats);
-  const { variance, fdr } = effectiveTests(recipe);
+  const { variance, fdr } = recipe;
   for (const c of targets) {
     const r = results.get(c)!;
     const empty = sets.get(c)!.length === 0;
@@ -232,6 +247,58 @@ function argmaxCategory(stats: LayerStats): Int32Array {
   return best;
 }
 
+/** The recipes that judge each target on its own: the mean pairwise t for the report, then `judge`. */
+function eachTarget(judge: (selection: Selection, c: number, set: readonly number[], r: UnitResults) => void): Selector {
+  return (selection) => {
+    for (const c of selection.targets) {
+      const r = selection.results.get(c)!;
+      const set = selection.sets.get(c)!;
+      fillMeanPairT(selection.stats, c, set, selection.recipe.variance, r);
+      judge(selection, c, set, r);
+    }
+  };
+}
+
+/** ranksum-maxp: preferred category c and every pairwise Mann-Whitney p below the threshold (per-image evidence). */
+function rankSumRecipe(selection: Selection): void {
+  const { stats, recipe } = selection;
+  const units = statsUnits(stats);
+  const preferred = argmaxCategory(stats);
+  eachTarget(({ perImage }, c, set, r) => {
+    // tMin reports the smallest pairwise t for context; the test itself is the rank test.
+    r.tMin.fill(Infinity);
+    const t = new Float64Array(units);
+    for (const k of set) {
+      tStatistics(categoryMoments(stats, c), categoryMoments(stats, k), recipe.variance, t);
+      for (let u = 0; u < units; u++) r.tMin[u] = Math.min(r.tMin[u]!, t[u]!);
+    }
+    const maxP = perImage!.rankSumMaxP[c]!;
+    if (maxP.length !== units) throw new RangeError(`ranksum-maxp: ${maxP.length} p-values for ${units} units of ${stats.tap.name}`);
+    r.pMax.set(maxP);
+    r.qMax.set(maxP);
+    for (let u = 0; u < units; u++) r.selective[u] = preferred[u] === c && maxP[u]! < recipe.ranksumP ? 1 : 0;
+  })(selection);
+}
+
+/** Each recipe's arithmetic; what settings it uses is the recipe table's (contract/recipe.ts). */
+const SELECTORS: Record<RecipeName, Selector> = {
+  'pairwise-t': pairwiseRecipe,
+  prince2024: pairwiseRecipe,
+  'vs-rest': eachTarget(({ stats, recipe }, c, set, r) => {
+    versusRest(stats, c, set, recipe.fdr, r);
+    for (let u = 0; u < r.selective.length; u++) r.selective[u] = r.tMin[u]! > 0 && r.qMax[u]! < recipe.alpha ? 1 : 0;
+  }),
+  'ranksum-maxp': rankSumRecipe,
+  'top-k': eachTarget(({ stats, recipe, deferTopK }, c, set, r) => {
+    versusRest(stats, c, set, recipe.fdr, r);
+    if (!deferTopK) r.selective.set(topKMasks([r.tMin], recipe.topk)[0]!);
+  }),
+  dprime: eachTarget(({ stats, recipe }, c, set, r) => {
+    versusRest(stats, c, set, recipe.fdr, r);
+    for (let u = 0; u < r.selective.length; u++) r.selective[u] = r.dprime[u]! > recipe.dprime ? 1 : 0;
+  }),
+};
+
 /**
  * Per-unit results for every target category of one layer. For top-k the mask is filled per layer here
  * unless `deferTopK` is set (the global scope selects across layers afterwards with topKMasks).
@@ -244,8 +311,8 @@ export function unitResults(
 ): UnitResults[] {
   const K = categories.length;
   if (stats.count.length !== K) throw new RangeError(`layer ${stats.tap.name}: statistics have ${stats.count.length} categories, the run has ${K}`);
-  if (recipe.recipe === 'ranksum-maxp' && !options.perImage) {
-    throw new RangeError(`ranksum-maxp needs per-image responses (layer ${stats.tap.name}): pass perImage.rankSumMaxP`);
+  if (recipeSpec(recipe.recipe).perImage && !options.perImage) {
+    throw new RangeError(`${recipe.recipe} needs per-image responses (layer ${stats.tap.name}): pass perImage.rankSumMaxP`);
   }
   const units = statsUnits(stats);
   const targets = targetIndices(categories);
@@ -256,39 +323,6 @@ export function unitResults(
     fillMeansAndCsi(stats, c, sets.get(c)!, r);
     fillDPrimes(stats, c, sets.get(c)!, r);
   }
-  const { variance, fdr } = effectiveTests(recipe);
-  if (recipe.recipe === 'pairwise-t' || recipe.recipe === 'prince2024') {
-    pairwiseRecipe(stats, categories, recipe, targets, sets, results);
-  } else {
-    const preferred = recipe.recipe === 'ranksum-maxp' ? argmaxCategory(stats) : null;
-    for (const c of targets) {
-      const r = results.get(c)!;
-      const set = sets.get(c)!;
-      fillMeanPairT(stats, c, set, variance, r);
-      if (recipe.recipe === 'ranksum-maxp') {
-        // tMin reports the smallest pairwise t for context; the test itself is the rank test.
-        r.tMin.fill(Infinity);
-        const t = new Float64Array(units);
-        for (const k of set) {
-          tStatistics(categoryMoments(stats, c), categoryMoments(stats, k), variance, t);
-          for (let u = 0; u < units; u++) r.tMin[u] = Math.min(r.tMin[u]!, t[u]!);
-        }
-        const maxP = options.perImage!.rankSumMaxP[c]!;
-        if (maxP.length !== units) throw new RangeError(`ranksum-maxp: ${maxP.length} p-values for ${units} units of ${stats.tap.name}`);
-        r.pMax.set(maxP);
-        r.qMax.set(maxP);
-        for (let u = 0; u < units; u++) r.selective[u] = preferred![u] === c && maxP[u]! < recipe.ranksumP ? 1 : 0;
-        continue;
-      }
-      versusRest(stats, c, set, fdr, r);
-      if (recipe.recipe === 'vs-rest') {
-        for (let u = 0; u < units; u++) r.selective[u] = r.tMin[u]! > 0 && r.qMax[u]! < recipe.alpha ? 1 : 0;
-      } else if (recipe.recipe === 'dprime') {
-        for (let u = 0; u < units; u++) r.selective[u] = r.dprime[u]! > recipe.dprime ? 1 : 0;
-      } else if (recipe.recipe === 'top-k' && !options.deferTopK) {
-        r.selective.set(topKMasks([r.tMin], recipe.topk)[0]!);
-      }
-    }
-  }
+  SELECTORS[recipe.recipe]({ stats, categories, recipe: effectiveSettings(recipe), targets, sets, results, perImage: options.perImage, deferTopK: options.deferTopK ?? false });
   return targets.map((c) => results.get(c)!);
 }
