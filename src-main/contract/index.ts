@@ -14,7 +14,7 @@ import type {
   StimulusImportResult,
   ThumbnailData,
 } from './types.ts';
-import { EXECUTION_PROVIDERS, recipeSchema, STATS_PRECISIONS } from './recipe.ts';
+import { EXECUTION_PROVIDERS, recipeInputSchema, STATS_PRECISIONS } from './recipe.ts';
 import { BATCH, MEMORY_BUDGET_MB, numberSchema, SHA256, textSchema } from './fields.ts';
 import type {
   ChannelsResult,
@@ -122,7 +122,7 @@ export const api = {
     z.object({
       path: projectPath,
       model: nameSchema,
-      recipe: recipeSchema.partial().optional(),
+      recipe: recipeInputSchema.optional(),
       /** Tap names to analyse; all of the model's taps when omitted. */
       layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
@@ -137,7 +137,7 @@ export const api = {
   'run.resume': method<RunStarted>()(z.object({ path: projectPath, run: z.number().int().positive() }), { long: true }),
   /** A new run from the stored sufficient statistics of `run`, with another recipe: no inference. */
   'run.reanalyze': method<{ run: number }>()(
-    z.object({ path: projectPath, run: z.number().int().positive(), recipe: recipeSchema.partial() }),
+    z.object({ path: projectPath, run: z.number().int().positive(), recipe: recipeInputSchema }),
     { long: true },
   ),
   'run.list': method<RunSummary[]>()(z.object({ path: projectPath })),
@@ -274,7 +274,7 @@ export const api = {
       out: writePath,
       reference: z.boolean().optional(),
       layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
-      recipe: recipeSchema.partial().optional(),
+      recipe: recipeInputSchema.optional(),
     }),
     { long: true },
   ),
@@ -286,7 +286,7 @@ export const api = {
       out: writePath,
       model: nameSchema.optional(),
       layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
-      recipe: recipeSchema.partial().optional(),
+      recipe: recipeInputSchema.optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
       batch,
       memoryBudgetMB,

@@ -167,7 +167,7 @@ export interface RecipeSpec {
 
 export const RECIPE_TABLE = {
   'pairwise-t': {
-    meaning: 'the target beats every compared category in its own two-sample t-test: t > 0 and q < α for each (the default)',
+    meaning: 'the target beats every compared category in its own two-sample t-test: t > 0 and q < α for each',
     docs: 'docs/method.md#recipe-pairwise-t',
   },
   prince2024: {
@@ -219,17 +219,30 @@ function choiceWords(choices: readonly string[]): string {
 }
 
 function parameterSchema(p: RecipeParameter): z.ZodType {
-  if (p.kind === 'number') return numberSchema(p).default(p.default);
-  return z.enum(p.choices as [string, ...string[]], { error: `${p.label} must be ${choiceWords(p.choices)}` }).default(p.default);
+  if (p.kind === 'number') return numberSchema(p);
+  return z.enum(p.choices as [string, ...string[]], { error: `${p.label} must be ${choiceWords(p.choices)}` });
 }
 
-type ParameterSchemas = { [K in RecipeParameterKey]: z.ZodDefault<z.ZodType<RecipeSettings[K], RecipeSettings[K]>> };
+type ParameterSchemas = { [K in RecipeParameterKey]: z.ZodType<RecipeSettings[K], RecipeSettings[K]> };
 
 const parameterSchemas = Object.fromEntries(RECIPE_PARAMETER_KEYS.map((key) => [key, parameterSchema(RECIPE_PARAMETERS[key])])) as ParameterSchemas;
+const recipeNameSchema = z.enum(RECIPES, { error: `the recipe must be ${choiceWords(RECIPES)}` });
 
+/** Complete settings: what is not given takes the table's default (stored runs, the engine). */
 export const recipeSchema = z.object({
-  recipe: z.enum(RECIPES, { error: `the recipe must be ${choiceWords(RECIPES)}` }).default(DEFAULT_RECIPE),
-  ...parameterSchemas,
+  recipe: recipeNameSchema.default(DEFAULT_RECIPE),
+  ...(Object.fromEntries(RECIPE_PARAMETER_KEYS.map((key) => [key, (parameterSchemas[key] as z.ZodType).default(RECIPE_PARAMETERS[key].default)])) as {
+    [K in RecipeParameterKey]: z.ZodDefault<ParameterSchemas[K]>;
+  }),
+});
+
+/**
+ * Some settings, as calls give them: what is not given stays absent (no defaults filled in), so a
+ * reanalysis keeps its source run's other settings and a shard leaves the bundle's alone.
+ */
+export const recipeInputSchema = z.object({
+  recipe: recipeNameSchema.optional(),
+  ...(Object.fromEntries(RECIPE_PARAMETER_KEYS.map((key) => [key, parameterSchemas[key].optional()])) as { [K in RecipeParameterKey]: z.ZodOptional<ParameterSchemas[K]> }),
 });
 
 export const defaultRecipe: RecipeSettings = recipeSchema.parse({});
