@@ -280,7 +280,7 @@ export async function run(): Promise<BenchResult[]> {
       'db_units_channel',
       () => {
         // All 3,136 units of one layer1 channel, in pages of the contract's maximum (1,000).
-        for (let offset = 0; offset < 56 * 56; offset += 1000) unitsPage(project, { run: 2, layer: 'layer1.0', category: 'scenes', channel: 17, sort: 'unit', offset, limit: 1000 });
+        for (let offset = 0; offset < 56 * 56; offset += 1000) unitsPage(project, { run: 2, layer: 'layer1.0', category: 'scenes', channels: [17], sort: 'unit', offset, limit: 1000 });
       },
     ],
     ['db_units_selective_page', () => unitsPage(project, { run: 2, layer: 'stem.relu', category: 'words', selectiveOnly: true, sort: 'csi', offset: 5000, limit: 1000 })],

@@ -151,7 +151,8 @@ export const api = {
       layer: z.string().min(1),
       category: nameSchema,
       selectiveOnly: z.boolean().optional(),
-      channel: z.number().int().nonnegative().optional(),
+      /** Only the units of these channels (the channel chart's click or brush); one query whatever their number. */
+      channels: z.array(z.number().int().nonnegative()).min(1).max(65536).optional(),
       sort: z.enum(UNIT_SORTS).optional(),
       offset: z.number().int().nonnegative().default(0),
       limit: z.number().int().positive().max(1000).default(100),

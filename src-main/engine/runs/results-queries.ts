@@ -94,7 +94,8 @@ export interface UnitsQuery {
   layer: string;
   category: string;
   selectiveOnly?: boolean | undefined;
-  channel?: number | undefined;
+  /** Only these channels' units (any order, repeats ignored). */
+  channels?: readonly number[] | undefined;
   sort?: UnitSort | undefined;
   offset: number;
   limit: number;
@@ -126,8 +127,9 @@ function byKeyDescending(records: UnitRecord[], key: (r: UnitRecord) => number):
 
 /**
  * A page of units. Each query reads the least stored data that answers it: CSI-ordered pages are one
- * substr() of the stored CSI-sorted records (all units, or the selective ones only); a channel is a
- * contiguous slice of the unit-order columns; other orders sort the selective records or the channel.
+ * substr() of the stored CSI-sorted records (all units, or the selective ones only); the selective units
+ * of chosen channels are those stored records filtered by channel; a channel otherwise is a contiguous
+ * slice of the unit-order columns; other orders sort the selective records or the channels' units.
  */
 export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
   requireFinished(project, q.run);
@@ -135,8 +137,10 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
   const { position, tap } = requireLayer(project, q.run, q.layer);
   const db = project.db;
   const hw = tap.height * tap.width;
-  if (q.channel !== undefined && q.channel >= tap.channels) {
-    throw new EngineError('validation', `layer '${q.layer}' has ${tap.channels} channels; channel ${q.channel} does not exist`);
+  const channels = q.channels === undefined ? undefined : [...new Set(q.channels)].sort((a, b) => a - b);
+  const outside = channels?.find((c) => c >= tap.channels);
+  if (outside !== undefined) {
+    throw new EngineError('validation', `layer '${q.layer}' has ${tap.channels} channels; channel ${outside} does not exist`);
   }
   const sort = q.sort ?? 'csi';
   const missing = (what: string) => new EngineError('internal', `run #${q.run} is missing the ${what} of ${q.layer}/${q.category}`, { file: project.path });
@@ -147,7 +151,7 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
   };
   const page = (all: UnitRecord[]): UnitsPage => ({ total: all.length, units: all.slice(q.offset, q.offset + q.limit).map((r) => rowOf(r, tap)) });
 
-  if (q.channel === undefined) {
+  if (channels === undefined) {
     if (sort === 'csi') {
       const r = records(q.selectiveOnly ? 'selective_sorted' : 'csi_sorted', q.offset, q.limit);
       return { total: r.total, units: r.records.map((x) => rowOf(x, tap)) };
@@ -162,15 +166,45 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
     // Every unit by t: a full sort of the layer (rare; the UI sorts selective units).
     return page(byKeyDescending(channelRecords(db, q, position, 0, n), (r) => r.tMin));
   }
-  const start = q.channel * hw;
-  if (sort === 'unit' && !q.selectiveOnly) {
-    const first = Math.min(q.offset, hw);
-    return { total: hw, units: channelRecords(db, q, position, start + first, Math.min(q.limit, hw - first)).map((r) => rowOf(r, tap)) };
+  if (q.selectiveOnly && sort !== 'unit') {
+    const filtered = recordsInChannels(project, q, position, tap, sort === 'csi' ? 'selective_sorted' : 'selective_by_t', channels);
+    if (filtered) return filtered;
+    if (sort === 'csi') throw missing('selective_sorted');
   }
-  let all = channelRecords(db, q, position, start, hw);
+  if (sort === 'unit' && !q.selectiveOnly) {
+    // The channels' units in unit order: channel after channel, each a contiguous range of the columns.
+    const total = channels.length * hw;
+    const end = Math.min(total, q.offset + q.limit);
+    const units: UnitRow[] = [];
+    for (let i = Math.floor(q.offset / hw); i * hw < end; i++) {
+      const from = Math.max(q.offset, i * hw) - i * hw;
+      const to = Math.min(end, (i + 1) * hw) - i * hw;
+      for (const r of channelRecords(db, q, position, channels[i]! * hw + from, to - from)) units.push(rowOf(r, tap));
+    }
+    return { total, units };
+  }
+  let all = channels.flatMap((c) => channelRecords(db, q, position, c * hw, hw));
   if (q.selectiveOnly) all = all.filter((r) => r.selective);
   if (sort !== 'unit') byKeyDescending(all, sort === 'csi' ? (r) => r.csi : (r) => r.tMin);
   return page(all);
+}
+
+/**
+ * The selective units of some channels in a stored order (CSI or t): the stored records whose unit lies
+ * in one of them, read once and scanned for their unit index; only the page is decoded. Undefined when
+ * the run has no such records (runs stored before selective_by_t existed).
+ */
+function recordsInChannels(project: Project, q: UnitsQuery, position: number, tap: TapShape, name: 'selective_sorted' | 'selective_by_t', channels: readonly number[]): UnitsPage | undefined {
+  const bytes = readRecordBytes(project.db, q.run, position, q.category, name);
+  if (!bytes) return undefined;
+  const hw = tap.height * tap.width;
+  const chosen = new Uint8Array(tap.channels);
+  for (const c of channels) chosen[c] = 1;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kept: number[] = [];
+  for (let i = 0; i < bytes.byteLength / RECORD_BYTES; i++) if (chosen[Math.floor(view.getInt32(i * RECORD_BYTES, true) / hw)]) kept.push(i);
+  const units = kept.slice(q.offset, q.offset + q.limit).map((i) => rowOf(unpackRecords(bytes.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES))[0]!, tap));
+  return { total: kept.length, units };
 }
 
 /**

@@ -36,7 +36,7 @@ export async function inspectUnit(project: Project, runId: number, layer: string
   if (run.status === 'finished') {
     for (const category of targetCategories(project.db, runId)) {
       // The unit's row, read through the channel slice (H*W units) rather than the whole layer.
-      const page = unitsPage(project, { run: runId, layer, category, channel, sort: 'unit', offset: unit - channel * hw, limit: 1 });
+      const page = unitsPage(project, { run: runId, layer, category, channels: [channel], sort: 'unit', offset: unit - channel * hw, limit: 1 });
       const row = page.units[0];
       if (row) results.push({ ...row, category });
     }

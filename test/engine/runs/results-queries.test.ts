@@ -56,7 +56,7 @@ afterAll(() => {
 function reference(q: Omit<UnitsQuery, 'run' | 'layer' | 'category'>): { total: number; units: number[] } {
   const hw = TAP.height * TAP.width;
   let units = Array.from({ length: N }, (_, u) => u);
-  if (q.channel !== undefined) units = units.filter((u) => Math.floor(u / hw) === q.channel);
+  if (q.channels !== undefined) units = units.filter((u) => q.channels!.includes(Math.floor(u / hw)));
   if (q.selectiveOnly) units = units.filter((u) => results.selective[u] === 1);
   const f32 = (v: number) => Math.fround(v);
   const key = (u: number) => {
@@ -71,7 +71,8 @@ describe('unitsPage', () => {
   const cases: Omit<UnitsQuery, 'run' | 'layer' | 'category'>[] = [];
   for (const sort of ['csi', 't', 'unit'] as const) {
     for (const selectiveOnly of [false, true]) {
-      for (const channel of [undefined, 0, 4]) {
+      // One channel, several in any order with a repeat, and half of the layer's (the brushed chart).
+      for (const channels of [undefined, [0], [4], [9, 0, 4, 9], Array.from({ length: 32 }, (_, i) => 63 - 2 * i)]) {
         for (const [offset, limit] of [
           [0, 1000],
           [7, 13],
@@ -79,7 +80,7 @@ describe('unitsPage', () => {
           [1020, 10],
           [1500, 1000],
         ] as const) {
-          cases.push({ sort, selectiveOnly, channel, offset, limit });
+          cases.push({ sort, selectiveOnly, channels, offset, limit });
         }
       }
     }
@@ -99,5 +100,11 @@ describe('unitsPage', () => {
       expect(r.pMax).toBe(results.pMax[u]); // float64 kept exactly, down to 1e-300
       expect(r.dprime).toBe(Math.fround(results.dprime[u]!));
     }
+  });
+});
+
+describe('unitsPage channels', () => {
+  it('refuses a channel the layer does not have, naming it', () => {
+    expect(() => unitsPage(project, { run: 1, layer: 'block', category: 'faces', channels: [3, 64], offset: 0, limit: 10 })).toThrow("layer 'block' has 64 channels; channel 64 does not exist");
   });
 });
