@@ -81,7 +81,7 @@ export function csiOption(csi: CsiResult, layer: string, categories: string[]): 
 }
 
 /** Selective units per channel, sorted; brushing or clicking picks channels for the unit table. */
-export function channelsOption(result: ChannelsResult, categories: string[], chosen: number[]): ChartOption {
+export function channelsOption(result: ChannelsResult, categories: string[], chosen: readonly number[]): ChartOption {
   const chosenSet = new Set(chosen);
   const color = categoryColor(categories, result.category);
   const m = result.metrics;

@@ -1,28 +1,12 @@
-// The app's state: the engine connection, the open project, which screen shows, and the one selection
-// that drives the linked charts. Screens read it; only the methods here change the project.
+// The app's state: the engine connection, the open project, which screen shows, and the results
+// dashboard whose selection drives the linked charts (its run is also the Analyses screen's). Screens
+// read it; only the methods here change the project.
 import type { ProjectInfo, RecentProject, RunSummary, SessionInfo } from '../../../src-main/contract/types.ts';
 import type { EngineClient } from './engine-connection.ts';
+import { ResultsDashboard } from './results-dashboard.svelte.ts';
 
 export const SCREENS = ['start', 'project', 'models', 'run', 'results', 'analyses', 'compare', 'export', 'settings'] as const;
 export type Screen = (typeof SCREENS)[number];
-
-/** Layer, category, channels and unit chosen in any chart; every chart and table follows them. */
-export class Selection {
-  run = $state<number | null>(null);
-  layer = $state<string | null>(null);
-  category = $state<string | null>(null);
-  /** Channels chosen by clicking or brushing the channel chart; the unit table shows their units. */
-  channels = $state.raw<number[]>([]);
-  unit = $state<number | null>(null);
-
-  reset(run: number | null): void {
-    this.run = run;
-    this.layer = null;
-    this.category = null;
-    this.channels = [];
-    this.unit = null;
-  }
-}
 
 export class AppState {
   client = $state.raw<EngineClient | null>(null);
@@ -33,7 +17,7 @@ export class AppState {
   notice = $state<string | null>(null);
   /** The engine's recent-projects list (shared with the CLI and other windows). */
   recent = $state.raw<RecentProject[]>([]);
-  readonly selection = new Selection();
+  readonly dashboard = new ResultsDashboard(() => this.engine, () => this.project?.path ?? null);
 
   finishedRuns: RunSummary[] = $derived(this.project?.runs.filter((r) => r.status === 'finished') ?? []);
   latestFinished: RunSummary | null = $derived(this.finishedRuns.reduce<RunSummary | null>((a, r) => (!a || r.id > a.id ? r : a), null));
@@ -53,7 +37,7 @@ export class AppState {
       this.project = await this.engine.call('project.open', { path });
       this.error = null;
       void this.loadRecent();
-      this.selection.reset(this.latestFinished?.id ?? null);
+      this.dashboard.selectRun(this.latestFinished?.id ?? null);
       this.screen = screen ?? (this.latestFinished ? 'results' : 'project');
     } catch (error) {
       this.fail(error);
@@ -65,7 +49,7 @@ export class AppState {
       this.project = await this.engine.call('project.create', { path, ...(name ? { name } : {}) });
       this.error = null;
       void this.loadRecent();
-      this.selection.reset(null);
+      this.dashboard.selectRun(null);
       this.screen = 'project';
     } catch (error) {
       this.fail(error);
@@ -84,7 +68,7 @@ export class AppState {
 
   closeProject(): void {
     this.project = null;
-    this.selection.reset(null);
+    this.dashboard.selectRun(null);
     this.screen = 'start';
   }
 

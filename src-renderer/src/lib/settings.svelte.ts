@@ -1,10 +1,14 @@
 // User settings, persisted in localStorage (the renderer's own storage in Electron and in the browser).
+// The memory budget and the default batch follow the contract's rules (contract/fields.ts): a value that
+// breaks its rule is never kept, so what the Run screen sends is always valid.
 import { EXECUTION_PROVIDERS, type ExecutionProviderChoice } from '../../../src-main/contract/recipe.ts';
+import { BATCH, DEFAULT_MEMORY_BUDGET_MB, MEMORY_BUDGET_MB, numberProblem } from '../../../src-main/contract/fields.ts';
 
 export type Theme = 'light' | 'dark';
 
 interface Stored {
   theme: Theme;
+  /** Sent with runs and reliability studies (memoryBudgetMB). */
   memoryBudgetMiB: number;
   provider: ExecutionProviderChoice;
   /** null: the engine picks (1 on the CPU's exact path, else from the memory budget). */
@@ -15,18 +19,26 @@ const KEY = 'unitscope.settings.v2';
 // v1 stored a batch of 8 for everyone (its default), which halves exact extraction on a CPU: its other
 // settings carry over, its batch does not.
 const V1_KEY = 'unitscope.settings.v1';
-const DEFAULTS: Stored = { theme: 'dark', memoryBudgetMiB: 2048, provider: 'auto', batch: null };
+const DEFAULTS: Stored = { theme: 'dark', memoryBudgetMiB: DEFAULT_MEMORY_BUDGET_MB, provider: 'auto', batch: null };
+
+/** The rule's message for a value of a setting, or null when it may be kept. */
+export function settingProblem(key: 'memoryBudgetMiB' | 'batch', value: number | null): string | null {
+  if (key === 'batch') return value === null ? null : numberProblem(BATCH, value);
+  return numberProblem(MEMORY_BUDGET_MB, value);
+}
 
 function load(): Stored {
   try {
     const stored = localStorage.getItem(KEY);
     const raw = JSON.parse(stored ?? localStorage.getItem(V1_KEY) ?? '{}') as Partial<Stored>;
     if (stored === null) delete raw.batch;
+    const budget = typeof raw.memoryBudgetMiB === 'number' ? raw.memoryBudgetMiB : null;
+    const batch = typeof raw.batch === 'number' ? raw.batch : null;
     return {
       theme: raw.theme === 'light' || raw.theme === 'dark' ? raw.theme : DEFAULTS.theme,
-      memoryBudgetMiB: typeof raw.memoryBudgetMiB === 'number' && raw.memoryBudgetMiB >= 256 ? raw.memoryBudgetMiB : DEFAULTS.memoryBudgetMiB,
+      memoryBudgetMiB: budget !== null && !settingProblem('memoryBudgetMiB', budget) ? budget : DEFAULTS.memoryBudgetMiB,
       provider: EXECUTION_PROVIDERS.includes(raw.provider as ExecutionProviderChoice) ? (raw.provider as ExecutionProviderChoice) : DEFAULTS.provider,
-      batch: typeof raw.batch === 'number' && raw.batch >= 1 && raw.batch <= 1024 ? Math.round(raw.batch) : DEFAULTS.batch,
+      batch: batch !== null && !settingProblem('batch', batch) ? batch : DEFAULTS.batch,
     };
   } catch {
     return { ...DEFAULTS };
@@ -34,22 +46,36 @@ function load(): Stored {
 }
 
 export class Settings {
-  theme = $state<Theme>(DEFAULTS.theme);
-  memoryBudgetMiB = $state(DEFAULTS.memoryBudgetMiB);
-  provider = $state<ExecutionProviderChoice>(DEFAULTS.provider);
-  batch = $state<number | null>(DEFAULTS.batch);
+  #values = $state<Stored>(load());
 
-  constructor() {
-    Object.assign(this, load());
+  get theme(): Theme {
+    return this.#values.theme;
+  }
+  get memoryBudgetMiB(): number {
+    return this.#values.memoryBudgetMiB;
+  }
+  get provider(): ExecutionProviderChoice {
+    return this.#values.provider;
+  }
+  get batch(): number | null {
+    return this.#values.batch;
   }
 
-  save(): void {
-    const value: Stored = { theme: this.theme, memoryBudgetMiB: this.memoryBudgetMiB, provider: this.provider, batch: this.batch };
+  /** Keeps and saves the changes that follow their rules; returns whether all did. */
+  update(changes: Partial<Stored>): boolean {
+    const kept: Partial<Stored> = {};
+    let all = true;
+    for (const [key, value] of Object.entries(changes) as [keyof Stored, Stored[keyof Stored]][]) {
+      if ((key === 'memoryBudgetMiB' || key === 'batch') && settingProblem(key, value as number | null)) all = false;
+      else Object.assign(kept, { [key]: value });
+    }
+    this.#values = { ...this.#values, ...kept };
     try {
-      localStorage.setItem(KEY, JSON.stringify(value));
+      localStorage.setItem(KEY, JSON.stringify(this.#values));
     } catch {
       // storage full or disabled: settings last for this session only
     }
+    return all;
   }
 }
 
