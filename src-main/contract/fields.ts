@@ -95,4 +95,12 @@ export const MEMORY_BUDGET_MB: NumberRule = { label: 'the memory budget', min: 2
 /** What the engine uses when a call gives no budget (engine/inference/batching.ts). */
 export const DEFAULT_MEMORY_BUDGET_MB = 1024;
 
+/** The analyses' settings (analysis.ablate, analysis.reliability, analysis.replicate). */
+export const SEED: NumberRule = { label: 'the seed', integer: true };
+export const ABLATION_TOP: NumberRule = { label: 'the number of top units', min: 1, integer: true };
+export const ABLATION_CONTROLS: NumberRule = { label: 'the number of random controls', min: 0, max: 100000, integer: true };
+export const SPLITS: NumberRule = { label: 'the number of splits', min: 1, max: 10000, integer: true };
+export const GROUPS: NumberRule = { label: 'the number of groups per category', min: 2, max: 100000, integer: true };
+export const SHUFFLES: NumberRule = { label: 'the number of shuffles', min: 0, max: 1000000, integer: true };
+
 export const SHA256: TextRule = { label: 'sha256', pattern: /^[0-9a-fA-F]{64}$/, shape: '64 hexadecimal digits (0-9, a-f)' };

@@ -15,7 +15,7 @@ import type {
   ThumbnailData,
 } from './types.ts';
 import { EXECUTION_PROVIDERS, recipeInputSchema, STATS_PRECISIONS } from './recipe.ts';
-import { BATCH, MEMORY_BUDGET_MB, numberSchema, SHA256, textSchema } from './fields.ts';
+import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, GROUPS, MEMORY_BUDGET_MB, numberSchema, SEED, SHA256, SHUFFLES, SPLITS, textSchema } from './fields.ts';
 import type {
   ChannelsResult,
   CompareResult,
@@ -124,7 +124,7 @@ export const api = {
       model: nameSchema,
       recipe: recipeInputSchema.optional(),
       /** Tap names to analyse; all of the model's taps when omitted. */
-      layers: z.array(z.string().min(1)).min(1).max(MAX_LIST).optional(),
+      layers: z.array(z.string().min(1)).min(1, { error: 'choose at least one layer to analyse' }).max(MAX_LIST).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
       batch,
       /** float64 (exact, default) or float32 (fused in the graph, for GPUs); recipe.ts STATS_PRECISIONS. */
@@ -221,10 +221,10 @@ export const api = {
       run: z.number().int().positive(),
       layer: z.string().min(1),
       category: nameSchema,
-      top: z.number().int().positive().optional(),
+      top: numberSchema(ABLATION_TOP).optional(),
       mode: z.enum(ABLATION_MODES).optional(),
-      controls: z.number().int().min(0).max(100000).optional(),
-      seed: z.number().int().optional(),
+      controls: numberSchema(ABLATION_CONTROLS).optional(),
+      seed: numberSchema(SEED).optional(),
       /** Evaluate on this project's stimuli instead of the run's own images. */
       evalPath: projectPath.optional(),
       output: z.enum(['classifier', 'embedding']).optional(),
@@ -238,9 +238,9 @@ export const api = {
     z.object({
       path: projectPath,
       run: z.number().int().positive(),
-      splits: z.number().int().min(1).max(10000).optional(),
-      seed: z.number().int().optional(),
-      groups: z.number().int().min(2).max(100000).optional(),
+      splits: numberSchema(SPLITS).optional(),
+      seed: numberSchema(SEED).optional(),
+      groups: numberSchema(GROUPS).optional(),
       provider: z.enum(EXECUTION_PROVIDERS).optional(),
       batch,
       /** Bounds the grouped statistics held by one extraction pass (more taps per pass with more memory). */
@@ -255,8 +255,8 @@ export const api = {
       run: z.number().int().positive(),
       pathB: projectPath,
       runB: z.number().int().positive(),
-      shuffles: z.number().int().min(0).max(1000000).optional(),
-      seed: z.number().int().optional(),
+      shuffles: numberSchema(SHUFFLES).optional(),
+      seed: numberSchema(SEED).optional(),
     }),
   ),
   /** Stored analyses of a project (optionally of one run or kind), newest last. */

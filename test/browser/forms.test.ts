@@ -155,6 +155,23 @@ describe('the Run form and the field rules', () => {
     expect(stored((p) => (readRunManifest(p.db, run) as RunManifest).execution.memoryBudgetMB)).toBe(512);
   });
 
+  it('checks the analyses forms with the same rules, at their fields', async () => {
+    await page.getByTestId('nav-analyses').click();
+    await page.getByTestId('analysis-tab-reliability').click();
+    const splits = page.getByTestId('reliability-splits');
+    await splits.fill('0');
+    await expect.poll(() => page.getByTestId('reliability-splits-error').textContent()).toBe('the number of splits must be a whole number from 1 to 10000');
+    expect(await page.getByTestId('reliability-start').isDisabled()).toBe(true);
+    await splits.fill('10');
+    await expect.poll(() => page.getByTestId('reliability-splits-error').count()).toBe(0);
+    expect(await page.getByTestId('reliability-start').isEnabled()).toBe(true);
+    await page.getByTestId('analysis-tab-ablation').click();
+    await page.getByTestId('ablation-controls').fill('-1');
+    await expect.poll(() => page.getByTestId('ablation-controls-error').textContent()).toBe('the number of random controls must be a whole number from 0 to 100000');
+    await page.getByTestId('ablation-controls').fill('100');
+    await expect.poll(() => page.getByTestId('ablation-controls-error').count()).toBe(0);
+  });
+
   it('pages the unit table, and filters it to a clicked channel with one query', async () => {
     await page.getByTestId('nav-results').click();
     const channels = page.getByTestId('chart-channels');

@@ -2,7 +2,7 @@
 // contract like the desktop app. Long ones show progress on stderr and stop on Ctrl-C.
 import type { Command } from '../command.ts';
 import { createOutput, oneOf, parseCommandArgs, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
-import { BATCH, MEMORY_BUDGET_MB, rangeFormula } from '../../contract/fields.ts';
+import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, GROUPS, MEMORY_BUDGET_MB, rangeFormula, SEED, SHUFFLES, SPLITS } from '../../contract/fields.ts';
 import { ABLATION_MODES, EXECUTION_PROVIDERS, type AblationMode, type AblationResult, type ExecutionProviderChoice, type ReliabilityResult, type ReplicationResult } from '../../contract/index.ts';
 
 function fmt(v: number | null | undefined, digits = 3): string {
@@ -63,14 +63,12 @@ export const ablateCommand: Command = {
     if (run === undefined) throw new UsageError('ablate: --run ID is required', ablateUsage);
     if (!values.category) throw new UsageError('ablate: --category C is required', ablateUsage);
     if (!values.layer) throw new UsageError('ablate: --layer L is required', ablateUsage);
-    const top = parseNumberOption(values.top, 'top', ablateUsage);
-    if (top !== undefined && top < 1) throw new UsageError('ablate: --top must be at least 1', ablateUsage);
-    const controls = parseNumberOption(values.controls, 'controls', ablateUsage);
-    if (controls !== undefined && controls < 0) throw new UsageError('ablate: --controls must be 0 or more', ablateUsage);
+    const top = parseRuleOption(values.top, ABLATION_TOP, 'top', ablateUsage);
+    const controls = parseRuleOption(values.controls, ABLATION_CONTROLS, 'controls', ablateUsage);
     const mode = oneOf<AblationMode>(values.mode, ABLATION_MODES, 'mode', ablateUsage);
     const output = oneOf(values.output, ['classifier', 'embedding'] as const, 'output', ablateUsage);
     const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', ablateUsage);
-    const seed = parseNumberOption(values.seed, 'seed', ablateUsage);
+    const seed = parseRuleOption(values.seed, SEED, 'seed', ablateUsage);
     const batch = parseRuleOption(values.batch, BATCH, 'batch', ablateUsage);
     const out = createOutput(values.json === true);
     const result = await client.call(
@@ -135,11 +133,9 @@ export const reliabilityCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('reliability: expected one PROJECT', reliabilityUsage);
     const run = parseNumberOption(values.run, 'run', reliabilityUsage);
     if (run === undefined) throw new UsageError('reliability: --run ID is required', reliabilityUsage);
-    const splits = parseNumberOption(values.splits, 'splits', reliabilityUsage);
-    if (splits !== undefined && splits < 1) throw new UsageError('reliability: --splits must be at least 1', reliabilityUsage);
-    const groups = parseNumberOption(values.groups, 'groups', reliabilityUsage);
-    if (groups !== undefined && groups < 2) throw new UsageError('reliability: --groups must be at least 2', reliabilityUsage);
-    const seed = parseNumberOption(values.seed, 'seed', reliabilityUsage);
+    const splits = parseRuleOption(values.splits, SPLITS, 'splits', reliabilityUsage);
+    const groups = parseRuleOption(values.groups, GROUPS, 'groups', reliabilityUsage);
+    const seed = parseRuleOption(values.seed, SEED, 'seed', reliabilityUsage);
     const batch = parseRuleOption(values.batch, BATCH, 'batch', reliabilityUsage);
     const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', reliabilityUsage);
     const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', reliabilityUsage);
@@ -199,9 +195,8 @@ export const replicateCommand: Command = {
     if (positionals.length !== 2) throw new UsageError('replicate: expected PROJECT_A and PROJECT_B', replicateUsage);
     const runs = (values.run ?? []).map((r) => parseNumberOption(r, 'run', replicateUsage)!);
     if (runs.length !== 2) throw new UsageError('replicate: give --run twice, first for PROJECT_A, then for PROJECT_B', replicateUsage);
-    const shuffles = parseNumberOption(values.shuffles, 'shuffles', replicateUsage);
-    if (shuffles !== undefined && shuffles < 0) throw new UsageError('replicate: --shuffles must be 0 or more', replicateUsage);
-    const seed = parseNumberOption(values.seed, 'seed', replicateUsage);
+    const shuffles = parseRuleOption(values.shuffles, SHUFFLES, 'shuffles', replicateUsage);
+    const seed = parseRuleOption(values.seed, SEED, 'seed', replicateUsage);
     const result = await client.call('analysis.replicate', {
       path: positionals[0]!,
       run: runs[0]!,

@@ -5,10 +5,13 @@ import type { z } from 'zod';
 
 export type FieldProblems = Readonly<Record<string, string>>;
 
-export function fieldProblems(schema: z.ZodType, args: unknown): FieldProblems {
-  const result = schema.safeParse(args);
-  if (result.success) return {};
+/** What the form may send (as the schema parsed it), or null and the problems by field. */
+export type CheckedArgs<S extends z.ZodType> = { args: z.output<S>; problems: FieldProblems } | { args: null; problems: FieldProblems };
+
+export function checkArgs<S extends z.ZodType>(schema: S, draft: unknown): CheckedArgs<S> {
+  const result = schema.safeParse(draft);
+  if (result.success) return { args: result.data, problems: {} };
   const problems: Record<string, string> = {};
   for (const issue of result.error.issues) problems[issue.path.join('.')] ??= issue.message;
-  return problems;
+  return { args: null, problems };
 }

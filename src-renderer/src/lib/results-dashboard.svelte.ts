@@ -119,22 +119,21 @@ export class ResultsDashboard {
   }
 
   selectLayer(layer: string): void {
-    if (layer === this.#layerShown) return;
-    // The category stays what it is now, even when it was the old layer's default.
-    this.#category = this.#categoryShown;
-    this.#layer = layer;
-    this.#channels = [];
-    this.#page = 0;
-    this.#loadLayer();
+    this.#choose(layer, this.#categoryShown, () => this.#loadLayer());
   }
 
   selectCategory(category: string): void {
-    if (category === this.#categoryShown) return;
-    this.#layer = this.#layerShown;
+    this.#choose(this.#layerShown, category, () => this.#loadCategory());
+  }
+
+  /** Pins both: the one not changed stays what it is now, even when it was a default. */
+  #choose(layer: string | null, category: string | null, load: () => void): void {
+    if (layer === this.#layerShown && category === this.#categoryShown) return;
+    this.#layer = layer;
     this.#category = category;
     this.#channels = [];
     this.#page = 0;
-    this.#loadCategory();
+    load();
   }
 
   /** The unit table shows these channels' selective units (none: the whole layer's). */

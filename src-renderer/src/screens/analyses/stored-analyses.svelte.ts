@@ -1,10 +1,13 @@
-// The stored analyses of the run the Analyses screen shows (analysis.list) and the one open
-// (analysis.get): loaded when a run is shown, after an analysis is stored, and when one is picked.
+// The run the Analyses screen shows: its layer x category table (the ablation form's choices), its stored
+// analyses (analysis.list) and the one open (analysis.get); loaded when a run is shown, after an analysis
+// is stored, and when one is picked.
 import { Latest } from '../../lib/latest.svelte.ts';
 import type { EngineClient } from '../../lib/engine-connection.ts';
 import type { AnalysisSummary, StoredAnalysis } from '../../../../src-main/contract/analysis-types.ts';
+import type { ResultsTable } from '../../../../src-main/contract/types.ts';
 
 export class StoredAnalyses {
+  readonly table = new Latest<ResultsTable>();
   readonly list = new Latest<AnalysisSummary[]>();
   readonly #opened = new Latest<StoredAnalysis>();
   readonly #engine: () => EngineClient;
@@ -33,10 +36,12 @@ export class StoredAnalyses {
     const key = path && run !== null ? `${path}#${run}` : null;
     this.#shown = key;
     if (!path || run === null) {
+      this.table.clear();
       this.list.clear();
       this.select(path, null);
       return;
     }
+    if (this.table.value?.run.id !== run || open === undefined) void this.table.load((signal) => this.#engine().call('results.table', { path, run }, { signal }));
     await this.list.load((signal) => this.#engine().call('analysis.list', { path, run }, { signal }));
     if (this.#shown !== key) return;
     const items = this.list.value ?? [];

@@ -2,9 +2,10 @@
 // settings, and what run.start would get with the messages of its schema by field (one rule per field,
 // from the contract). Loaded when the screen opens and when another model is chosen.
 import { Latest } from '../../lib/latest.svelte.ts';
-import { fieldProblems } from '../../lib/field-problems.ts';
+import { checkArgs } from '../../lib/field-problems.ts';
 import { settings } from '../../lib/settings.svelte.ts';
 import type { EngineClient } from '../../lib/engine-connection.ts';
+import type { FieldProblems } from '../../lib/field-problems.ts';
 import { api, type ArgsOf, type Api } from '../../../../src-main/contract/index.ts';
 import { defaultRecipe, parametersOf, type ExecutionProviderChoice, type RecipeInput, type RecipeSettings, type StatsPrecision } from '../../../../src-main/contract/recipe.ts';
 import type { ModelInfo, TapInfo } from '../../../../src-main/contract/models.ts';
@@ -42,8 +43,8 @@ export class RunLauncher {
     this.#layers = names;
   }
 
-  /** What run.start gets: only the settings the chosen recipe uses (the others keep their defaults). */
-  readonly args = $derived.by(() => {
+  /** What run.start would get: only the settings the chosen recipe uses (the others keep their defaults). */
+  readonly #draft = $derived.by(() => {
     const recipe: RecipeInput = { recipe: this.recipe.recipe };
     for (const key of parametersOf(this.recipe.recipe)) Object.assign(recipe, { [key]: this.recipe[key] });
     const all = this.#layersShown.length === (this.taps.value?.length ?? -1);
@@ -59,9 +60,16 @@ export class RunLauncher {
     } satisfies ArgsOf<Api, 'run.start'>;
   });
 
+  readonly #checked = $derived(checkArgs(api['run.start'].args, this.#draft));
+
   /** The schema's messages by argument path; empty when the run can start. */
-  readonly problems = $derived(fieldProblems(api['run.start'].args, this.args));
-  readonly ready = $derived(this.#modelShown !== '' && this.#layersShown.length > 0 && Object.keys(this.problems).length === 0);
+  get problems(): FieldProblems {
+    return this.#checked.problems;
+  }
+  /** run.start's arguments, or null while a field breaks its rule (or no model or layer is chosen). */
+  get args(): ArgsOf<Api, 'run.start'> | null {
+    return this.#checked.args;
+  }
 
   /** The screen opened on a project: its models, then the layers of the one shown. */
   async open(path: string | null): Promise<void> {
