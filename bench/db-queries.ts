@@ -16,6 +16,7 @@ import { insertRunCategories, insertRunLayers, readUnitColumn, unitResultBytes, 
 import { finishRun, insertRun, setRunStatus } from '../src-main/engine/storage/runs-store.ts';
 import type { BenchResult } from './run.ts';
 import { DEMO_CATEGORIES } from '../src-main/engine/stimuli/demo.ts';
+import { defaultRecipe } from '../src-main/contract/recipe.ts';
 
 const WORK = fileURLToPath(new URL('./.work/', import.meta.url));
 const PROJECT = join(WORK, 'db-queries-v4.unitscope');
@@ -119,7 +120,7 @@ function generateProject(): void {
   for (let run = 1; run <= 2; run++) {
     const next = rng(run * 7919);
     const id = db.transaction(() => {
-      const id = insertRun(db, { modelId: 1, recipe: { recipe: 'pairwise-t', variance: 'pooled', fdr: 'bh', alpha: 0.05, against: 'all', topk: 1, topkScope: 'layer', dprime: 1, ranksumP: 0.001, seed: 0 }, parentRun: null, images: 600 });
+      const id = insertRun(db, { modelId: 1, recipe: defaultRecipe, parentRun: null, images: 600 });
       insertRunLayers(db, id, taps);
       insertRunCategories(db, id, CATEGORIES.map((c) => ({ ...c, images: 100 })));
       setRunStatus(db, id, 'running');

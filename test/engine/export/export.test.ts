@@ -13,6 +13,7 @@ import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { resultsTable } from '../../../src-main/engine/runs/results-queries.ts';
 import { readRunLayers, readUnitColumn } from '../../../src-main/engine/storage/results-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
+import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
 
 let dir: string;
 let project: Project;
@@ -130,7 +131,9 @@ print(json.dumps({"files": sorted(z.files), "dtypes": {k: str(z[k].dtype) for k 
     expect(manifest.stimuli.count).toBe(18);
     expect(manifest.stimuli.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.stimuli.images[0]).toMatchObject({ category: 'faces', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(manifest.recipe).toEqual({ recipe: 'pairwise-t', variance: 'pooled', fdr: 'bh', alpha: 0.05, against: 'all', topk: 1, topkScope: 'layer', dprime: 1, ranksumP: 0.001, seed: 0 });
+    // Every setting of the recipe table, with its value.
+    expect(manifest.recipe).toMatchObject({ recipe: 'pairwise-t', variance: 'pooled', fdr: 'bh', alpha: 0.05, against: 'all', topk: 1, topkScope: 'layer', dprime: 1, ranksumP: 0.001, seed: 0 });
+    expect(Object.keys(manifest.recipe as object)).toEqual(Object.keys(defaultRecipe));
     expect(manifest.seeds).toEqual({ recipe: 0 });
     expect(manifest.execution.provider).toBe('cpu');
     // The run record says which reduction computed the statistics (the exact one by default).
