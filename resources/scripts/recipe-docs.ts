@@ -12,6 +12,8 @@ const START = '<!-- recipe-table:start (written by npm run docs:recipes from src
 const END = '<!-- recipe-table:end -->';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
+/** A docs/ path as a link from docs/recipes.md. */
+const relative = (docsPath: string) => docsPath.replace(/^docs\//, '');
 const code = (text: string) => `\`${text}\``;
 
 function recipesTable(): string[] {
@@ -19,8 +21,7 @@ function recipesTable(): string[] {
     const spec = RECIPE_TABLE[name];
     const fixed = 'fixes' in spec ? `; fixes ${Object.entries(spec.fixes).map(([k, v]) => `${k} = ${v}`).join(', ')}` : '';
     const settings = parametersOf(name).map((k) => code(RECIPE_PARAMETERS[k].option)).join(', ');
-    const method = spec.docs.replace(/^docs\//, '');
-    return `| ${code(name)}${name === DEFAULT_RECIPE ? ' (default)' : ''} | ${cell(spec.meaning)} | ${settings}${fixed} | [method](${method}) |`;
+    return `| ${code(name)}${name === DEFAULT_RECIPE ? ' (default)' : ''} | ${cell(spec.meaning)} | ${settings}${fixed} | [method](${relative(spec.docs)}) |`;
   });
   return ['| recipe | a unit is selective when | settings it uses | details |', '|---|---|---|---|', ...rows];
 }
@@ -33,9 +34,9 @@ function settingsTable(): string[] {
   const rows = RECIPE_PARAMETER_KEYS.map((key) => {
     const p: RecipeParameter = RECIPE_PARAMETERS[key];
     const usedBy = p.usedBy.length === RECIPES.length ? 'every recipe' : p.usedBy.map(code).join(', ');
-    return `| ${code(`--${p.option}`)} | ${cell(p.label)} | ${cell(valueText(p))} | ${code(String(p.default))} | ${usedBy} | ${cell(p.meaning)} |`;
+    return `| ${code(`--${p.option}`)} | ${cell(p.label)} | ${cell(valueText(p))} | ${code(String(p.default))} | ${usedBy} | ${cell(p.meaning)} | [method](${relative(p.docs)}) |`;
   });
-  return ['| CLI option | Run form | values | default | used by | meaning |', '|---|---|---|---|---|---|', ...rows];
+  return ['| CLI option | Run form | values | default | used by | meaning | details |', '|---|---|---|---|---|---|---|', ...rows];
 }
 
 /** The generated section, markers included. */

@@ -24,6 +24,8 @@ interface ParameterBase {
   readonly meaning: string;
   /** The recipes whose stored results depend on it; the Run form shows it for these only. */
   readonly usedBy: readonly RecipeName[];
+  /** Where docs/method.md defines it. */
+  readonly docs: `docs/method.md#${string}`;
 }
 
 export interface ChoiceParameter extends ParameterBase {
@@ -55,6 +57,7 @@ export const RECIPE_PARAMETERS = {
     default: 'pooled',
     choiceLabels: { pooled: 'pooled (Student)', welch: 'Welch' },
     usedBy: ['pairwise-t', 'vs-rest', 'ranksum-maxp', 'top-k', 'dprime'],
+    docs: 'docs/method.md#variance',
   },
   fdr: {
     kind: 'choice',
@@ -64,6 +67,7 @@ export const RECIPE_PARAMETERS = {
     choices: FDR_METHODS,
     default: 'bh',
     usedBy: ['pairwise-t', 'vs-rest', 'top-k', 'dprime'],
+    docs: 'docs/method.md#fdr',
   },
   alpha: {
     kind: 'number',
@@ -77,6 +81,7 @@ export const RECIPE_PARAMETERS = {
     exclusiveMin: true,
     exclusiveMax: true,
     usedBy: EVERY_RECIPE,
+    docs: 'docs/method.md#alpha',
   },
   against: {
     kind: 'choice',
@@ -86,6 +91,7 @@ export const RECIPE_PARAMETERS = {
     choices: AGAINST,
     default: 'all',
     usedBy: ['pairwise-t', 'prince2024'],
+    docs: 'docs/method.md#recipe-pairwise-t',
   },
   topk: {
     kind: 'number',
@@ -98,6 +104,7 @@ export const RECIPE_PARAMETERS = {
     max: 100,
     exclusiveMin: true,
     usedBy: ['top-k'],
+    docs: 'docs/method.md#recipe-top-k',
   },
   topkScope: {
     kind: 'choice',
@@ -108,6 +115,7 @@ export const RECIPE_PARAMETERS = {
     default: 'layer',
     choiceLabels: { layer: 'per layer', global: 'across layers' },
     usedBy: ['top-k'],
+    docs: 'docs/method.md#recipe-top-k',
   },
   dprime: {
     kind: 'number',
@@ -117,6 +125,7 @@ export const RECIPE_PARAMETERS = {
     meaning: "a unit is selective when its d' of the target against the rest is above this",
     default: 1,
     usedBy: ['dprime'],
+    docs: 'docs/method.md#dprime',
   },
   ranksumP: {
     kind: 'number',
@@ -130,6 +139,7 @@ export const RECIPE_PARAMETERS = {
     exclusiveMin: true,
     exclusiveMax: true,
     usedBy: ['ranksum-maxp'],
+    docs: 'docs/method.md#recipe-ranksum-maxp',
   },
   seed: {
     kind: 'number',
@@ -141,6 +151,7 @@ export const RECIPE_PARAMETERS = {
     min: 0,
     integer: true,
     usedBy: EVERY_RECIPE,
+    docs: 'docs/method.md#consistency',
   },
 } as const satisfies Record<string, RecipeParameter>;
 

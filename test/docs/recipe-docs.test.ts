@@ -1,6 +1,7 @@
 // docs/recipes.md carries the recipe tables generated from the recipe table in the contract: this fails
 // when someone changed the table without `npm run docs:recipes` (or edited the generated section by hand).
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DOCS_FILE, recipeSection, withRecipeSection } from '../../resources/scripts/recipe-docs.ts';
 import { RECIPE_PARAMETERS, RECIPE_TABLE, RECIPES } from '../../src-main/contract/recipe.ts';
@@ -19,6 +20,12 @@ describe('docs/recipes.md', () => {
       expect(text).toContain(`(method.md#recipe-${name})`);
     }
     for (const p of Object.values(RECIPE_PARAMETERS)) expect(text).toContain(`| \`--${p.option}\` |`);
+  });
+
+  it('links only to sections docs/method.md has', () => {
+    const method = readFileSync(resolve(dirname(DOCS_FILE), 'method.md'), 'utf8');
+    const anchors = [...Object.values(RECIPE_TABLE), ...Object.values(RECIPE_PARAMETERS)].map((entry) => entry.docs.split('#')[1]!);
+    for (const anchor of anchors) expect(method, anchor).toContain(`<a id="${anchor}"></a>`);
   });
 
   it('refuses a file whose markers are gone rather than appending a second table', () => {

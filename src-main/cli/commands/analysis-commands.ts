@@ -1,6 +1,7 @@
 // ablate, reliability and replicate: causal and replication analyses of finished runs, through the
 // contract like the desktop app. Long ones show progress on stderr and stop on Ctrl-C.
 import type { Command } from '../command.ts';
+import { EXECUTION_OPTIONS, executionFrom } from './recipe-options.ts';
 import { createOutput, oneOf, parseCommandArgs, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
 import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, GROUPS, MEMORY_BUDGET_MB, rangeFormula, SEED, SHUFFLES, SPLITS } from '../../contract/fields.ts';
 import { ABLATION_MODES, EXECUTION_PROVIDERS, type AblationMode, type AblationResult, type ExecutionProviderChoice, type ReliabilityResult, type ReplicationResult } from '../../contract/index.ts';
@@ -116,17 +117,7 @@ export const reliabilityCommand: Command = {
   async run(argv, { client, signal }) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      {
-        run: { type: 'string' },
-        splits: { type: 'string' },
-        seed: { type: 'string' },
-        groups: { type: 'string' },
-        ep: { type: 'string' },
-        batch: { type: 'string' },
-        'memory-budget': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
+      { ...EXECUTION_OPTIONS, run: { type: 'string' }, splits: { type: 'string' }, seed: { type: 'string' }, groups: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
       reliabilityUsage,
     );
     if (values.help) return void process.stdout.write(`${reliabilityUsage}\n`);
@@ -136,9 +127,7 @@ export const reliabilityCommand: Command = {
     const splits = parseRuleOption(values.splits, SPLITS, 'splits', reliabilityUsage);
     const groups = parseRuleOption(values.groups, GROUPS, 'groups', reliabilityUsage);
     const seed = parseRuleOption(values.seed, SEED, 'seed', reliabilityUsage);
-    const batch = parseRuleOption(values.batch, BATCH, 'batch', reliabilityUsage);
-    const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', reliabilityUsage);
-    const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', reliabilityUsage);
+    const execution = executionFrom(values, reliabilityUsage);
     const out = createOutput(values.json === true);
     const result = await client.call(
       'analysis.reliability',
@@ -148,9 +137,7 @@ export const reliabilityCommand: Command = {
         ...(splits !== undefined ? { splits } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(groups !== undefined ? { groups } : {}),
-        ...(provider ? { provider } : {}),
-        ...(batch !== undefined ? { batch } : {}),
-        ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
+        ...execution,
       },
       { signal, onProgress: (p) => out.progress(p) },
     );

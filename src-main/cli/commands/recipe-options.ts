@@ -1,13 +1,16 @@
 // The recipe options of every command that analyses a run (run, reanalyze, bundle, run --shard), derived
 // from the recipe table in contract/recipe.ts: one option per setting, its help lines and its check, so
-// a setting added to the table is on the command line with no edit here.
-import { rangeFormula } from '../../contract/fields.ts';
+// a setting added to the table is on the command line with no edit here. Also how a run executes
+// (--ep, --batch, --memory-budget), checked with the contract's rules.
+import { BATCH, MEMORY_BUDGET_MB, rangeFormula } from '../../contract/fields.ts';
 import {
   DEFAULT_RECIPE,
+  EXECUTION_PROVIDERS,
   RECIPE_PARAMETER_KEYS,
   RECIPE_PARAMETERS,
   RECIPE_TABLE,
   RECIPES,
+  type ExecutionProviderChoice,
   type RecipeInput,
   type RecipeParameter,
   type RecipeParameterKey,
@@ -55,3 +58,20 @@ export const RECIPE_USAGE = [
   'recipe settings (default; range; the recipes that use it):',
   ...RECIPE_PARAMETER_KEYS.flatMap(optionHelp),
 ].join('\n');
+
+/** How a run executes: run, run --shard and reliability. */
+export const EXECUTION_OPTIONS = { ep: { type: 'string' }, batch: { type: 'string' }, 'memory-budget': { type: 'string' } } as const;
+
+export interface Execution {
+  provider?: ExecutionProviderChoice;
+  batch?: number;
+  memoryBudgetMB?: number;
+}
+
+/** The execution options given, each checked against its rule; absent ones stay absent (the engine's defaults). */
+export function executionFrom(values: Partial<Record<keyof typeof EXECUTION_OPTIONS, string | undefined>>, usage: string): Execution {
+  const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', usage);
+  const batch = parseRuleOption(values.batch, BATCH, 'batch', usage);
+  const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', usage);
+  return { ...(provider ? { provider } : {}), ...(batch !== undefined ? { batch } : {}), ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}) };
+}

@@ -1,11 +1,11 @@
 // run, reanalyze, results, consistency, compare and export: the analysis commands. Each goes through
 // the contract like the desktop app does; long ones show progress on stderr and stop on Ctrl-C.
 import type { Command } from '../command.ts';
-import { createOutput, oneOf, parseCommandArgs, parseListOption, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
-import { EXECUTION_PROVIDERS, STATS_PRECISIONS, type ExecutionProviderChoice, type StatsPrecision } from '../../contract/recipe.ts';
+import { createOutput, oneOf, parseCommandArgs, parseListOption, parseNumberOption, UsageError } from '../io.ts';
+import { EXECUTION_PROVIDERS, STATS_PRECISIONS, type StatsPrecision } from '../../contract/recipe.ts';
 import { BATCH, DEFAULT_MEMORY_BUDGET_MB, MEMORY_BUDGET_MB, rangeFormula } from '../../contract/fields.ts';
 import type { ResultsTable } from '../../contract/types.ts';
-import { RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
+import { EXECUTION_OPTIONS, executionFrom, RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
 
 function requireProject(positionals: string[], command: string, usage: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command}: expected one PROJECT`, usage);
@@ -38,18 +38,7 @@ export const runCommand: Command = {
     const { client, signal } = ctx;
     const { values, positionals } = parseCommandArgs(
       argv,
-      {
-        ...RECIPE_OPTIONS,
-        model: { type: 'string' },
-        resume: { type: 'string' },
-        layers: { type: 'string' },
-        ep: { type: 'string' },
-        batch: { type: 'string' },
-        precision: { type: 'string' },
-        'memory-budget': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
+      { ...RECIPE_OPTIONS, ...EXECUTION_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
       runUsage,
     );
     if (values.help) return void process.stdout.write(`${runUsage}\n`);
@@ -64,23 +53,11 @@ export const runCommand: Command = {
       return;
     }
     if (values.model === undefined) throw new UsageError('run: --model NAME is required (or --resume ID)', runUsage);
-    const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', runUsage);
-    const batch = parseRuleOption(values.batch, BATCH, 'batch', runUsage);
     const precision = oneOf<StatsPrecision>(values.precision, STATS_PRECISIONS, 'precision', runUsage);
-    const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', runUsage);
     const layers = parseListOption(values.layers);
     const result = await client.call(
       'run.start',
-      {
-        path,
-        model: values.model,
-        recipe: recipeFrom(values, runUsage),
-        ...(layers ? { layers } : {}),
-        ...(provider ? { provider } : {}),
-        ...(batch !== undefined ? { batch } : {}),
-        ...(precision ? { precision } : {}),
-        ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
-      },
+      { path, model: values.model, recipe: recipeFrom(values, runUsage), ...executionFrom(values, runUsage), ...(layers ? { layers } : {}), ...(precision ? { precision } : {}) },
       { signal, onProgress },
     );
     out.result(result, () => `run ${result.run} ${result.status}`);

@@ -2,11 +2,10 @@
 // through the `run` command), `merge` the partial files into one run, `merge --status` to see which
 // shards exist. resources/slurm/ has job-array templates; docs/cluster.md walks through an example.
 import type { CliContext, Command } from '../command.ts';
-import { createOutput, oneOf, parseCommandArgs, parseListOption, parseRuleOption, UsageError } from '../io.ts';
-import { EXECUTION_PROVIDERS, type ExecutionProviderChoice } from '../../contract/recipe.ts';
-import { BATCH, MEMORY_BUDGET_MB } from '../../contract/fields.ts';
+import { createOutput, parseCommandArgs, parseListOption, UsageError } from '../io.ts';
+import { EXECUTION_PROVIDERS } from '../../contract/recipe.ts';
 import type { ShardStatus } from '../../contract/shard-types.ts';
-import { RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
+import { EXECUTION_OPTIONS, executionFrom, RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
 
 const bundleUsage = `usage: unitscope bundle PROJECT --model NAME --out DIR [--reference] [--layers LIST] [recipe options] [--json]
 
@@ -56,18 +55,7 @@ ${RECIPE_USAGE}`;
 export async function runShardCommand(argv: string[], { client, signal }: CliContext): Promise<void> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    {
-      ...RECIPE_OPTIONS,
-      shard: { type: 'string' },
-      out: { type: 'string' },
-      model: { type: 'string' },
-      layers: { type: 'string' },
-      ep: { type: 'string' },
-      batch: { type: 'string' },
-      'memory-budget': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
+    { ...RECIPE_OPTIONS, ...EXECUTION_OPTIONS, shard: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, layers: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
     shardUsage,
   );
   if (values.help) return void process.stdout.write(`${shardUsage}\n`);
@@ -77,9 +65,7 @@ export async function runShardCommand(argv: string[], { client, signal }: CliCon
   const shard = { index: Number(match[1]), count: Number(match[2]) };
   if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) throw new UsageError(`--shard ${values.shard}: I must be between 1 and N`, shardUsage);
   if (values.out === undefined) throw new UsageError('run --shard: --out FILE.partial is required', shardUsage);
-  const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', shardUsage);
-  const batch = parseRuleOption(values.batch, BATCH, 'batch', shardUsage);
-  const memoryBudgetMB = parseRuleOption(values['memory-budget'], MEMORY_BUDGET_MB, 'memory-budget', shardUsage);
+  const execution = executionFrom(values, shardUsage);
   const layers = parseListOption(values.layers);
   const recipe = recipeFrom(values, shardUsage);
   const out = createOutput(values.json === true);
@@ -92,9 +78,7 @@ export async function runShardCommand(argv: string[], { client, signal }: CliCon
       ...(values.model !== undefined ? { model: values.model } : {}),
       ...(layers ? { layers } : {}),
       ...(Object.keys(recipe).length > 0 ? { recipe } : {}),
-      ...(provider ? { provider } : {}),
-      ...(batch !== undefined ? { batch } : {}),
-      ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
+      ...execution,
     },
     { signal, onProgress: (p) => out.progress(p) },
   );
