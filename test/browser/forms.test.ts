@@ -102,17 +102,24 @@ describe('the Run form and the field rules', () => {
   });
 
   it('keeps only valid settings: a negative memory budget or batch 0 says why and is not saved', async () => {
+    // Older versions saved their defaults for everyone: v2's 2048 MiB was never sent and is dropped; its
+    // other settings carry over.
+    await page.evaluate(() => localStorage.setItem('unitscope.settings.v2', JSON.stringify({ theme: 'dark', memoryBudgetMiB: 2048, provider: 'auto', batch: 4 })));
+    await page.reload();
+    await page.getByTestId('project-name').waitFor({ timeout: 60_000 });
     await page.getByTestId('nav-settings').click();
+    expect(await page.getByTestId('settings-batch').inputValue()).toBe('4');
     const memory = page.getByTestId('settings-memory');
-    expect(await memory.inputValue()).toBe('1024');
+    // Empty: each call's engine default (1024 MiB for runs), as before the budget was sent.
+    expect(await memory.inputValue()).toBe('');
     await memory.fill('-512');
-    await expect.poll(() => page.getByTestId('settings-memory-error').textContent()).toBe('the memory budget must be a whole number from 256 to 262144 MiB; not saved, 1024 MiB stays in use');
+    await expect.poll(() => page.getByTestId('settings-memory-error').textContent()).toBe("the memory budget must be a whole number from 256 to 262144 MiB; not saved, the engine's default stays in use");
     await page.getByTestId('settings-batch').fill('0');
-    await expect.poll(() => page.getByTestId('settings-batch-error').textContent()).toBe("the batch must be a whole number from 1 to 1024; not saved, the engine's choice stays in use");
+    await expect.poll(() => page.getByTestId('settings-batch-error').textContent()).toBe('the batch must be a whole number from 1 to 1024; not saved, 4 stays in use');
     await shot('settings-errors');
-    const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('unitscope.settings.v2') ?? '{}') as { memoryBudgetMiB?: number; batch?: number | null });
-    expect((await saved()).memoryBudgetMiB ?? 1024).toBe(1024);
-    expect((await saved()).batch ?? null).toBeNull();
+    const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('unitscope.settings.v3') ?? '{}') as { memoryBudgetMiB?: number | null; batch?: number | null });
+    expect((await saved()).memoryBudgetMiB ?? null).toBeNull();
+    expect((await saved()).batch).toBe(4);
     await memory.fill('512');
     await expect.poll(() => page.getByTestId('settings-memory-error').count()).toBe(0);
     await page.getByTestId('settings-batch').fill('');

@@ -2,36 +2,38 @@
 // The memory budget and the default batch follow the contract's rules (contract/fields.ts): a value that
 // breaks its rule is never kept, so what the Run screen sends is always valid.
 import { EXECUTION_PROVIDERS, type ExecutionProviderChoice } from '../../../src-main/contract/recipe.ts';
-import { BATCH, DEFAULT_MEMORY_BUDGET_MB, MEMORY_BUDGET_MB, numberProblem } from '../../../src-main/contract/fields.ts';
+import { BATCH, MEMORY_BUDGET_MB, numberProblem } from '../../../src-main/contract/fields.ts';
 
 export type Theme = 'light' | 'dark';
 
 interface Stored {
   theme: Theme;
-  /** Sent with runs and reliability studies (memoryBudgetMB). */
-  memoryBudgetMiB: number;
+  /** Sent with runs and reliability studies (memoryBudgetMB); null: each call's engine default. */
+  memoryBudgetMiB: number | null;
   provider: ExecutionProviderChoice;
   /** null: the engine picks (1 on the CPU's exact path, else from the memory budget). */
   batch: number | null;
 }
 
-const KEY = 'unitscope.settings.v2';
-// v1 stored a batch of 8 for everyone (its default), which halves exact extraction on a CPU: its other
-// settings carry over, its batch does not.
-const V1_KEY = 'unitscope.settings.v1';
-const DEFAULTS: Stored = { theme: 'dark', memoryBudgetMiB: DEFAULT_MEMORY_BUDGET_MB, provider: 'auto', batch: null };
+const KEY = 'unitscope.settings.v3';
+// Older versions stored their defaults for everyone who opened Settings: v1 a batch of 8, which halves
+// exact extraction on a CPU, and v1 and v2 a memory budget of 2048 MiB that was never sent. Their other
+// settings carry over; those two do not, so nothing changes for whoever never set them.
+const OLDER_KEYS = ['unitscope.settings.v2', 'unitscope.settings.v1'] as const;
+const DEFAULTS: Stored = { theme: 'dark', memoryBudgetMiB: null, provider: 'auto', batch: null };
 
 /** The rule's message for a value of a setting, or null when it may be kept. */
 export function settingProblem(key: 'memoryBudgetMiB' | 'batch', value: number | null): string | null {
-  if (key === 'batch') return value === null ? null : numberProblem(BATCH, value);
-  return numberProblem(MEMORY_BUDGET_MB, value);
+  return value === null ? null : numberProblem(key === 'batch' ? BATCH : MEMORY_BUDGET_MB, value);
 }
 
 function load(): Stored {
   try {
     const stored = localStorage.getItem(KEY);
-    const raw = JSON.parse(stored ?? localStorage.getItem(V1_KEY) ?? '{}') as Partial<Stored>;
-    if (stored === null) delete raw.batch;
+    const older = OLDER_KEYS.find((key) => localStorage.getItem(key) !== null);
+    const raw = JSON.parse(stored ?? (older ? localStorage.getItem(older) : null) ?? '{}') as Partial<Stored>;
+    if (stored === null) delete raw.memoryBudgetMiB;
+    if (stored === null && older === 'unitscope.settings.v1') delete raw.batch;
     const budget = typeof raw.memoryBudgetMiB === 'number' ? raw.memoryBudgetMiB : null;
     const batch = typeof raw.batch === 'number' ? raw.batch : null;
     return {
@@ -51,7 +53,7 @@ export class Settings {
   get theme(): Theme {
     return this.#values.theme;
   }
-  get memoryBudgetMiB(): number {
+  get memoryBudgetMiB(): number | null {
     return this.#values.memoryBudgetMiB;
   }
   get provider(): ExecutionProviderChoice {

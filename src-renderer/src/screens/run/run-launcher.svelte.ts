@@ -54,7 +54,7 @@ export class RunLauncher {
       recipe,
       provider: this.provider,
       precision: this.precision,
-      memoryBudgetMB: settings.memoryBudgetMiB,
+      ...(settings.memoryBudgetMiB !== null ? { memoryBudgetMB: settings.memoryBudgetMiB } : {}),
       ...(this.batch !== null ? { batch: this.batch } : {}),
       ...(all ? {} : { layers: this.#layersShown }),
     } satisfies ArgsOf<Api, 'run.start'>;
