@@ -66,7 +66,7 @@ describe('the recipe table', () => {
   });
 
   it('leaves the settings a call does not give absent, so a reanalysis keeps its source run\'s', () => {
-    expect(api['run.reanalyze'].args.parse({ path: 'p', run: 1, recipe: { alpha: 0.01 } }).recipe).toEqual({ alpha: 0.01 });
+    expect(api['run.reanalyze'].args.parse({ path: 'p.unitscope', run: 1, recipe: { alpha: 0.01 } }).recipe).toEqual({ alpha: 0.01 });
     expect(recipeSchema.parse({ alpha: 0.01 })).toEqual({ ...defaultRecipe, alpha: 0.01 });
   });
 
@@ -79,7 +79,7 @@ describe('the recipe table', () => {
       { path: 'memoryBudgetMB', message: 'the memory budget must be a whole number from 256 to 262144 MiB' },
     ]);
     expect(args.safeParse({ path: 'p.unitscope', model: 'm', batch: 1024, memoryBudgetMB: 256 }).success).toBe(true);
-    expect(api['analysis.reliability'].args.safeParse({ path: 'p', run: 1, memoryBudgetMB: 255 }).success).toBe(false);
+    expect(api['analysis.reliability'].args.safeParse({ path: 'p.unitscope', run: 1, memoryBudgetMB: 255 }).success).toBe(false);
     expect(api['shard.run'].args.safeParse({ source: 'b', shard: { index: 1, count: 2 }, out: 'x.partial', memoryBudgetMB: 4096 }).success).toBe(true);
   });
 });
@@ -118,6 +118,6 @@ describe('field rules', () => {
     for (const good of [hash, hash.toUpperCase(), ` ${hash} `, '']) expect(textProblem(SHA256, good)).toBeNull();
     for (const bad of [hash.slice(1), `${hash}0`, hash.replace('e', 'g'), '64']) expect(textProblem(SHA256, bad)).toBe('sha256 must be 64 hexadecimal digits (0-9, a-f)');
     expect(textSchema(SHA256).safeParse(hash).success).toBe(true);
-    expect(issuesOf(api['model.download'].args.safeParse({ path: 'p', id: 'resnet50', sha256: 'abc' }))).toEqual([{ path: 'sha256', message: 'sha256 must be 64 hexadecimal digits (0-9, a-f)' }]);
+    expect(issuesOf(api['model.download'].args.safeParse({ path: 'p.unitscope', id: 'resnet50', sha256: 'abc' }))).toEqual([{ path: 'sha256', message: 'sha256 must be 64 hexadecimal digits (0-9, a-f)' }]);
   });
 });
