@@ -2,12 +2,13 @@
 // scrambling keeps the multiset of tiles; both give the same bytes for the same seed.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ndarray from 'ndarray';
 import fft from 'ndarray-fft';
 import { createRng } from '../../../src-main/engine/random.ts';
-import { blockScramble, phaseScramble, phaseScramblePlanes } from '../../../src-main/engine/stimuli/scramble.ts';
+import { blockScramble, phaseNoise, phaseScramble, phaseScramblePlanes, type PhaseMode } from '../../../src-main/engine/stimuli/scramble.ts';
 import { encodePng, type RgbImage } from '../../../src-main/engine/stimuli/decode.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { importStimuli } from '../../../src-main/engine/stimuli/import.ts';
@@ -103,6 +104,30 @@ describe('phase scrambling', () => {
     const other = await encodePng(phaseScramble(image, 'channels', createRng(12)));
     expect(one.equals(two)).toBe(true);
     expect(one.equals(other)).toBe(false);
+  });
+});
+
+describe('phase scrambling against numpy.fft', () => {
+  // test/fixtures/scramble/make_cases.ts + make_reference.py: the app's noise for each seed, scrambled by
+  // numpy (rfft2 / irfft2) from the same images.
+  const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/scramble/phase-numpy.json', import.meta.url)), 'utf8')) as {
+    cases: { width: number; height: number; mode: PhaseMode; seed: number; pixels: string; noise: string; numpy: string[] }[];
+  };
+  const f64 = (b64: string) => {
+    const bytes = Buffer.from(b64, 'base64');
+    return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  };
+  it.each(fixture.cases.map((c) => [`${c.width}x${c.height} ${c.mode}`, c] as const))('%s: same noise, same planes to 1e-5', (_name, c) => {
+    const image: RgbImage = { data: Buffer.from(c.pixels, 'base64'), width: c.width, height: c.height };
+    expect(Buffer.from(phaseNoise(c.width, c.height, createRng(c.seed)).buffer).equals(Buffer.from(f64(c.noise).buffer))).toBe(true);
+    const planes = phaseScramblePlanes(image, c.mode, createRng(c.seed));
+    expect(planes).toHaveLength(c.numpy.length);
+    planes.forEach((plane, i) => {
+      const reference = f64(c.numpy[i]!);
+      let worst = 0;
+      for (let j = 0; j < reference.length; j++) worst = Math.max(worst, Math.abs(plane[j]! - reference[j]!));
+      expect(worst).toBeLessThan(1e-5);
+    });
   });
 });
 
