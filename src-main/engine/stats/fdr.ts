@@ -14,14 +14,25 @@ export type FdrMethod = (typeof FDR_METHODS)[number];
  * nearly equal p (an untrained ResNet-50's flat-background units: 0.7 s for one 800 k-unit contrast).
  */
 export function ascendingOrder(p: Float64Array): Uint32Array {
+  return Uint32Array.from(sortedIndices(p));
+}
+
+/** Sort buffers kept between calls: one layer's families are sorted one after another. */
+let scratch = { keys: new Uint32Array(0), order: new Uint32Array(0), keysTmp: new Uint32Array(0), orderTmp: new Uint32Array(0) };
+
+/** ascendingOrder as a view into the sort buffers, valid until the next call. */
+function sortedIndices(p: Float64Array): Uint32Array {
   const n = p.length;
   const words = new Uint32Array(p.buffer, p.byteOffset, n * 2);
   const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   const hiWord = littleEndian ? 1 : 0;
   let m = 0;
   for (let u = 0; u < n; u++) if (!Number.isNaN(p[u]!)) m++;
-  let keys = new Uint32Array(m);
-  let order = new Uint32Array(m);
+  if (scratch.keys.length < m) scratch = { keys: new Uint32Array(m), order: new Uint32Array(m), keysTmp: new Uint32Array(m), orderTmp: new Uint32Array(m) };
+  let keys = scratch.keys.subarray(0, m);
+  let order = scratch.order.subarray(0, m);
+  let keysTmp = scratch.keysTmp.subarray(0, m);
+  let orderTmp = scratch.orderTmp.subarray(0, m);
   let j = 0;
   for (let u = 0; u < n; u++) {
     const v = p[u]!;
@@ -30,8 +41,6 @@ export function ascendingOrder(p: Float64Array): Uint32Array {
     keys[j] = v === 0 ? 0 : words[2 * u + hiWord]!;
     order[j++] = u;
   }
-  let keysTmp = new Uint32Array(m);
-  let orderTmp = new Uint32Array(m);
   const counts = new Uint32Array(1 << 16);
   for (const shift of [0, 16]) {
     counts.fill(0);
@@ -110,7 +119,7 @@ export function adjustPValues(p: Float64Array, method: FdrMethod, out?: Float64A
   }
   q.fill(NaN);
   if (m === 0) return q;
-  const order = ascendingOrder(p);
+  const order = sortedIndices(p);
   let harmonic = 1;
   if (method === 'by') {
     harmonic = 0;
