@@ -17,8 +17,11 @@ const start = workerData.__tsx ? import(workerData.__tsx).then((tsx) => tsx.tsIm
 start.catch((error) => { setImmediate(() => { throw error; }); });
 `;
 
-// tsx's ESM entry (its CommonJS twin resolves its loader relative to the wrong folder when imported).
-const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+/** tsx's ESM entry (its CommonJS twin resolves its loader relative to the wrong folder when imported);
+ * looked up only when running from the sources, so a bundle does not need tsx. */
+function tsxApi(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+}
 
 /** Cores to spread work over: all of them (the callers keep one task per worker in flight). */
 export function workerCount(): number {
@@ -32,7 +35,7 @@ export function workerCount(): number {
 export function startModuleWorker(entry: URL, workerData: Record<string, unknown> = {}): Worker {
   const path = fileURLToPath(entry);
   if (existsSync(path) && path.endsWith('.ts')) {
-    return new Worker(BOOTSTRAP, { eval: true, workerData: { ...workerData, __tsx: tsxApi, __entry: entry.href } });
+    return new Worker(BOOTSTRAP, { eval: true, workerData: { ...workerData, __tsx: tsxApi(), __entry: entry.href } });
   }
   const name = path.replace(/^.*[\\/]/, '').replace(/\.ts$/, '.js');
   const bundled = [new URL(`./${name}`, entry), new URL(`../${name}`, entry)].find((u) => existsSync(fileURLToPath(u)));
