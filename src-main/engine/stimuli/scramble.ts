@@ -70,9 +70,8 @@ export function phaseNoise(width: number, height: number, rng: Rng): Float64Arra
 
 /** The phase offsets as (cos, sin) over the half spectrum: the phase of the noise's spectrum, with the
  * DC term left at zero so the mean brightness is kept (a zero-magnitude term gets phase 0, as numpy's
- * angle gives). */
-function phaseOffsets(noise: Float64Array, dft: RealDft2d): Float64Array {
-  const phase = dft.spectrum();
+ * angle gives). Written into `phase`. */
+function phaseOffsets(noise: Float64Array, dft: RealDft2d, phase: Float64Array): void {
   dft.forward(noise, phase);
   for (let i = 0; i < phase.length; i += 2) {
     const re = phase[i]!;
@@ -83,7 +82,28 @@ function phaseOffsets(noise: Float64Array, dft: RealDft2d): Float64Array {
   }
   phase[0] = 1;
   phase[1] = 0;
-  return phase;
+}
+
+/** The transforms and half-spectrum buffers of one image size, kept for the next image of that size (a
+ * scramble worker sees hundreds of 1024 x 1024 images; 16 MB of buffers each would be garbage). */
+interface Workspace {
+  dft: RealDft2d;
+  phase: Float64Array;
+  spectrum: Float64Array;
+}
+
+const workspaces = new Map<string, Workspace>();
+
+function workspaceFor(width: number, height: number): Workspace {
+  const key = `${width}x${height}`;
+  let space = workspaces.get(key);
+  if (!space) {
+    if (workspaces.size >= 4) workspaces.clear();
+    const dft = new RealDft2d(height, width);
+    space = { dft, phase: dft.spectrum(), spectrum: dft.spectrum() };
+    workspaces.set(key, space);
+  }
+  return space;
 }
 
 /**
@@ -94,9 +114,8 @@ function phaseOffsets(noise: Float64Array, dft: RealDft2d): Float64Array {
  */
 export function phaseScramblePlanes(image: RgbImage, mode: PhaseMode, rng: Rng, noise?: Float64Array): Float64Array[] {
   const { width, height } = image;
-  const dft = new RealDft2d(height, width);
-  const phase = phaseOffsets(noise ?? phaseNoise(width, height, rng), dft);
-  const spectrum = dft.spectrum();
+  const { dft, phase, spectrum } = workspaceFor(width, height);
+  phaseOffsets(noise ?? phaseNoise(width, height, rng), dft, phase);
   const done = new Map<Float64Array, Float64Array>();
   return planes(image, mode).map((plane) => {
     const previous = done.get(plane);
@@ -110,20 +129,27 @@ export function phaseScramblePlanes(image: RgbImage, mode: PhaseMode, rng: Rng, 
       spectrum[i] = a * c - b * s;
       spectrum[i + 1] = a * s + b * c;
     }
-    const out = new Float64Array(width * height);
-    dft.inverse(spectrum, out);
-    done.set(plane, out);
-    return out;
+    // The input plane is not needed any more: the result goes in its place.
+    dft.inverse(spectrum, plane);
+    done.set(plane, plane);
+    return plane;
   });
+}
+
+/** A value before rounding as an 8-bit sample (Math.round: halves go up). */
+function toByte(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
 }
 
 export function phaseScramble(image: RgbImage, mode: PhaseMode, rng: Rng): RgbImage {
   const result = phaseScramblePlanes(image, mode, rng);
+  const [r, g, b] = mode === 'luminance' ? [result[0]!, result[0]!, result[0]!] : (result as [Float64Array, Float64Array, Float64Array]);
   const n = image.width * image.height;
   const out = Buffer.alloc(n * 3);
-  const clamp = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = clamp(result[mode === 'luminance' ? 0 : c]![i]!);
+    out[i * 3] = toByte(r[i]!);
+    out[i * 3 + 1] = toByte(g[i]!);
+    out[i * 3 + 2] = toByte(b[i]!);
   }
   return { data: out, width: image.width, height: image.height };
 }
