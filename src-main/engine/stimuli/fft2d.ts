@@ -57,32 +57,23 @@ export class ComplexDft {
     const { fft, chirp, kernel, a, b } = this.bluestein!;
     const n = this.n;
     a.fill(0);
-    for (let j = 0; j < n; j++) {
-      const xr = input[2 * j]!;
-      const xi = input[2 * j + 1]!;
-      const wr = chirp[2 * j]!;
-      const wi = chirp[2 * j + 1]!;
-      a[2 * j] = xr * wr - xi * wi;
-      a[2 * j + 1] = xr * wi + xi * wr;
-    }
+    multiplyComplex(input, chirp, a, n);
     fft.transform(b, a);
-    for (let i = 0; i < b.length; i += 2) {
-      const br = b[i]!;
-      const bi = b[i + 1]!;
-      const kr = kernel[i]!;
-      const ki = kernel[i + 1]!;
-      b[i] = br * kr - bi * ki;
-      b[i + 1] = br * ki + bi * kr;
-    }
+    multiplyComplex(b, kernel, b, b.length / 2);
     fft.inverseTransform(a, b);
-    for (let k = 0; k < n; k++) {
-      const cr = a[2 * k]!;
-      const ci = a[2 * k + 1]!;
-      const wr = chirp[2 * k]!;
-      const wi = chirp[2 * k + 1]!;
-      output[2 * k] = cr * wr - ci * wi;
-      output[2 * k + 1] = cr * wi + ci * wr;
-    }
+    multiplyComplex(a, chirp, output, n);
+  }
+}
+
+/** out[k] = x[k] * y[k] for the first `count` interleaved complex values; out may be x or y. */
+export function multiplyComplex(x: Float64Array, y: Float64Array, out: Float64Array, count: number): void {
+  for (let i = 0; i < 2 * count; i += 2) {
+    const xr = x[i]!;
+    const xi = x[i + 1]!;
+    const yr = y[i]!;
+    const yi = y[i + 1]!;
+    out[i] = xr * yr - xi * yi;
+    out[i + 1] = xr * yi + xi * yr;
   }
 }
 

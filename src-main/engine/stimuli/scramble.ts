@@ -9,7 +9,7 @@
 // Randomness comes from a seeded stream per image (seed + the image's sha256): same seed, same bytes.
 import { createRng, type Rng } from '../random.ts';
 import type { RgbImage } from './decode.ts';
-import { RealDft2d } from './fft2d.ts';
+import { multiplyComplex, RealDft2d } from './fft2d.ts';
 
 export type PhaseMode = 'channels' | 'luminance';
 
@@ -121,14 +121,7 @@ export function phaseScramblePlanes(image: RgbImage, mode: PhaseMode, rng: Rng, 
     const previous = done.get(plane);
     if (previous) return previous;
     dft.forward(plane, spectrum);
-    for (let i = 0; i < spectrum.length; i += 2) {
-      const a = spectrum[i]!;
-      const b = spectrum[i + 1]!;
-      const c = phase[i]!;
-      const s = phase[i + 1]!;
-      spectrum[i] = a * c - b * s;
-      spectrum[i + 1] = a * s + b * c;
-    }
+    multiplyComplex(spectrum, phase, spectrum, spectrum.length / 2);
     // The input plane is not needed any more: the result goes in its place.
     dft.inverse(spectrum, plane);
     done.set(plane, plane);
