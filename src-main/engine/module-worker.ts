@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 
 const BOOTSTRAP = `
 const load = module.require.bind(module);
@@ -32,15 +32,15 @@ export function workerCount(): number {
  * Starts a worker running `entry` (new URL('./x-worker.ts', import.meta.url) in the caller). In a
  * bundle the .ts file is gone and x-worker.js, emitted beside the main chunks, runs instead.
  */
-export function startModuleWorker(entry: URL, workerData: Record<string, unknown> = {}): Worker {
+export function startModuleWorker(entry: URL): Worker {
   const path = fileURLToPath(entry);
   if (existsSync(path) && path.endsWith('.ts')) {
-    return new Worker(BOOTSTRAP, { eval: true, workerData: { ...workerData, __tsx: tsxApi(), __entry: entry.href } });
+    return new Worker(BOOTSTRAP, { eval: true, workerData: { __tsx: tsxApi(), __entry: entry.href } });
   }
   const name = path.replace(/^.*[\\/]/, '').replace(/\.ts$/, '.js');
   const bundled = [new URL(`./${name}`, entry), new URL(`../${name}`, entry)].find((u) => existsSync(fileURLToPath(u)));
   if (!bundled) throw new Error(`worker module ${path} is missing (and no bundled ${name} beside it)`);
-  return new Worker(BOOTSTRAP, { eval: true, workerData: { ...workerData, __entry: bundled.href } });
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { __entry: bundled.href } });
 }
 
 interface TaskMessage<Req> {
@@ -51,7 +51,7 @@ interface TaskMessage<Req> {
 type ReplyMessage<Res> = { id: number; result: Res } | { id: number; error: string };
 
 /** The worker side: answers each task with `handle`, its result's buffers moved back without copying. */
-export function serveTasks<Req, Res>(port: import('node:worker_threads').MessagePort, handle: (request: Req) => { result: Res; transfer?: ArrayBuffer[] }): void {
+export function serveTasks<Req, Res>(port: MessagePort, handle: (request: Req) => { result: Res; transfer?: ArrayBuffer[] }): void {
   port.on('message', (message: TaskMessage<Req>) => {
     try {
       const { result, transfer } = handle(message.request);
@@ -60,6 +60,11 @@ export function serveTasks<Req, Res>(port: import('node:worker_threads').Message
       port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies ReplyMessage<Res>);
     }
   });
+}
+
+/** A task's own failure (what the worker's handler threw), as opposed to a worker that died. */
+export class WorkerTaskError extends Error {
+  override name = 'WorkerTaskError';
 }
 
 /**
@@ -106,7 +111,7 @@ export class WorkerPool<Req, Res> {
         if (!task || task.id !== reply.id) return;
         this.busy.delete(worker);
         this.idle.push(worker);
-        if ('error' in reply) task.reject(new Error(reply.error));
+        if ('error' in reply) task.reject(new WorkerTaskError(reply.error));
         else task.resolve(reply.result);
         this.dispatch();
       });

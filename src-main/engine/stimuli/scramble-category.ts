@@ -9,7 +9,7 @@ import type { ScrambleResult } from '../../contract/types.ts';
 import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
-import { WorkerPool } from '../module-worker.ts';
+import { WorkerPool, WorkerTaskError } from '../module-worker.ts';
 import { deriveSeed } from '../random.ts';
 import { findCategory, listImages } from '../storage/stimuli-store.ts';
 import { decodeRgb, encodePng } from './decode.ts';
@@ -69,7 +69,10 @@ export async function scrambleCategory(
     const image = sources[i]!;
     const pixels = await decodeRgb(image.absolutePath);
     const task: ScrambleTask = { data: pixels.data, width: pixels.width, height: pixels.height, method, grid, phaseMode: settings.phaseMode ?? 'channels', seed: deriveSeed(seed, image.sha256) };
-    const scrambled = await pool.run(task);
+    const scrambled = await pool.run(task).catch((error: unknown) => {
+      if (!(error instanceof WorkerTaskError)) throw error;
+      throw new EngineError('bad_input', `${image.absolutePath}: cannot scramble it (${error.message})`, { file: image.absolutePath, cause: error });
+    });
     const png = await encodePng({ data: Buffer.from(scrambled.buffer, scrambled.byteOffset, scrambled.byteLength), width: pixels.width, height: pixels.height });
     await writeNewFile(files[i]!, png, 'the scrambled category folder is new');
     meter.tick();

@@ -188,4 +188,20 @@ describe('scrambleCategory', () => {
     expect(a.files).toHaveLength(10);
     a.files.forEach((file, i) => expect(file.equals(b.files[i]!)).toBe(true));
   });
+
+  it('names the image a worker cannot scramble and leaves no half-made category', async () => {
+    const src = join(dir, 'small-set');
+    for (let i = 0; i < 3; i++) await writeJpeg(join(src, 'words', `w${i}.jpg`), i, i === 1 ? 6 : 64);
+    const project = Project.create(join(dir, 'small.unitscope'));
+    try {
+      await importStimuli(project, src);
+      const error = await scrambleCategory(project, { from: 'words', as: 'scrambled_words', method: 'block', grid: 8, seed: 1 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'bad_input', file: expect.stringMatching(/w1\.jpg$/) });
+      expect((error as Error).message).toMatch(/w1\.jpg: cannot scramble it \(image 6x6 is too small for a 8x8 grid\)/);
+      expect(readdirSync(join(project.filesDir, 'stimuli'))).not.toContain('scrambled_words');
+      expect(listCategories(project.db).map((c) => c.name)).toEqual(['words']);
+    } finally {
+      project.close();
+    }
+  });
 });
