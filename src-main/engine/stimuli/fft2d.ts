@@ -110,7 +110,6 @@ export class RealDft2d {
   private readonly cols: ComplexDft;
   private readonly rowIn: Float64Array;
   private readonly rowOut: Float64Array;
-  private readonly colIn: Float64Array;
   private readonly colOut: Float64Array;
   private readonly block: Float64Array;
 
@@ -123,7 +122,6 @@ export class RealDft2d {
     this.cols = new ComplexDft(height);
     this.rowIn = new Float64Array(2 * width);
     this.rowOut = new Float64Array(2 * width);
-    this.colIn = new Float64Array(2 * height);
     this.colOut = new Float64Array(2 * height);
     this.block = new Float64Array(2 * height * BLOCK);
   }
@@ -147,7 +145,7 @@ export class RealDft2d {
       const a = 2 * y * C;
       const b = a + 2 * C;
       for (let k = 0; k < C; k++) {
-        const r = (W - k) % W;
+        const r = k === 0 ? 0 : W - k;
         const zr = rowOut[2 * k]!;
         const zi = rowOut[2 * k + 1]!;
         const cr = rowOut[2 * r]!;
@@ -172,18 +170,30 @@ export class RealDft2d {
       const pair = y + 1 < H;
       const a = 2 * y * C;
       const b = a + 2 * C;
-      // Z = A + i B over the whole row, A and B completed by Hermitian symmetry; the DC (and even-W
-      // Nyquist) terms of a real row are real, so their imaginary parts are dropped, as irfft does.
-      for (let k = 0; k < W; k++) {
-        const mirrored = k >= C;
-        const j = mirrored ? W - k : k;
-        const realOnly = j === 0 || (even && j === W / 2);
-        const ar = spectrum[a + 2 * j]!;
-        const ai = realOnly ? 0 : mirrored ? -spectrum[a + 2 * j + 1]! : spectrum[a + 2 * j + 1]!;
-        const br = pair ? spectrum[b + 2 * j]! : 0;
-        const bi = !pair || realOnly ? 0 : mirrored ? -spectrum[b + 2 * j + 1]! : spectrum[b + 2 * j + 1]!;
+      // Z = A + i B over the whole row, A and B completed by Hermitian symmetry (Z_k for k >= C from
+      // conj A_{W-k} and conj B_{W-k}); the DC (and even-W Nyquist) terms of a real row are real, so
+      // their imaginary parts are dropped, as irfft does.
+      for (let k = 0; k < C; k++) {
+        const ar = spectrum[a + 2 * k]!;
+        const ai = spectrum[a + 2 * k + 1]!;
+        const br = pair ? spectrum[b + 2 * k]! : 0;
+        const bi = pair ? spectrum[b + 2 * k + 1]! : 0;
         rowIn[2 * k] = ar - bi;
         rowIn[2 * k + 1] = ai + br;
+      }
+      for (let k = C; k < W; k++) {
+        const j = W - k;
+        const ar = spectrum[a + 2 * j]!;
+        const ai = -spectrum[a + 2 * j + 1]!;
+        const br = pair ? spectrum[b + 2 * j]! : 0;
+        const bi = pair ? -spectrum[b + 2 * j + 1]! : 0;
+        rowIn[2 * k] = ar - bi;
+        rowIn[2 * k + 1] = ai + br;
+      }
+      // The real-only terms: Z_0 = Re A_0 + i Re B_0, and likewise at W / 2 for even W.
+      for (const k of even ? [0, W / 2] : [0]) {
+        rowIn[2 * k] = spectrum[a + 2 * k]!;
+        rowIn[2 * k + 1] = pair ? spectrum[b + 2 * k]! : 0;
       }
       this.rows.inverse(rowIn, rowOut);
       for (let x = 0; x < W; x++) {
@@ -199,7 +209,7 @@ export class RealDft2d {
    * time touched a new cache line per value).
    */
   private columnPass(spectrum: Float64Array, inverse: boolean): void {
-    const { height: H, columns: C, colIn, colOut, block } = this;
+    const { height: H, columns: C, colOut, block } = this;
     for (let k0 = 0; k0 < C; k0 += BLOCK) {
       const width = Math.min(BLOCK, C - k0);
       for (let y = 0; y < H; y++) {
@@ -211,9 +221,8 @@ export class RealDft2d {
       }
       for (let j = 0; j < width; j++) {
         const column = block.subarray(2 * j * H, 2 * (j + 1) * H);
-        colIn.set(column);
-        if (inverse) this.cols.inverse(colIn, colOut);
-        else this.cols.forward(colIn, colOut);
+        if (inverse) this.cols.inverse(column, colOut);
+        else this.cols.forward(column, colOut);
         column.set(colOut);
       }
       for (let y = 0; y < H; y++) {
