@@ -1,4 +1,5 @@
-// The two-sided Student t tail for one fixed number of degrees of freedom, at memory speed.
+// The two-sided Student t tail for one fixed number of degrees of freedom, at memory speed
+// (docs/method.md#variance).
 //
 // A pooled-variance contrast tests every unit of a layer with the same df (n_a + n_b - 2), so p is one
 // smooth, monotone function of |t| for the whole contrast. Evaluating the general incomplete beta
