@@ -65,7 +65,15 @@ export interface AnalyzeLayersOptions {
    * worker costs a few hundred ms to start), else none (this thread does it all).
    */
   workers?: number;
+  /**
+   * Memory for the layers out at once (sent to a worker, waiting, or being stored), estimated from their
+   * units: more layers go out only within it, but one always does. Default DEFAULT_LAYERS_BUDGET.
+   */
+  budgetBytes?: number;
 }
+
+/** 640 MiB: two of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets) at once. */
+export const DEFAULT_LAYERS_BUDGET = 640 * 2 ** 20;
 
 /** Below this many units in all the layers together, analyzeLayers stays on the calling thread. */
 export const PARALLEL_MIN_UNITS = 1_000_000;
@@ -109,26 +117,38 @@ export async function analyzeLayers(
   const pool = new WorkerPool<AnalyzeTask, LayerAnalysis>(new URL('./analyze-worker.ts', import.meta.url), workers);
   // Each analysis settles into a value or an error so none is left unhandled while another is awaited.
   type Settled = { analysis: LayerAnalysis } | { error: unknown };
-  const queue: { job: LayerJob; settled: Promise<Settled> }[] = [];
+  const queue: { job: LayerJob; bytes: number; settled: Promise<Settled> }[] = [];
+  const budget = options.budgetBytes ?? DEFAULT_LAYERS_BUDGET;
+  const targets = categories.filter((c) => c.role === 'target').length;
+  // Layers sent out or being stored, in estimated bytes: statistics (mean, M2) and results (a mask and
+  // nine float64 columns per target), in the worker and then here.
+  let held = 0;
   let next = 0;
   const fill = () => {
     while (next < jobs.length && queue.length < pool.size) {
+      const job = jobs[next]!;
+      const bytes = tapUnits(job.tap) * (16 * categories.length + 73 * targets);
+      // Always one layer out, however large; more only within the budget.
+      if (held > 0 && held + bytes > budget) return;
       throwIfAborted(options.signal, 'the analysis');
-      const job = jobs[next++]!;
+      next++;
+      held += bytes;
       const task: AnalyzeTask = { stats: load(job), categories, recipe };
-      queue.push({ job, settled: pool.run(task).then((analysis) => ({ analysis }), (error: unknown) => ({ error })) });
+      queue.push({ job, bytes, settled: pool.run(task).then((analysis) => ({ analysis }), (error: unknown) => ({ error })) });
     }
   };
   try {
     fill();
     while (queue.length > 0) {
-      const { job, settled } = queue.shift()!;
+      const { job, bytes, settled } = queue.shift()!;
       const outcome = await settled;
       if ('error' in outcome) throw outcome.error;
-      // The next layer goes out before this one is stored, so the workers stay busy meanwhile.
+      // The next layers go out before this one is stored, so the workers stay busy meanwhile.
       fill();
       throwIfAborted(options.signal, 'the analysis');
       await store(job, outcome.analysis);
+      held -= bytes;
+      fill();
     }
   } finally {
     await pool.close();

@@ -54,6 +54,22 @@ describe('analyzeLayers', () => {
     }
   }, 60_000);
 
+  it('keeps the layers out within the memory budget (one at a time when it is tiny)', async () => {
+    const events: string[] = [];
+    const logged = (job: LayerJob) => {
+      events.push(`load ${job.position}`);
+      return load(job);
+    };
+    const store = (job: LayerJob) => void events.push(`store ${job.position}`);
+    await analyzeLayers(jobs, logged, categories, recipeSchema.parse({}), store, { workers: 2, budgetBytes: 1 });
+    expect(events).toEqual(['load 0', 'store 0', 'load 1', 'store 1', 'load 2', 'store 2']);
+    events.length = 0;
+    await analyzeLayers(jobs, logged, categories, recipeSchema.parse({}), store, { workers: 2 });
+    // within the default budget both workers get a layer before the first is stored
+    expect(events.slice(0, 2)).toEqual(['load 0', 'load 1']);
+    expect(events.filter((e) => e.startsWith('store'))).toEqual(['store 0', 'store 1', 'store 2']);
+  }, 60_000);
+
   it('refuses the recipes that need every layer at once', async () => {
     await expect(analyzeLayers(jobs, load, categories, recipeSchema.parse({ recipe: 'top-k', topkScope: 'global' }), () => {})).rejects.toThrow(/analyzeRun/);
   });
