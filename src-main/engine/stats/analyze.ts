@@ -73,10 +73,10 @@ export interface AnalyzeLayersOptions {
 }
 
 /** 640 MiB: two of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets) at once. */
-export const DEFAULT_LAYERS_BUDGET = 640 * 2 ** 20;
+const DEFAULT_LAYERS_BUDGET = 640 * 2 ** 20;
 
 /** Below this many units in all the layers together, analyzeLayers stays on the calling thread. */
-export const PARALLEL_MIN_UNITS = 1_000_000;
+const PARALLEL_MIN_UNITS = 1_000_000;
 
 /** What crosses to an analysis worker (analyze-worker.ts). */
 export interface AnalyzeTask {
