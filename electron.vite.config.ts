@@ -15,6 +15,9 @@ export default defineConfig({
         input: {
           index: resolve('src-main/index.ts'),
           'engine-host': resolve('src-main/electron/engine-host.ts'),
+          // Worker threads of the engine (src-main/engine/module-worker.ts finds them by these names).
+          'scramble-worker': resolve('src-main/engine/stimuli/scramble-worker.ts'),
+          'analyze-worker': resolve('src-main/engine/stats/analyze-worker.ts'),
         },
       },
     },

@@ -16,7 +16,7 @@ import { DEFAULT_PRECISION, extractSufficientStats } from '../inference/extract.
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { analyzeLayer, analyzeRun } from '../stats/analyze.ts';
+import { analyzeLayers, analyzeRun } from '../stats/analyze.ts';
 import { acquireWriteLock } from '../storage/project-lock.ts';
 import { getRun } from '../storage/project-store.ts';
 import {
@@ -434,19 +434,23 @@ async function analyse(project: Project, runId: number, statsRun: number, recipe
     });
     return;
   }
-  for (let l = 0; l < taps.length; l++) {
-    throwIfAborted(hooks.signal, 'the analysis');
-    // A resumed run keeps the layers an earlier process stored (each is one transaction, so complete).
-    if (hasLayerAnalysis(project.db, runId, l)) {
-      meter.tick(1, taps[l]!.name);
-      continue;
-    }
-    const analysis = analyzeLayer(loadStats(project, statsRun, l, taps[l]!), categories, recipe);
-    storeLayer(project, runId, l, analysis);
-    meter.tick(1, taps[l]!.name);
-    // Let cancellation and progress messages through between layers.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  // A resumed run keeps the layers an earlier process stored (each is one transaction, so complete).
+  const jobs = taps.map((tap, position) => ({ position, tap })).filter(({ position, tap }) => {
+    if (!hasLayerAnalysis(project.db, runId, position)) return true;
+    meter.tick(1, tap.name);
+    return false;
+  });
+  await analyzeLayers(
+    jobs,
+    ({ position, tap }) => loadStats(project, statsRun, position, tap),
+    categories,
+    recipe,
+    ({ position, tap }, analysis) => {
+      storeLayer(project, runId, position, analysis);
+      meter.tick(1, tap.name);
+    },
+    hooks.signal ? { signal: hooks.signal } : {},
+  );
 }
 
 function finalize(project: Project, runId: number, seconds: number, timings: { extractionSeconds: number | null; imagesPerSecond: number | null; analysisSeconds: number } | null): void {

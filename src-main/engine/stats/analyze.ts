@@ -1,7 +1,10 @@
 // Layer and run analysis: recipes -> per-unit results -> layer metrics. Pure computation over sufficient
 // statistics; per-image data (ranksum-maxp only) comes through a ResponseGatherer in slices.
 import type { RecipeSettings } from '../../contract/recipe.ts';
-import type { CategoryDef, LayerAnalysis, LayerStats, ResponseGatherer } from '../pipeline-types.ts';
+import { throwIfAborted } from '../errors.ts';
+import { WorkerPool, workerCount } from '../module-worker.ts';
+import type { CategoryDef, LayerAnalysis, LayerStats, ResponseGatherer, TapShape } from '../pipeline-types.ts';
+import { tapUnits } from '../pipeline-types.ts';
 import { layerAnalysis } from './layer-metrics.ts';
 import { rankSumMaxP, type RankSumOptions } from './ranksum.ts';
 import { topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
@@ -47,4 +50,118 @@ export async function analyzeRun(
     }
   }
   return perLayer.map((rs, l) => layerAnalysis(layers[l]!, rs));
+}
+
+/** One layer of analyzeLayers: its position in the run (whatever the caller numbers it by) and shape. */
+export interface LayerJob {
+  position: number;
+  tap: TapShape;
+}
+
+export interface AnalyzeLayersOptions {
+  signal?: AbortSignal;
+  /**
+   * Worker threads. Default: one per core when the layers hold at least PARALLEL_MIN_UNITS units (a
+   * worker costs a few hundred ms to start), else none (this thread does it all).
+   */
+  workers?: number;
+  /**
+   * Memory for the layers out at once (sent to a worker, waiting, or being stored), estimated from their
+   * units: more layers go out only within it, but one always does. Default DEFAULT_LAYERS_BUDGET.
+   */
+  budgetBytes?: number;
+}
+
+/** 640 MiB: two of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets) at once. */
+const DEFAULT_LAYERS_BUDGET = 640 * 2 ** 20;
+
+/** Below this many units in all the layers together, analyzeLayers stays on the calling thread. */
+const PARALLEL_MIN_UNITS = 1_000_000;
+
+/** What crosses to an analysis worker (analyze-worker.ts). */
+export interface AnalyzeTask {
+  stats: LayerStats;
+  categories: readonly CategoryDef[];
+  recipe: RecipeSettings;
+}
+
+/**
+ * Analyzes layers one by one, each independently (every recipe but ranksum-maxp and the global top-k,
+ * which need per-image data or every layer at once: analyzeRun), spread over worker threads: `load`
+ * and `store` run here, in job order, while the workers analyse the next layers, so reading and writing
+ * the project overlaps the computation. Results are identical to analyzeLayer's (the same code runs in
+ * the workers). `signal` is checked before each layer is sent and before each is stored.
+ */
+export async function analyzeLayers(
+  jobs: readonly LayerJob[],
+  load: (job: LayerJob) => LayerStats,
+  categories: readonly CategoryDef[],
+  recipe: RecipeSettings,
+  store: (job: LayerJob, analysis: LayerAnalysis) => void | Promise<void>,
+  options: AnalyzeLayersOptions = {},
+): Promise<void> {
+  if (recipe.recipe === 'ranksum-maxp' || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
+    throw new RangeError(`${recipe.recipe}${recipe.recipe === 'top-k' ? ' (global)' : ''} analyses all layers together: use analyzeRun`);
+  }
+  const units = jobs.reduce((sum, job) => sum + tapUnits(job.tap), 0);
+  const workers = options.workers ?? (units >= PARALLEL_MIN_UNITS ? workerCount() : 0);
+  if (workers <= 0) {
+    for (const job of jobs) {
+      throwIfAborted(options.signal, 'the analysis');
+      await store(job, analyzeLayer(load(job), categories, recipe));
+      // Let cancellation and progress messages through between layers.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return;
+  }
+  const pool = new WorkerPool<AnalyzeTask, LayerAnalysis>(new URL('./analyze-worker.ts', import.meta.url), workers);
+  // Each analysis settles into a value or an error so none is left unhandled while another is awaited.
+  type Settled = { analysis: LayerAnalysis } | { error: unknown };
+  const queue: { job: LayerJob; bytes: number; settled: Promise<Settled> }[] = [];
+  const budget = options.budgetBytes ?? DEFAULT_LAYERS_BUDGET;
+  const targets = categories.filter((c) => c.role === 'target').length;
+  // Layers sent out or being stored, in estimated bytes: statistics (mean, M2) and results (a mask and
+  // nine float64 columns per target), in the worker and then here.
+  let held = 0;
+  let next = 0;
+  const fill = () => {
+    while (next < jobs.length && queue.length < pool.size) {
+      const job = jobs[next]!;
+      const bytes = tapUnits(job.tap) * (16 * categories.length + 73 * targets);
+      // Always one layer out, however large; more only within the budget.
+      if (held > 0 && held + bytes > budget) return;
+      throwIfAborted(options.signal, 'the analysis');
+      next++;
+      held += bytes;
+      const task: AnalyzeTask = { stats: load(job), categories, recipe };
+      queue.push({ job, bytes, settled: pool.run(task).then((analysis) => ({ analysis }), (error: unknown) => ({ error })) });
+    }
+  };
+  try {
+    fill();
+    while (queue.length > 0) {
+      const { job, bytes, settled } = queue.shift()!;
+      const outcome = await settled;
+      if ('error' in outcome) throw outcome.error;
+      // The next layers go out before this one is stored, so the workers stay busy meanwhile.
+      fill();
+      throwIfAborted(options.signal, 'the analysis');
+      await store(job, outcome.analysis);
+      held -= bytes;
+      fill();
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Every buffer behind an analysis's arrays, once each: a worker moves them back instead of copying. */
+export function analysisBuffers(analysis: LayerAnalysis): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView) => {
+    if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+  };
+  for (const r of analysis.units) for (const v of Object.values(r)) if (ArrayBuffer.isView(v)) add(v);
+  for (const a of [...Object.values(analysis.density), ...Object.values(analysis.channelCounts)]) add(a);
+  return [...buffers];
 }

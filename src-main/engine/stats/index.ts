@@ -4,13 +4,16 @@
 //   analyzeLayer(stats, categories, recipe, perImage?) -> LayerAnalysis            (sync)
 //     Every recipe from sufficient statistics; ranksum-maxp additionally needs
 //     perImage = { rankSumMaxP: await rankSumMaxP(stats, gatherer, opts) }.
+//   analyzeLayers(jobs, load, categories, recipe, store, opts?) -> Promise<void>
+//     Layer by layer over worker threads (every core for large layers), load and store on the calling
+//     thread in job order while the workers analyse the next layers; not for ranksum-maxp / global top-k.
 //   analyzeRun(layers, categories, recipe, gatherer?, opts?) -> Promise<LayerAnalysis[]>
 //     All layers; top-k with topkScope 'global' selects across layers; ranksum-maxp gathers per-image
 //     responses in unit slices under opts.budgetBytes (default 256 MiB).
 //   SufficientAccumulator / mergeLayerStats / pooledMoments: build and merge LayerStats.
 //
 // Results follow method.md; undefined tests give NaN (never selective, outside the FDR family).
-export { analyzeLayer, analyzeRun, type AnalyzeRunOptions } from './analyze.ts';
+export { analyzeLayer, analyzeLayers, analyzeRun, type AnalyzeLayersOptions, type AnalyzeRunOptions, type LayerJob } from './analyze.ts';
 export { SufficientAccumulator, mergeLayerStats, emptyLayerStats, pooledMoments, categoryMoments, layerStatsFromRows, type GroupMoments } from './sufficient.ts';
 export { comparisonSet, targetIndices, topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
 export { rankSumMaxP, rankSumMaxPFromRows, mannWhitneyP, type RankSumOptions } from './ranksum.ts';

@@ -155,12 +155,14 @@ function pairwiseRecipe({ stats, categories, recipe, targets, sets, results }: S
   }
   const needs = (a: number, b: number) => sets.get(a)?.includes(b) ?? false;
   const q = new Float64Array(units);
+  // One set of t / p arrays serves every contrast of the layer (no garbage per contrast).
+  const scratch = { t: new Float64Array(units), p: new Float64Array(units) };
   for (let a = 0; a < categories.length; a++) {
     for (let b = a + 1; b < categories.length; b++) {
       const forA = needs(a, b);
       const forB = needs(b, a);
       if (!forA && !forB) continue;
-      const test = tTest(categoryMoments(stats, a), categoryMoments(stats, b), variance);
+      const test = tTest(categoryMoments(stats, a), categoryMoments(stats, b), variance, scratch);
       adjustPValues(test.p, fdr, q);
       const update = (r: UnitResults, sign: number) => {
         for (let u = 0; u < units; u++) {

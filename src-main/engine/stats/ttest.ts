@@ -3,6 +3,7 @@
 // equal, +/-inf (p = 0) when they differ, exactly scipy's behaviour.
 import type { GroupMoments } from './sufficient.ts';
 import { studentTwoSidedP } from './distributions.ts';
+import { studentTail } from './student-tail.ts';
 
 export type Variance = 'pooled' | 'welch';
 
@@ -38,17 +39,18 @@ export function tStatistics(a: GroupMoments, b: GroupMoments, variance: Variance
 /**
  * Student (pooled) or Welch t-test of group a vs group b for every unit, two-sided. Welch degrees of
  * freedom follow Welch-Satterthwaite; when they are undefined (both variances 0) scipy uses df = 1,
- * which only matters for t = +/-inf (p = 0) or NaN (p = NaN).
+ * which only matters for t = +/-inf (p = 0) or NaN (p = NaN). Pooled tests share one df, so their p
+ * come from that df's interpolated tail (student-tail.ts). `out` lends the result arrays (scratch
+ * reused across the contrasts of a layer).
  */
-export function tTest(a: GroupMoments, b: GroupMoments, variance: Variance): TTestResult {
+export function tTest(a: GroupMoments, b: GroupMoments, variance: Variance, out?: TTestResult): TTestResult {
   const units = a.mean.length;
-  const t = tStatistics(a, b, variance);
-  const p = new Float64Array(units);
+  const t = tStatistics(a, b, variance, out?.t);
+  const p = out?.p ?? new Float64Array(units);
   const na = a.n;
   const nb = b.n;
   if (variance === 'pooled') {
-    const df = na + nb - 2;
-    for (let u = 0; u < units; u++) p[u] = studentTwoSidedP(t[u]!, df);
+    studentTail(na + nb - 2).fill(t, p);
   } else {
     for (let u = 0; u < units; u++) {
       const va = a.m2[u]! / (na - 1) / na;

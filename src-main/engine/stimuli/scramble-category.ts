@@ -9,12 +9,13 @@ import type { ScrambleResult } from '../../contract/types.ts';
 import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
-import { createRng, deriveSeed } from '../random.ts';
+import { WorkerPool, WorkerTaskError } from '../module-worker.ts';
+import { deriveSeed } from '../random.ts';
 import { findCategory, listImages } from '../storage/stimuli-store.ts';
 import { decodeRgb, encodePng } from './decode.ts';
 import { importCandidates } from './import.ts';
 import { insideFolder, writeNewFile } from '../owned-files.ts';
-import { blockScramble, phaseScramble, type PhaseMode } from './scramble.ts';
+import type { PhaseMode, ScrambleTask } from './scramble.ts';
 import type { Candidate } from './sources.ts';
 
 export interface ScrambleSettings {
@@ -50,26 +51,54 @@ export async function scrambleCategory(
   if (existsSync(folder)) throw new EngineError('conflict', `${folder} already exists; remove it or choose another category name`, { file: folder });
   await mkdir(folder, { recursive: true });
   const meter = new ProgressMeter('scramble', sources.length, options.progress ?? (() => {}), 'images');
-  const candidates: Candidate[] = [];
   const names = new Set<string>();
+  const files = sources.map((image) => {
+    let name = `${basename(image.path, extname(image.path))}.png`;
+    if (names.has(name)) name = `${basename(image.path, extname(image.path))}-${image.id}.png`;
+    names.add(name);
+    return join(folder, name);
+  });
+  const candidates: Candidate[] = sources.map((image, i) => ({ absolutePath: files[i]!, category: as, subcategory: image.subcategory }));
+  // Images are pipelined: the main thread decodes and encodes (sharp, off the event loop) while the
+  // workers scramble, one image each, so every core is busy. Each image has its own seeded stream,
+  // so the bytes do not depend on the order in which the images finish.
+  const pool = new WorkerPool<ScrambleTask, Uint8Array>(new URL('./scramble-worker.ts', import.meta.url));
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  const scrambleOne = async (i: number) => {
+    const image = sources[i]!;
+    const pixels = await decodeRgb(image.absolutePath);
+    const task: ScrambleTask = { data: pixels.data, width: pixels.width, height: pixels.height, method, grid, phaseMode: settings.phaseMode ?? 'channels', seed: deriveSeed(seed, image.sha256) };
+    const scrambled = await pool.run(task).catch((error: unknown) => {
+      if (!(error instanceof WorkerTaskError)) throw error;
+      throw new EngineError('bad_input', `${image.absolutePath}: cannot scramble it (${error.message})`, { file: image.absolutePath, cause: error });
+    });
+    const png = await encodePng({ data: Buffer.from(scrambled.buffer, scrambled.byteOffset, scrambled.byteLength), width: pixels.width, height: pixels.height });
+    await writeNewFile(files[i]!, png, 'the scrambled category folder is new');
+    meter.tick();
+  };
   try {
-    for (const image of sources) {
+    for (let i = 0; i < sources.length && failure === null; i++) {
       throwIfAborted(options.signal, 'scrambling');
-      const rng = createRng(deriveSeed(seed, image.sha256));
-      const pixels = await decodeRgb(image.absolutePath);
-      const scrambled = method === 'block' ? blockScramble(pixels, grid, rng) : phaseScramble(pixels, settings.phaseMode ?? 'channels', rng);
-      let name = `${basename(image.path, extname(image.path))}.png`;
-      if (names.has(name)) name = `${basename(image.path, extname(image.path))}-${image.id}.png`;
-      names.add(name);
-      const file = join(folder, name);
-      await writeNewFile(file, await encodePng(scrambled), 'the scrambled category folder is new');
-      candidates.push({ absolutePath: file, category: as, subcategory: image.subcategory });
-      meter.tick();
+      const task: Promise<void> = scrambleOne(i).then(
+        () => void inFlight.delete(task),
+        (error: unknown) => {
+          failure ??= error;
+          inFlight.delete(task);
+        },
+      );
+      inFlight.add(task);
+      if (inFlight.size >= 2 * pool.size) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+    if (failure !== null) throw failure;
   } catch (error) {
     // Nothing was recorded yet: remove the files made so far so no half-made category is left behind.
+    await Promise.all(inFlight);
     await rm(folder, { recursive: true, force: true });
     throw error;
+  } finally {
+    await pool.close();
   }
   // One transaction: either every scrambled image is recorded or none is (and the files are removed).
   let added: number;

@@ -18,6 +18,20 @@ describe('FDR adjustment', () => {
     for (let i = 1; i < order.length; i++) expect(p[order[i - 1]!]!).toBeLessThanOrEqual(p[order[i]!]!);
   });
 
+  it('gives exactly the stable comparator order: duplicates by index, -0 with 0, long runs of near-ties', () => {
+    const rng = createRng(8);
+    const p = new Float64Array(50000);
+    for (let i = 0; i < p.length; i++) {
+      const r = rng.next();
+      // runs of one high word (0.5 .. 0.5 + 2^-22), exact duplicates, -0, tiny and NaN values
+      p[i] = r < 0.3 ? 0.5 + rng.int(1 << 20) * 2 ** -52 : r < 0.4 ? 0.25 : r < 0.45 ? -0 : r < 0.5 ? 1e-300 * rng.next() : r < 0.55 ? NaN : rng.next();
+    }
+    const expected = Array.from(p.keys())
+      .filter((i) => !Number.isNaN(p[i]!))
+      .sort((a, b) => p[a]! - p[b]! || a - b);
+    expect(Array.from(ascendingOrder(p))).toEqual(expected);
+  });
+
   it('BH, BY, Bonferroni and none on a small family with an undefined test', () => {
     const p = Float64Array.from([0.01, NaN, 0.04, 0.03, 0.2]);
     // m = 4 defined tests; BH: sorted 0.01, 0.03, 0.04, 0.2 -> 0.04, 0.0533.., 0.0533.., 0.2

@@ -2,12 +2,13 @@
 // scrambling keeps the multiset of tiles; both give the same bytes for the same seed.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ndarray from 'ndarray';
 import fft from 'ndarray-fft';
 import { createRng } from '../../../src-main/engine/random.ts';
-import { blockScramble, phaseScramble, phaseScramblePlanes } from '../../../src-main/engine/stimuli/scramble.ts';
+import { blockScramble, phaseNoise, phaseScramble, phaseScramblePlanes, type PhaseMode } from '../../../src-main/engine/stimuli/scramble.ts';
 import { encodePng, type RgbImage } from '../../../src-main/engine/stimuli/decode.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { importStimuli } from '../../../src-main/engine/stimuli/import.ts';
@@ -106,6 +107,30 @@ describe('phase scrambling', () => {
   });
 });
 
+describe('phase scrambling against numpy.fft', () => {
+  // test/fixtures/scramble/make_cases.ts + make_reference.py: the app's noise for each seed, scrambled by
+  // numpy (rfft2 / irfft2) from the same images.
+  const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/scramble/phase-numpy.json', import.meta.url)), 'utf8')) as {
+    cases: { width: number; height: number; mode: PhaseMode; seed: number; pixels: string; noise: string; numpy: string[] }[];
+  };
+  const f64 = (b64: string) => {
+    const bytes = Buffer.from(b64, 'base64');
+    return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  };
+  it.each(fixture.cases.map((c) => [`${c.width}x${c.height} ${c.mode}`, c] as const))('%s: same noise, same planes to 1e-5', (_name, c) => {
+    const image: RgbImage = { data: Buffer.from(c.pixels, 'base64'), width: c.width, height: c.height };
+    expect(Buffer.from(phaseNoise(c.width, c.height, createRng(c.seed)).buffer).equals(Buffer.from(f64(c.noise).buffer))).toBe(true);
+    const planes = phaseScramblePlanes(image, c.mode, createRng(c.seed));
+    expect(planes).toHaveLength(c.numpy.length);
+    planes.forEach((plane, i) => {
+      const reference = f64(c.numpy[i]!);
+      let worst = 0;
+      for (let j = 0; j < reference.length; j++) worst = Math.max(worst, Math.abs(plane[j]! - reference[j]!));
+      expect(worst).toBeLessThan(1e-5);
+    });
+  });
+});
+
 describe('block scrambling', () => {
   const image = structured(48, 40);
   const tiles = (img: RgbImage, grid: number) => {
@@ -162,5 +187,21 @@ describe('scrambleCategory', () => {
     expect(a.categories.find((c) => c.name === 'scrambled_scenes')).toEqual({ name: 'scrambled_scenes', role: 'control', controlsFor: 'scenes', images: 10 });
     expect(a.files).toHaveLength(10);
     a.files.forEach((file, i) => expect(file.equals(b.files[i]!)).toBe(true));
+  });
+
+  it('names the image a worker cannot scramble and leaves no half-made category', async () => {
+    const src = join(dir, 'small-set');
+    for (let i = 0; i < 3; i++) await writeJpeg(join(src, 'words', `w${i}.jpg`), i, i === 1 ? 6 : 64);
+    const project = Project.create(join(dir, 'small.unitscope'));
+    try {
+      await importStimuli(project, src);
+      const error = await scrambleCategory(project, { from: 'words', as: 'scrambled_words', method: 'block', grid: 8, seed: 1 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'bad_input', file: expect.stringMatching(/w1\.jpg$/) });
+      expect((error as Error).message).toMatch(/w1\.jpg: cannot scramble it \(image 6x6 is too small for a 8x8 grid\)/);
+      expect(readdirSync(join(project.filesDir, 'stimuli'))).not.toContain('scrambled_words');
+      expect(listCategories(project.db).map((c) => c.name)).toEqual(['words']);
+    } finally {
+      project.close();
+    }
   });
 });
