@@ -184,6 +184,8 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   const runner = new BatchRunner(session, loaded.input.name, height, width, file);
   const reducer: Reducer = 'fused' in graphOutputs ? new FusedReducer(runner, graphOutputs.fused, taps, layers) : new ActivationReducer(runner, graphOutputs.exposed, layers);
   let running: Promise<unknown> | null = null;
+  // The next batch's preprocessing reads image files ahead of the run; it must settle before we return.
+  let next: Promise<Float32Array> | null = null;
   try {
     const done = new Set(options.resume?.doneImageIds ?? []);
     const doneIds: number[] = [...done];
@@ -208,7 +210,7 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
     // last complete group: all of it on the fused path (whose next run needs the merged mean), else an even
     // share over the current group's runs, so the merge never stalls the runtime and is done by the time
     // this group completes.
-    let next = steps.length > 0 ? preprocessBatch(steps[0]!.images, preprocessing) : null;
+    next = steps.length > 0 ? preprocessBatch(steps[0]!.images, preprocessing) : null;
     let merging: Merge | null = null;
     let collected: Outputs[] = [];
     for (let i = 0; i < steps.length; i++) {
@@ -248,6 +250,8 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   } finally {
     // A batch still running (cancel, or an error while reducing) must finish before the session goes.
     if (running) await running.catch(() => undefined);
+    // An error or a cancel may leave the read-ahead in flight: files stay open until it settles.
+    if (next) await next.catch(() => undefined);
     await session.release();
   }
 }

@@ -72,12 +72,13 @@ export async function preprocessFile(path: string, p: Preprocessing, out: Float3
 export async function preprocessBatch(images: readonly StimulusRef[], p: Preprocessing): Promise<Float32Array> {
   const plane = 3 * p.inputSize[0] * p.inputSize[1];
   const data = new Float32Array(images.length * plane);
-  await Promise.all(
-    images.map((img, b) =>
-      preprocessFile(img.path, p, data, b * plane).catch((error: unknown) => {
-        throw new EngineError('bad_input', `${img.path}: cannot read the image (${(error as Error).message})`, { file: img.path, cause: error });
-      }),
-    ),
-  );
+  // allSettled, not all: a failed image must not return while its siblings still hold files open.
+  const settled = await Promise.allSettled(images.map((img, b) => preprocessFile(img.path, p, data, b * plane)));
+  const failed = settled.findIndex((s) => s.status === 'rejected');
+  if (failed >= 0) {
+    const img = images[failed]!;
+    const error = (settled[failed] as PromiseRejectedResult).reason as unknown;
+    throw new EngineError('bad_input', `${img.path}: cannot read the image (${(error as Error).message})`, { file: img.path, cause: error });
+  }
   return data;
 }
