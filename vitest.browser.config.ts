@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/browser/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['./test/support/temp-root.ts'],
     setupFiles: ['./test/support/setup-env.ts'],
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -8,6 +8,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/browser/**', 'test/slurm/**', 'node_modules/**'],
     environment: 'node',
+    globalSetup: ['./test/support/temp-root.ts'],
     setupFiles: ['./test/support/setup-env.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
