@@ -9,8 +9,12 @@ export interface TapInfo {
   name: string;
   tensor: string;
   channels: number;
+  /** The grid: feature-map rows and columns, or a transformer's patch-token grid. */
   height: number;
   width: number;
+  /** Absent or 'chw': C x H x W; 'tokens': tokens x dims, extraTokens class tokens then the grid (docs/models.md "Units"). */
+  layout?: 'chw' | 'tokens';
+  extraTokens?: number;
   units: number;
 }
 

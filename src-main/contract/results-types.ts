@@ -11,7 +11,11 @@ export interface RunStarted {
 export const UNIT_SORTS = ['csi', 't', 'unit'] as const;
 export type UnitSort = (typeof UNIT_SORTS)[number];
 
-/** One unit's results for one target category. `unit` is the flat index c*H*W + y*W + x. */
+/**
+ * One unit's results for one target category. `unit` is the flat index of the tapped tensor: c*H*W + y*W + x
+ * for C x H x W layers, t*C + c for tokens x dims (docs/models.md "Units"); y and x are the unit's grid cell
+ * (-1, -1 for a class token).
+ */
 export interface UnitRow {
   unit: number;
   channel: number;
@@ -68,7 +72,7 @@ export interface CsiResult {
 export interface ChannelCount {
   channel: number;
   selective: number;
-  /** selective / (H * W) */
+  /** selective / positions per channel (H * W, or the token count) */
   fraction: number;
 }
 
@@ -87,9 +91,13 @@ export interface SpatialResult {
   run: number;
   layer: string;
   category: string;
+  /** The grid: feature-map rows and columns, or a transformer's patch-token grid. */
   height: number;
   width: number;
-  /** Row-major H x W: selective units at (y, x) summed over channels. */
+  /** 'tokens': density holds extraTokens class tokens first, then the grid (docs/models.md "Units"). */
+  layout: 'chw' | 'tokens';
+  extraTokens: number;
+  /** Selective units per position summed over channels: the H x W grid row-major, after the extra tokens. */
   density: number[];
   metrics: Record<string, number | null>;
 }

@@ -10,7 +10,16 @@ export interface CategoryDef {
   controlsFor: string | null;
 }
 
-/** A tapped tensor of a model: C x H x W (a 1-D output of size D is D x 1 x 1). Units = C*H*W. */
+/**
+ * How a tap's units map to (channel, position), docs/models.md "Units":
+ * - 'chw' (the default): C x H x W, unit u = c*H*W + y*W + x; a 1-D output of size D is D x 1 x 1;
+ * - 'tokens': L x C, a transformer's tokens x dims (or a channels-last H x W x C map), unit u = t*C + c,
+ *   as PyTorch's flatten of the tensor. Positions t < extraTokens are tokens of their own (ViT's class
+ *   token); the rest form the H x W grid row-major (t = extraTokens + y*W + x).
+ */
+export type TapLayout = 'chw' | 'tokens';
+
+/** A tapped tensor of a model. Units = C * (extraTokens + H*W). */
 export interface TapShape {
   /** Friendly name shown to users, e.g. `layer1.0`, `stem`, `avgpool`. */
   name: string;
@@ -19,10 +28,35 @@ export interface TapShape {
   channels: number;
   height: number;
   width: number;
+  /** Absent means 'chw'. */
+  layout?: TapLayout;
+  /** Tokens before the grid ('tokens' layout only; absent means 0). */
+  extraTokens?: number;
+}
+
+/** Positions per channel: H*W, plus the extra tokens of a token layout. */
+export function tapPositions(tap: TapShape): number {
+  return tap.height * tap.width + (tap.layout === 'tokens' ? (tap.extraTokens ?? 0) : 0);
 }
 
 export function tapUnits(tap: TapShape): number {
-  return tap.channels * tap.height * tap.width;
+  return tap.channels * tapPositions(tap);
+}
+
+/** Channel of unit u. */
+export function unitChannel(tap: TapShape, u: number): number {
+  return tap.layout === 'tokens' ? u % tap.channels : Math.floor(u / tapPositions(tap));
+}
+
+/** Position of unit u: y*W + x for 'chw', the token index for 'tokens' (grid positions after the extra tokens). */
+export function unitPosition(tap: TapShape, u: number): number {
+  return tap.layout === 'tokens' ? Math.floor(u / tap.channels) : u % tapPositions(tap);
+}
+
+/** Grid row and column of a position; -1, -1 for an extra token (ViT's class token). */
+export function positionCell(tap: TapShape, position: number): { y: number; x: number } {
+  const grid = position - (tap.layout === 'tokens' ? (tap.extraTokens ?? 0) : 0);
+  return grid < 0 ? { y: -1, x: -1 } : { y: Math.floor(grid / tap.width), x: grid % tap.width };
 }
 
 /**
@@ -84,7 +118,7 @@ export interface LayerAnalysis {
   units: UnitResults[];
   /** Keyed by target category name. */
   metrics: Record<string, LayerMetrics>;
-  /** Spatial density map (H x W, counts of selective units over channels) per target category. */
+  /** Spatial density map (counts of selective units over channels, one per position: tapPositions) per target category. */
   density: Record<string, Float64Array>;
   /** Selective-unit counts per channel, per target category. */
   channelCounts: Record<string, Float64Array>;

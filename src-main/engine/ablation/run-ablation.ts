@@ -11,7 +11,7 @@ import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import type { SessionFactory } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import type { StimulusRef } from '../pipeline-types.ts';
+import { tapUnits, type StimulusRef } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { statsSource } from '../runs/run-analysis.ts';
 import { appInfo, platformInfo, stimulusSetHash, type RunManifest } from '../runs/run-manifest.ts';
@@ -106,7 +106,7 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
   const position = taps.findIndex((t) => t.name === request.layer);
   if (position < 0) throw new EngineError('validation', `run #${run} has no layer '${request.layer}' (layers: ${taps.map((t) => t.name).join(', ')})`);
   const tap = taps[position]!;
-  const layerUnits = tap.channels * tap.height * tap.width;
+  const layerUnits = tapUnits(tap);
   const runCategories = readRunCategories(db, run);
   const target = runCategories.find((c) => c.name === request.category);
   if (!target || target.role !== 'target') {

@@ -1,7 +1,7 @@
 // The rows of `units.*`: one per unit x target category, produced one (layer, category) chunk at a time
 // so an export of millions of rows never holds more than one layer's columns in memory.
 import { EngineError } from '../errors.ts';
-import type { TapShape } from '../pipeline-types.ts';
+import { positionCell, tapUnits, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { readRunLayers, readUnitColumn, UNIT_COLUMNS, type UnitColumnName } from '../storage/results-store.ts';
 import { targetCategories } from '../runs/results-queries.ts';
@@ -55,7 +55,7 @@ export function planExport(project: Project, runId: number, layerFilter?: readon
   all.forEach((tap, layerIndex) => {
     if (layerFilter && !layerFilter.includes(tap.name)) return;
     categories.forEach((category, categoryIndex) => {
-      chunks.push({ layerIndex, tap, category, categoryIndex, rows: tap.channels * tap.height * tap.width });
+      chunks.push({ layerIndex, tap, category, categoryIndex, rows: tapUnits(tap) });
     });
   });
   return { layers: all, categories, chunks, rows: chunks.reduce((s, c) => s + c.rows, 0) };
@@ -67,19 +67,19 @@ export function readChunkColumn(project: Project, runId: number, chunk: ChunkPla
   return data;
 }
 
-/** unit, channel, y, x for every unit of a layer (the flat index is c*H*W + y*W + x). */
+/** unit, channel, y, x for every unit of a layer (docs/models.md "Units"; y = x = -1 for a class token). */
 export function unitCoordinates(tap: TapShape): { unit: Int32Array; channel: Int32Array; y: Int32Array; x: Int32Array } {
-  const n = tap.channels * tap.height * tap.width;
-  const hw = tap.height * tap.width;
+  const n = tapUnits(tap);
   const unit = new Int32Array(n);
   const channel = new Int32Array(n);
   const y = new Int32Array(n);
   const x = new Int32Array(n);
   for (let u = 0; u < n; u++) {
     unit[u] = u;
-    channel[u] = Math.floor(u / hw);
-    y[u] = Math.floor((u % hw) / tap.width);
-    x[u] = u % tap.width;
+    channel[u] = unitChannel(tap, u);
+    const cell = positionCell(tap, unitPosition(tap, u));
+    y[u] = cell.y;
+    x[u] = cell.x;
   }
   return { unit, channel, y, x };
 }

@@ -3,6 +3,7 @@
 // sets and Pearson r of the CSI, each against the shuffled-units null. Stored in project A.
 import type { ReplicationResult, ReplicationRow } from '../../contract/analysis-types.ts';
 import { EngineError } from '../errors.ts';
+import { tapUnits } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import { appInfo, platformInfo, type RunManifest } from '../runs/run-manifest.ts';
@@ -52,9 +53,9 @@ export function replicateRuns(projectA: Project, request: ReplicationRequest): R
   layersA.forEach((tapA, posA) => {
     const posB = layersB.findIndex((t) => t.name === tapA.name);
     if (posB < 0) return;
-    const units = tapA.channels * tapA.height * tapA.width;
+    const units = tapUnits(tapA);
     const tapB = layersB[posB]!;
-    if (tapB.channels * tapB.height * tapB.width !== units) return;
+    if (tapUnits(tapB) !== units) return;
     for (const category of targets) {
       const selA = readUnitColumn(projectA.db, runA, posA, category, 'selective', 'u8');
       const selB = readUnitColumn(projectB.db, runB, posB, category, 'selective', 'u8');

@@ -1,7 +1,7 @@
 // Chart aggregates computed once at the end of a run (or a reanalysis) and stored, so the dashboard
 // reads small JSON documents instead of scanning millions of unit results per chart.
 import type { ChannelCount, CsiLayerDistribution, Quartiles } from '../../contract/results-types.ts';
-import type { LayerAnalysis, TapShape, UnitResults } from '../pipeline-types.ts';
+import { tapPositions, type LayerAnalysis, type TapShape, type UnitResults } from '../pipeline-types.ts';
 
 export const CSI_BINS = 40;
 export const CSI_EDGES: number[] = Array.from({ length: CSI_BINS + 1 }, (_, i) => -1 + (2 * i) / CSI_BINS);
@@ -106,7 +106,7 @@ export function csiOrder(csi: ArrayLike<number>): Int32Array {
 }
 
 export function channelCounts(tap: TapShape, counts: ArrayLike<number>): ChannelCount[] {
-  const perChannel = tap.height * tap.width;
+  const perChannel = tapPositions(tap);
   const out: ChannelCount[] = [];
   for (let c = 0; c < tap.channels; c++) out.push({ channel: c, selective: counts[c] ?? 0, fraction: (counts[c] ?? 0) / perChannel });
   out.sort((a, b) => b.selective - a.selective || a.channel - b.channel);
@@ -125,7 +125,7 @@ export function layerAggregates(analysis: LayerAnalysis, units: UnitResults): La
   return {
     csi: csiDistribution(analysis.tap.name, units),
     channels: channelCounts(analysis.tap, counts ?? new Float64Array(analysis.tap.channels)),
-    density: density ? Array.from(density) : new Array<number>(analysis.tap.height * analysis.tap.width).fill(0),
+    density: density ? Array.from(density) : new Array<number>(tapPositions(analysis.tap)).fill(0),
   };
 }
 

@@ -12,7 +12,7 @@ import type {
   UnitSort,
 } from '../../contract/results-types.ts';
 import { EngineError } from '../errors.ts';
-import type { TapShape } from '../pipeline-types.ts';
+import { positionCell, tapPositions, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import type { Db } from '../storage/database.ts';
 import { getRun, latestFinishedRun } from '../storage/project-store.ts';
@@ -102,12 +102,10 @@ export interface UnitsQuery {
 }
 
 function rowOf(r: UnitRecord, tap: TapShape): UnitRow {
-  const hw = tap.height * tap.width;
   return {
     unit: r.unit,
-    channel: Math.floor(r.unit / hw),
-    y: Math.floor((r.unit % hw) / tap.width),
-    x: r.unit % tap.width,
+    channel: unitChannel(tap, r.unit),
+    ...positionCell(tap, unitPosition(tap, r.unit)),
     selective: r.selective,
     csi: num(r.csi),
     tMin: num(r.tMin),
@@ -136,7 +134,7 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
   requireCategory(project, q.run, q.category);
   const { position, tap } = requireLayer(project, q.run, q.layer);
   const db = project.db;
-  const hw = tap.height * tap.width;
+  const hw = tapPositions(tap);
   const channels = q.channels === undefined ? undefined : [...new Set(q.channels)].sort((a, b) => a - b);
   const outside = channels?.find((c) => c >= tap.channels);
   if (outside !== undefined) {
@@ -165,6 +163,17 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
     }
     // Every unit by t: a full sort of the layer (rare; the UI sorts selective units).
     return page(byKeyDescending(channelRecords(db, q, position, 0, n), (r) => r.tMin));
+  }
+  if (tap.layout === 'tokens') {
+    // Token layouts interleave channels (u = t*C + c): a channel is every C-th unit, not a slice. Reads the
+    // layer's units (a transformer layer is small: ViT-B/16's 151,296) and keeps the chosen channels',
+    // channel after channel in unit order.
+    const chosen = new Set(channels);
+    let all = channelRecords(db, q, position, 0, tap.channels * hw).filter((r) => chosen.has(unitChannel(tap, r.unit)));
+    if (q.selectiveOnly) all = all.filter((r) => r.selective);
+    if (sort === 'unit') all.sort((a, b) => unitChannel(tap, a.unit) - unitChannel(tap, b.unit) || a.unit - b.unit);
+    else byKeyDescending(all, sort === 'csi' ? (r) => r.csi : (r) => r.tMin);
+    return page(all);
   }
   if (q.selectiveOnly && sort !== 'unit') {
     const filtered = recordsInChannels(project, q, position, tap, sort === 'csi' ? 'selective_sorted' : 'selective_by_t', channels);
@@ -197,12 +206,11 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
 function recordsInChannels(project: Project, q: UnitsQuery, position: number, tap: TapShape, name: 'selective_sorted' | 'selective_by_t', channels: readonly number[]): UnitsPage | undefined {
   const bytes = readRecordBytes(project.db, q.run, position, q.category, name);
   if (!bytes) return undefined;
-  const hw = tap.height * tap.width;
   const chosen = new Uint8Array(tap.channels);
   for (const c of channels) chosen[c] = 1;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const kept: number[] = [];
-  for (let i = 0; i < bytes.byteLength / RECORD_BYTES; i++) if (chosen[Math.floor(view.getInt32(i * RECORD_BYTES, true) / hw)]) kept.push(i);
+  for (let i = 0; i < bytes.byteLength / RECORD_BYTES; i++) if (chosen[unitChannel(tap, view.getInt32(i * RECORD_BYTES, true))]) kept.push(i);
   const units = kept.slice(q.offset, q.offset + q.limit).map((i) => rowOf(unpackRecords(bytes.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES))[0]!, tap));
   return { total: kept.length, units };
 }
@@ -295,7 +303,7 @@ export function channelsResult(project: Project, runId: number, layer: string, c
   const channels = readAggregate<ChannelCount[]>(project.db, runId, 'channels', position, category) ?? [];
   const metrics = layerMetrics(project, runId, position, category);
   const channelMetrics = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('channel') || k.startsWith('top')));
-  return { run: runId, layer, category, unitsPerChannel: tap.height * tap.width, channels, metrics: channelMetrics };
+  return { run: runId, layer, category, unitsPerChannel: tapPositions(tap), channels, metrics: channelMetrics };
 }
 
 export function spatialResult(project: Project, runId: number, layer: string, category: string): SpatialResult {
@@ -305,5 +313,5 @@ export function spatialResult(project: Project, runId: number, layer: string, ca
   const density = readAggregate<number[]>(project.db, runId, 'density', position, category) ?? [];
   const metrics = layerMetrics(project, runId, position, category);
   const spatialMetrics = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('spatial')));
-  return { run: runId, layer, category, height: tap.height, width: tap.width, density, metrics: spatialMetrics };
+  return { run: runId, layer, category, height: tap.height, width: tap.width, layout: tap.layout ?? 'chw', extraTokens: tap.extraTokens ?? 0, density, metrics: spatialMetrics };
 }

@@ -3,6 +3,7 @@
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import type { CategoryInterval, UnitInspection, UnitRow } from '../../contract/results-types.ts';
 import { EngineError } from '../errors.ts';
+import { positionCell, tapUnits, unitChannel, unitPosition } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { readLayerStats, readRunCategories } from '../storage/results-store.ts';
 import { requireLayer, requireRun, targetCategories, unitsPage } from './results-queries.ts';
@@ -25,18 +26,18 @@ const TOP_IMAGES = 12;
 export async function inspectUnit(project: Project, runId: number, layer: string, unit: number, hooks: { signal?: AbortSignal } = {}): Promise<UnitInspection> {
   const run = requireRun(project, runId);
   const { position, tap } = requireLayer(project, runId, layer);
-  const units = tap.channels * tap.height * tap.width;
+  const units = tapUnits(tap);
   if (unit >= units) throw new EngineError('validation', `layer '${layer}' has ${units} units; unit ${unit} does not exist`);
   const stats = readLayerStats(project.db, statsSource(project, runId), position);
   if (!stats) throw new EngineError('internal', `run #${runId}: no statistics for layer ${layer}`, { file: project.path });
   const names = readRunCategories(project.db, runId).map((c) => c.name);
-  const hw = tap.height * tap.width;
-  const channel = Math.floor(unit / hw);
+  const channel = unitChannel(tap, unit);
+  const cellIndex = unitPosition(tap, unit);
   const results: (UnitRow & { category: string })[] = [];
   if (run.status === 'finished') {
     for (const category of targetCategories(project.db, runId)) {
-      // The unit's row, read through the channel slice (H*W units) rather than the whole layer.
-      const page = unitsPage(project, { run: runId, layer, category, channels: [channel], sort: 'unit', offset: unit - channel * hw, limit: 1 });
+      // The unit's row, read through its channel (its units in unit order) rather than the whole layer.
+      const page = unitsPage(project, { run: runId, layer, category, channels: [channel], sort: 'unit', offset: cellIndex, limit: 1 });
       const row = page.units[0];
       if (row) results.push({ ...row, category });
     }
@@ -56,8 +57,7 @@ export async function inspectUnit(project: Project, runId: number, layer: string
     layer,
     unit,
     channel,
-    y: Math.floor((unit % hw) / tap.width),
-    x: unit % tap.width,
+    ...positionCell(tap, cellIndex),
     categories: categoryIntervals(stats.count, stats.mean, stats.m2, units, unit, names),
     results,
     responses,

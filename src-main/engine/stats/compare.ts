@@ -3,7 +3,7 @@
 // channel entropy and Gini, and BH FDR across layers x categories for each test. Layers of the two runs
 // align by name or by relative depth.
 import type { LayerAnalysis } from '../pipeline-types.ts';
-import { tapUnits } from '../pipeline-types.ts';
+import { tapUnits, unitChannel } from '../pipeline-types.ts';
 import { createRng, type Rng } from '../random.ts';
 import { normalTwoSidedP } from './distributions.ts';
 import { adjustPValues } from './fdr.ts';
@@ -106,10 +106,9 @@ export interface CompareOptions {
 
 /** Channel index of every selective unit of one category (the sample the channel metrics summarize). */
 function selectiveChannels(analysis: LayerAnalysis, c: number): Float64Array {
-  const plane = analysis.tap.height * analysis.tap.width;
   const r = analysis.units[c]!;
   const out: number[] = [];
-  for (let u = 0; u < r.selective.length; u++) if (r.selective[u]) out.push(Math.floor(u / plane));
+  for (let u = 0; u < r.selective.length; u++) if (r.selective[u]) out.push(unitChannel(analysis.tap, u));
   return Float64Array.from(out);
 }
 

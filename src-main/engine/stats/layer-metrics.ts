@@ -2,6 +2,7 @@
 // overlap, CSI distribution, feature-map (channel) distribution, spatial localization and activation
 // strength. Undefined values are NaN (no selective units, a 1 x 1 map, a single channel).
 import type { LayerAnalysis, LayerMetrics, LayerStats, UnitResults } from '../pipeline-types.ts';
+import { tapPositions, unitChannel, unitPosition } from '../pipeline-types.ts';
 import { statsUnits } from './sufficient.ts';
 
 /** Normalized Shannon entropy -sum p ln p / ln n of non-negative counts; 1 = perfectly even. */
@@ -75,8 +76,9 @@ export function layerMeanResponse(stats: LayerStats): number {
 
 /** Metrics, channel counts and density map for one target category. */
 export function categoryMetrics(stats: LayerStats, r: UnitResults, layerMean: number): { metrics: LayerMetrics; channelCounts: Float64Array; density: Float64Array } {
-  const { channels, height, width } = stats.tap;
-  const plane = height * width;
+  const tap = stats.tap;
+  const channels = tap.channels;
+  const plane = tapPositions(tap);
   const units = statsUnits(stats);
   const channelCounts = new Float64Array(channels);
   const density = new Float64Array(plane);
@@ -86,8 +88,8 @@ export function categoryMetrics(stats: LayerStats, r: UnitResults, layerMean: nu
   for (let u = 0; u < units; u++) {
     if (!r.selective[u]) continue;
     selected++;
-    channelCounts[Math.floor(u / plane)]!++;
-    density[u % plane]!++;
+    channelCounts[unitChannel(tap, u)]!++;
+    density[unitPosition(tap, u)]!++;
     activation += r.meanTarget[u]!;
     if (!Number.isNaN(r.csi[u]!)) csi.push(r.csi[u]!);
   }

@@ -2,6 +2,7 @@
 // the project's folder when the file lies inside it, so a project folder can be moved as a whole.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { TapShape } from '../pipeline-types.ts';
+import { TAP_COLUMNS, tapOfRow, type StoredTap } from './tap-rows.ts';
 import type { Db } from './database.ts';
 
 export type ModelStorage = 'referenced' | 'copied' | 'generated' | 'downloaded';
@@ -43,8 +44,8 @@ export function insertModel(db: Db, projectPath: string, row: Omit<ModelRow, 'id
       )
       .run(row.name, toStored(projectPath, row.path), row.storage, row.sha256, row.bytes, row.source, row.preprocessing, row.inputName, row.outputKind, row.addedAt);
     const id = Number(info.lastInsertRowid);
-    const tap = db.prepare('INSERT INTO taps (model_id, position, name, tensor, channels, height, width) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    row.taps.forEach((t, i) => tap.run(id, i, t.name, t.tensor, t.channels, t.height, t.width));
+    const tap = db.prepare('INSERT INTO taps (model_id, position, name, tensor, channels, height, width, layout, extra_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    row.taps.forEach((t, i) => tap.run(id, i, t.name, t.tensor, t.channels, t.height, t.width, t.layout ?? 'chw', t.extraTokens ?? 0));
     return id;
   })();
 }
@@ -64,7 +65,7 @@ interface Stored {
 }
 
 function tapsOf(db: Db, modelId: number): TapShape[] {
-  return db.prepare('SELECT name, tensor, channels, height, width FROM taps WHERE model_id = ? ORDER BY position').all(modelId) as TapShape[];
+  return (db.prepare(`SELECT ${TAP_COLUMNS} FROM taps WHERE model_id = ? ORDER BY position`).all(modelId) as StoredTap[]).map(tapOfRow);
 }
 
 function toRow(db: Db, projectPath: string, s: Stored): ModelRow {

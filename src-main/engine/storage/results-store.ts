@@ -5,6 +5,7 @@
 import { endianness } from 'node:os';
 import type { CategoryDef, LayerStats, TapShape, UnitResults } from '../pipeline-types.ts';
 import type { Db, Statement } from './database.ts';
+import { TAP_COLUMNS, tapOfRow, type StoredTap } from './tap-rows.ts';
 
 if (endianness() !== 'LE') throw new Error('Unitscope stores little-endian arrays and needs a little-endian CPU');
 
@@ -45,14 +46,12 @@ export function fromBlob<D extends Dtype>(blob: Buffer, dtype: D): TypedArrayOf<
 // ---- frozen run inputs -------------------------------------------------------------------------
 
 export function insertRunLayers(db: Db, runId: number, taps: readonly TapShape[]): void {
-  const insert = db.prepare('INSERT INTO run_layers (run_id, position, name, tensor, channels, height, width) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  taps.forEach((t, i) => insert.run(runId, i, t.name, t.tensor, t.channels, t.height, t.width));
+  const insert = db.prepare('INSERT INTO run_layers (run_id, position, name, tensor, channels, height, width, layout, extra_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  taps.forEach((t, i) => insert.run(runId, i, t.name, t.tensor, t.channels, t.height, t.width, t.layout ?? 'chw', t.extraTokens ?? 0));
 }
 
 export function readRunLayers(db: Db, runId: number): TapShape[] {
-  return db
-    .prepare('SELECT name, tensor, channels, height, width FROM run_layers WHERE run_id = ? ORDER BY position')
-    .all(runId) as TapShape[];
+  return (db.prepare(`SELECT ${TAP_COLUMNS} FROM run_layers WHERE run_id = ? ORDER BY position`).all(runId) as StoredTap[]).map(tapOfRow);
 }
 
 export function insertRunCategories(db: Db, runId: number, categories: readonly (CategoryDef & { images: number })[]): void {

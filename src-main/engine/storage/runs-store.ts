@@ -3,7 +3,9 @@
 // project's write lock; runs left 'running' by a killed process are marked 'interrupted' on the next open.
 import type { RecipeSettings } from '../../contract/recipe.ts';
 import type { RunStatus } from '../../contract/types.ts';
+import type { TapShape } from '../pipeline-types.ts';
 import type { Db } from './database.ts';
+import { TAP_COLUMNS, tapOfRow, type StoredTap } from './tap-rows.ts';
 
 export interface NewRun {
   modelId: number;
@@ -102,10 +104,8 @@ export function readImagePaths(db: Db, ids: readonly number[]): Map<number, { pa
   return out;
 }
 
-export function readModelTaps(db: Db, modelId: number): { name: string; tensor: string; channels: number; height: number; width: number }[] {
-  return db
-    .prepare('SELECT name, tensor, channels, height, width FROM taps WHERE model_id = ? ORDER BY position, id')
-    .all(modelId) as { name: string; tensor: string; channels: number; height: number; width: number }[];
+export function readModelTaps(db: Db, modelId: number): TapShape[] {
+  return (db.prepare(`SELECT ${TAP_COLUMNS} FROM taps WHERE model_id = ? ORDER BY position, id`).all(modelId) as StoredTap[]).map(tapOfRow);
 }
 
 /** The finished run whose manifest lists exactly these shard files (by sha256), if any: a merge done before. */

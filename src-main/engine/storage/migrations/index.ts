@@ -5,6 +5,7 @@ import { m010Core } from './m010-core.ts';
 import { m040Results } from './m040-results.ts';
 import { m060Analyses } from './m060-analyses.ts';
 import { m070StorageTotals } from './m070-storage-totals.ts';
+import { m080TapLayout } from './m080-tap-layout.ts';
 
 export interface Migration {
   version: number;
@@ -12,6 +13,6 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals];
+export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals, m080TapLayout];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
