@@ -3,7 +3,11 @@
 import * as ort from 'onnxruntime-node';
 import type { TapShape } from '../pipeline-types.ts';
 import { EngineError } from '../errors.ts';
-import { autoTapCandidates, imageInput, nameCandidates, type ImageInput } from '../onnx/inspect.ts';
+import { imageInput, type ImageInput } from '../onnx/inspect.ts';
+import { checkOperators } from '../onnx/operators.ts';
+import { detectTaps, tensorChannelAxis } from '../onnx/taps/detect.ts';
+import { buildPlan, selectTaps, shapeOf, type TapPlan } from '../onnx/taps/plan.ts';
+import { missingWeights, zeroFillWeights } from '../onnx/weights.ts';
 import { inlineExternalData, readModelFile } from '../onnx/read.ts';
 import { exposeTensors } from '../onnx/rewrite.ts';
 import { encodeModel, type ModelProto } from '../onnx/proto.ts';
@@ -34,17 +38,34 @@ export function copyForRewrite(model: ModelProto): ModelProto {
   };
 }
 
+export interface ProbeOptions {
+  /** Run a weights-stripped file with zeros in place of the missing weights (shapes only: model inspect). */
+  zeroFillMissing?: boolean;
+}
+
+/** Images in the probe run: 2 when the batch is dynamic, so a tensor whose batch axis is not first shows. */
+function probeBatch(loaded: LoadedModel): number {
+  return loaded.input.batch ?? 2;
+}
+
 /**
- * Shapes (without the batch axis) of the given tensors, from one CPU run on a blank image. Also proves
- * that the model loads and runs, so bad models fail here with one clear message.
+ * Shapes (with the batch axis) of the given tensors, from one CPU run on blank images. Also proves that the
+ * model loads and runs, so bad models fail here with one clear message (an unsupported operator first).
  */
-export async function probeShapes(loaded: LoadedModel, tensors: readonly string[]): Promise<Map<string, number[]>> {
+async function probeDims(loaded: LoadedModel, tensors: readonly string[], options: ProbeOptions = {}): Promise<Map<string, number[]>> {
   const copy = copyForRewrite(loaded.model);
+  const missing = missingWeights(copy);
+  if (missing.length > 0) {
+    if (!options.zeroFillMissing) {
+      throw new EngineError('bad_input', `${loaded.file}: ${missing.length} weights hold no data (e.g. '${missing[0]}'): a weights-stripped file can be inspected (model inspect) but not run`, { file: loaded.file });
+    }
+    zeroFillWeights(copy);
+  }
   exposeTensors(copy, tensors);
   const { session } = await openSession(encodeModel(copy), 'cpu', loaded.file);
   try {
     const { height, width } = loaded.input;
-    const batch = loaded.input.batch ?? 1;
+    const batch = probeBatch(loaded);
     const input = new ort.Tensor('float32', new Float32Array(batch * 3 * height * width), [batch, 3, height, width]);
     let out: Record<string, { dims: readonly number[] }>;
     try {
@@ -56,7 +77,7 @@ export async function probeShapes(loaded: LoadedModel, tensors: readonly string[
     for (const t of tensors) {
       const dims = out[t]?.dims;
       if (!dims) throw new EngineError('not_found', `${loaded.file}: the model has no tensor named '${t}'`, { file: loaded.file });
-      shapes.set(t, dims.slice(1).map(Number));
+      shapes.set(t, dims.map(Number));
     }
     return shapes;
   } finally {
@@ -64,33 +85,72 @@ export async function probeShapes(loaded: LoadedModel, tensors: readonly string[
   }
 }
 
-/** C x H x W of a tensor shape without batch: [C,H,W] as is, [D] as D x 1 x 1, [L, D] as L x 1 x D. */
-export function toTapShape(name: string, tensor: string, dims: number[], file: string): TapShape {
-  if (dims.length === 3) return { name, tensor, channels: dims[0]!, height: dims[1]!, width: dims[2]! };
-  if (dims.length === 1) return { name, tensor, channels: dims[0]!, height: 1, width: 1 };
-  if (dims.length === 2) return { name, tensor, channels: dims[0]!, height: 1, width: dims[1]! };
-  throw new EngineError('unsupported', `${file}: tensor '${tensor}' has shape [N, ${dims.join(', ')}]; a tap must be N x C x H x W, N x L x D or N x D`, { file });
+/** Shapes without the batch axis of the given tensors (one CPU run on a blank image). */
+export async function probeShapes(loaded: LoadedModel, tensors: readonly string[]): Promise<Map<string, number[]>> {
+  const dims = await probeDims(loaded, tensors);
+  return new Map([...dims].map(([t, d]) => [t, d.slice(1)]));
 }
 
-/** Resolves taps: auto-tap (stem, residual blocks, final pooling) or tensor names given by hand. */
-export async function resolveTaps(loaded: LoadedModel, taps: 'auto' | readonly string[]): Promise<TapShape[]> {
-  if (taps === 'auto') {
-    const candidates = autoTapCandidates(loaded.model);
-    if (candidates.length === 0) {
-      throw new EngineError('validation', `${loaded.file}: no residual blocks (a Relu fed by an Add) were found to tap; name the tensors to tap by hand`, { file: loaded.file });
-    }
-    const shapes = await probeShapes(loaded, candidates.map((c) => c.tensor));
-    const names = nameCandidates(candidates, (t) => shapes.get(t)![0]!);
-    return candidates.map((c, i) => toTapShape(names[i]!, c.tensor, shapes.get(c.tensor)!, loaded.file));
+export interface ModelTaps {
+  plan: TapPlan;
+  /** Weights without data (a weights-stripped file, inspected with zeros in their place). */
+  missingWeights: number;
+}
+
+/**
+ * Every candidate tap of the model with its shape, layout and friendly name, and the auto-tap picks:
+ * operators first (nothing else is worth saying about a graph onnxruntime cannot run), then the
+ * structure (onnx/taps), then one probe run for the shapes. Tensors whose batch axis is not first
+ * (sequence-first attention internals) cannot be tapped and are left out.
+ */
+export async function planModelTaps(loaded: LoadedModel, options: ProbeOptions = {}): Promise<ModelTaps> {
+  checkOperators(loaded.model, loaded.file);
+  const detection = detectTaps(loaded.model, loaded.input.name);
+  const tensors = [...new Set([...detection.candidates.map((c) => c.tensor), ...(detection.attentionPoolOutput ? [detection.attentionPoolOutput] : [])])];
+  const dims = await probeDims(loaded, tensors.length > 0 ? tensors : (loaded.model.graph?.output ?? []).map((o) => o.name ?? ''), options);
+  const batch = probeBatch(loaded);
+  const shapes = new Map<string, number[]>();
+  for (const [t, d] of dims) if (d[0] === batch) shapes.set(t, d.slice(1));
+  return { plan: buildPlan(detection, shapes), missingWeights: missingWeights(loaded.model).length };
+}
+
+export type TapSelection = 'auto' | 'stages' | readonly string[];
+
+function noFamilyError(loaded: LoadedModel, plan: TapPlan): EngineError {
+  return new EngineError(
+    'unsupported',
+    `${loaded.file}: no architecture family Unitscope knows was recognized (${plan.found}); see the candidate tensors with 'unitscope model inspect ${loaded.file}' and name the taps with --taps`,
+    { file: loaded.file },
+  );
+}
+
+/**
+ * Resolves taps: auto-tap ('auto': every block with the stem and the pooled output; 'stages': each stage's
+ * last block), or tensors given by hand, by tensor name or by a candidate's friendly name.
+ */
+export async function resolveTaps(loaded: LoadedModel, taps: TapSelection): Promise<TapShape[]> {
+  const { plan } = await planModelTaps(loaded);
+  if (taps === 'auto' || taps === 'stages') {
+    const chosen = selectTaps(plan, taps);
+    if (plan.family === null || chosen.length === 0) throw noFamilyError(loaded, plan);
+    return chosen;
   }
   const known = new Set((loaded.model.graph?.node ?? []).flatMap((n) => n.output ?? []));
-  for (const t of taps) {
-    if (!known.has(t)) throw new EngineError('not_found', `${loaded.file}: the model has no tensor named '${t}'`, { file: loaded.file });
+  const byName = new Map(plan.candidates.map((p) => [p.shape.name, p.shape]));
+  const byTensor = new Map(plan.candidates.map((p) => [p.shape.tensor, p.shape]));
+  const tensors = taps.map((t) => (known.has(t) ? t : (byName.get(t)?.tensor ?? t)));
+  for (const t of tensors) {
+    if (!known.has(t)) throw new EngineError('not_found', `${loaded.file}: the model has no tensor or candidate tap named '${t}' (model inspect lists them)`, { file: loaded.file });
   }
-  const shapes = await probeShapes(loaded, taps);
-  // Hand taps keep the friendly name auto-tap would give them when it knows the tensor.
-  const auto = autoTapCandidates(loaded.model);
-  const autoNames = auto.length > 0 ? nameCandidates(auto, (t) => (shapes.get(t) ?? [0])[0]!) : [];
-  const friendly = new Map(auto.map((c, i) => [c.tensor, autoNames[i]!]));
-  return taps.map((t) => toTapShape(friendly.get(t) ?? t, t, shapes.get(t)!, loaded.file));
+  const unknown = tensors.filter((t) => !byTensor.has(t));
+  const probed = unknown.length > 0 ? await probeDims(loaded, unknown) : new Map<string, number[]>();
+  return tensors.map((t) => {
+    const known = byTensor.get(t);
+    if (known) return { ...known };
+    const dims = probed.get(t)!;
+    if (dims[0] !== probeBatch(loaded)) throw new EngineError('unsupported', `${loaded.file}: tensor '${t}' has shape [${dims.join(', ')}] with the batch not on its first axis; it cannot be tapped`, { file: loaded.file });
+    const shape = shapeOf(t, { tensor: t, axis: tensorChannelAxis(loaded.model, loaded.input.name, t) }, dims.slice(1), null);
+    if (!shape) throw new EngineError('unsupported', `${loaded.file}: tensor '${t}' has shape [N, ${dims.slice(1).join(', ')}]; a tap must be N x C x H x W, N x L x D or N x D`, { file: loaded.file });
+    return shape;
+  });
 }

@@ -93,14 +93,27 @@ export async function openSession(model: Uint8Array, choice: ExecutionProviderCh
 }
 
 function isModelError(error: unknown): boolean {
-  return /Could not find an implementation|No Op registered|Unrecognized attribute|ShapeInferenceError|TypeInferenceError|INVALID_GRAPH|INVALID_PROTOBUF|Protobuf parsing failed/i.test(firstLine(error));
+  return /Could not find an implementation|No Op registered|is not a registered function\/op|No opset import|Unrecognized attribute|ShapeInferenceError|TypeInferenceError|INVALID_GRAPH|INVALID_PROTOBUF|Protobuf parsing failed/i.test(firstLine(error));
+}
+
+/** The operator an ORT load error is about ('No Op registered for X with domain_version of N', 'D:X(-1) is not a registered function/op', 'implementation for X(N)') and why. */
+function unsupportedOperator(line: string): { op: string; why: string } | null {
+  const registered = /No Op registered for (\w+) with domain_version of (\d+)/.exec(line);
+  if (registered) {
+    const domain = /In Node, \("[^"]*", \w+, "([^"]*)"/.exec(line)?.[1];
+    return { op: `${domain ? `${domain}:` : ''}${registered[1]}`, why: `no such operator at opset ${registered[2]}` };
+  }
+  const custom = /([\w.]+):(\w+)\(-?\d+\) is not a registered function\/op/.exec(line);
+  if (custom) return { op: `${custom[1]}:${custom[2]}`, why: 'not a registered operator' };
+  const kernel = /implementation for (\w+)\((\d+)\)/.exec(line);
+  return kernel ? { op: kernel[1]!, why: `no kernel for opset ${kernel[2]} with these types` } : null;
 }
 
 /** One clear line for a model ORT refuses. */
 export function modelError(error: unknown, file: string): EngineError {
   if (error instanceof EngineError) return error;
   const line = firstLine(error);
-  const op = /(?:No Op registered for|implementation for) (\w+)/.exec(line)?.[1];
-  if (op) return new EngineError('unsupported', `${file}: operator ${op} is not supported by onnxruntime (${line})`, { file, cause: error });
+  const found = unsupportedOperator(line);
+  if (found) return new EngineError('unsupported', `${file}: operator ${found.op} is not supported by onnxruntime-node (${found.why}: ${line})`, { file, cause: error });
   return new EngineError('bad_input', `${file}: onnxruntime cannot load the model: ${line}`, { file, cause: error });
 }

@@ -1,30 +1,9 @@
-// Graph inspection: inputs, outputs, nodes, internal tensors grouped into blocks, the image input's
-// validation, and auto-tap (residual block outputs = a Relu fed by an Add, the stem, the final pooling)
-// with friendly names taken from tensor names, node metadata (torch dynamo's name scopes) or structure.
+// Graph inspection: the inputs, outputs, opset and op counts `model inspect` shows, and the image input's
+// validation. Tap detection is in ./taps (structure first, names second).
 import { EngineError } from '../errors.ts';
-import { DataType, toNumber, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.ts';
+import { DataType, toNumber, type GraphProto, type ModelProto, type ValueInfoProto } from './proto.ts';
 
 export type Dim = number | string | null;
-
-export interface TensorInfo {
-  name: string;
-  /** Op type of the node that produces it ('input' for graph inputs). */
-  producer: string;
-  /** Shape from the graph's value_info when the exporter recorded it. */
-  shape: Dim[] | null;
-  /** Friendly block name this tensor belongs to (`layer1.0`), when one is known. */
-  block: string | null;
-}
-
-export interface GraphSummary {
-  inputs: { name: string; shape: Dim[]; elemType: number }[];
-  outputs: { name: string; shape: Dim[]; elemType: number }[];
-  nodeCount: number;
-  opTypes: Record<string, number>;
-  opset: number;
-  producer: string;
-  tensors: TensorInfo[];
-}
 
 export interface ImageInput {
   name: string;
@@ -32,15 +11,6 @@ export interface ImageInput {
   batch: number | null;
   height: number;
   width: number;
-}
-
-export type TapRole = 'stem' | 'block' | 'pool';
-
-export interface TapCandidate {
-  tensor: string;
-  role: TapRole;
-  /** Friendly name from tensor names or node metadata; null when only structure can name it. */
-  hint: string | null;
 }
 
 function dimsOf(info: ValueInfoProto): Dim[] {
@@ -59,45 +29,28 @@ export function realInputs(model: ModelProto): ValueInfoProto[] {
   return (graph.input ?? []).filter((i) => !init.has(i.name));
 }
 
-const BLOCK_NAME = /(layer\d+\.\d+)/g;
-
-function lastBlockName(text: string): string | null {
-  const matches = text.match(BLOCK_NAME);
-  return matches ? matches[matches.length - 1]! : null;
-}
-
-/** torch dynamo: ['', 'layer1', 'layer1.0', 'layer1.0.relu', 'relu_3'] -> 'layer1.0'. */
-function scopeBlockName(node: NodeProto): string | null {
-  const scopes = (node.metadataProps ?? []).find((m) => m.key === 'pkg.torch.onnx.name_scopes')?.value;
-  if (!scopes) return null;
-  const names = [...scopes.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
-  const blocks = names.filter((n) => /^layer\d+\.\d+$/.test(n));
-  return blocks.length > 0 ? blocks[blocks.length - 1]! : null;
-}
-
-function friendlyHint(node: NodeProto, tensor: string): string | null {
-  return lastBlockName(tensor) ?? lastBlockName(node.name ?? '') ?? scopeBlockName(node);
-}
-
 export function opsetOf(model: ModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx');
   return entry ? toNumber(entry.version) : 0;
 }
 
+export interface GraphSummary {
+  inputs: { name: string; shape: Dim[]; elemType: number }[];
+  outputs: { name: string; shape: Dim[]; elemType: number }[];
+  nodeCount: number;
+  /** Nodes per op type, domain-qualified outside the default domain ('com.microsoft:FusedConv'). */
+  opTypes: Record<string, number>;
+  opset: number;
+  irVersion: number;
+  producer: string;
+}
+
 export function summarizeGraph(model: ModelProto): GraphSummary {
   const graph = graphOf(model);
-  const shapes = new Map<string, Dim[]>();
-  for (const info of [...(graph.valueInfo ?? []), ...(graph.output ?? []), ...(graph.input ?? [])]) shapes.set(info.name ?? '', dimsOf(info));
   const opTypes: Record<string, number> = {};
-  const tensors: TensorInfo[] = realInputs(model).map((i) => ({ name: i.name ?? '', producer: 'input', shape: dimsOf(i), block: null }));
   for (const node of graph.node ?? []) {
-    const op = node.opType ?? '';
+    const op = node.domain && node.domain !== 'ai.onnx' ? `${node.domain}:${node.opType ?? ''}` : (node.opType ?? '');
     opTypes[op] = (opTypes[op] ?? 0) + 1;
-    if (op === 'Constant') continue;
-    for (const out of node.output ?? []) {
-      if (!out) continue;
-      tensors.push({ name: out, producer: op, shape: shapes.get(out) ?? null, block: friendlyHint(node, out) });
-    }
   }
   const io = (v: ValueInfoProto) => ({ name: v.name ?? '', shape: dimsOf(v), elemType: v.type?.tensorType?.elemType ?? 0 });
   return {
@@ -106,8 +59,8 @@ export function summarizeGraph(model: ModelProto): GraphSummary {
     nodeCount: (graph.node ?? []).length,
     opTypes,
     opset: opsetOf(model),
+    irVersion: toNumber(model.irVersion),
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
-    tensors,
   };
 }
 
@@ -143,100 +96,4 @@ export function imageInput(model: ModelProto, file: string, size?: readonly [num
     throw new EngineError('validation', `${file}: input '${name}' is fixed at ${height} x ${width}; the size given (${size[0]} x ${size[1]}) does not match`, { file });
   }
   return { name, batch: typeof batch === 'number' ? batch : null, height, width };
-}
-
-interface GraphIndex {
-  producer: Map<string, { node: NodeProto; index: number }>;
-  consumers: Map<string, number>;
-}
-
-function indexGraph(graph: GraphProto): GraphIndex {
-  const producer = new Map<string, { node: NodeProto; index: number }>();
-  const consumers = new Map<string, number>();
-  (graph.node ?? []).forEach((node, index) => {
-    for (const out of node.output ?? []) producer.set(out, { node, index });
-    for (const inp of node.input ?? []) if (inp) consumers.set(inp, (consumers.get(inp) ?? 0) + 1);
-  });
-  return { producer, consumers };
-}
-
-const SHAPE_OPS = new Set(['Constant', 'Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Cast', 'ConstantOfShape', 'Range', 'Slice', 'Reshape']);
-
-function ancestors(graph: GraphProto, index: GraphIndex, tensor: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [tensor];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    const p = index.producer.get(t);
-    if (p) for (const i of p.node.input ?? []) if (i) stack.push(i);
-  }
-  void graph;
-  return seen;
-}
-
-/** Residual block outputs (Relu fed by Add), the stem (the tensor entering the first block) and the final pooling. */
-export function autoTapCandidates(model: ModelProto): TapCandidate[] {
-  const graph = graphOf(model);
-  const index = indexGraph(graph);
-  const nodes = graph.node ?? [];
-  const blocks: { tensor: string; index: number; node: NodeProto }[] = [];
-  nodes.forEach((node, i) => {
-    if (node.opType !== 'Relu') return;
-    const input = node.input?.[0];
-    const from = input ? index.producer.get(input) : undefined;
-    if (from?.node.opType === 'Add') blocks.push({ tensor: node.output![0]!, index: i, node });
-  });
-  if (blocks.length === 0) return [];
-  const candidates: TapCandidate[] = [];
-
-  const firstAdd = index.producer.get(blocks[0]!.node.input![0]!)!;
-  const before = ancestors(graph, index, firstAdd.node.output![0]!);
-  let stem: { tensor: string; index: number } | null = null;
-  for (const t of before) {
-    const p = index.producer.get(t);
-    if (!p || SHAPE_OPS.has(p.node.opType ?? '') || p.index >= firstAdd.index) continue;
-    if ((index.consumers.get(t) ?? 0) < 2) continue;
-    if (!stem || p.index > stem.index) stem = { tensor: t, index: p.index };
-  }
-  if (stem) candidates.push({ tensor: stem.tensor, role: 'stem', hint: 'stem' });
-
-  for (const b of blocks) candidates.push({ tensor: b.tensor, role: 'block', hint: friendlyHint(b.node, b.tensor) });
-
-  const last = blocks[blocks.length - 1]!;
-  const pool = nodes.slice(last.index + 1).find((n) => n.opType === 'GlobalAveragePool' || n.opType === 'ReduceMean');
-  const lastConsumers = nodes.slice(last.index + 1).some((n) => n.opType === 'Softmax');
-  if (pool && !lastConsumers) {
-    candidates.push({ tensor: pool.output![0]!, role: 'pool', hint: 'avgpool' });
-  } else {
-    // Attention pooling (CLIP): the embedding the graph returns is the pooled representation.
-    const output = (graph.output ?? [])[0];
-    if (output?.name) candidates.push({ tensor: output.name, role: 'pool', hint: lastConsumers ? 'attnpool' : 'head' });
-  }
-  return candidates;
-}
-
-/**
- * Friendly names for candidates once their shapes are known: the hint when every block has a distinct
- * one, else by structure (the k-th block of the stage its channel count belongs to: layer{s}.{k}).
- */
-export function nameCandidates(candidates: TapCandidate[], channelsOf: (tensor: string) => number): string[] {
-  const blockHints = candidates.filter((c) => c.role === 'block').map((c) => c.hint);
-  const hintsUsable = blockHints.every((h) => h !== null) && new Set(blockHints).size === blockHints.length;
-  let stage = 0;
-  let inStage = 0;
-  let stageChannels = -1;
-  return candidates.map((c) => {
-    if (c.role !== 'block') return c.hint ?? c.tensor;
-    const channels = channelsOf(c.tensor);
-    if (channels !== stageChannels) {
-      stage += 1;
-      inStage = 0;
-      stageChannels = channels;
-    } else {
-      inStage += 1;
-    }
-    return hintsUsable ? c.hint! : `layer${stage}.${inStage}`;
-  });
 }

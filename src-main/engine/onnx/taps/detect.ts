@@ -47,6 +47,7 @@ export interface Detection {
   candidates: DetectedTensor[];
   /** The graph's output, when the head pools by attention (CLIP): the pooled embedding is the output itself. */
   attentionPoolOutput: string | null;
+  graphOutputs: string[];
 }
 
 const LINEAR_CONSUMERS = new Set(['Conv', 'Add', 'Sum', 'Concat', 'GlobalAveragePool', 'AveragePool', 'MaxPool', 'ReduceMean', ...VIEW_OPS]);
@@ -265,5 +266,11 @@ export function detectTaps(model: ModelProto, imageInput: string): Detection {
     found: family === null ? describeFound(d) : '',
     candidates,
     attentionPoolOutput: output && d.hasAttention(tail) ? output : null,
+    graphOutputs: (view.graph.output ?? []).map((o) => o.name ?? ''),
   };
+}
+
+/** The channel axis of any activation tensor of the model (for taps named by hand). */
+export function tensorChannelAxis(model: ModelProto, imageInput: string, tensor: string): ChannelAxis {
+  return channelAxis(new GraphView(model, imageInput), tensor);
 }
