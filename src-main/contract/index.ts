@@ -28,7 +28,7 @@ import type {
   UnitsPage,
 } from './results-types.ts';
 import { UNIT_SORTS } from './results-types.ts';
-import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, type CatalogueEntry, type ModelInfo, type TapInfo } from './models.ts';
+import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, modelInspectArgs, type CatalogueEntry, type ModelInfo, type ModelInspection, type TapInfo } from './models.ts';
 import { nameSchema } from './names.ts';
 import { newProjectPath, projectPath, readPath, writePath } from './paths.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
@@ -194,6 +194,8 @@ export const api = {
   /** Adds an ONNX file to the project's model library (inspected, tapped, sha256 recorded). */
   'model.add': method<ModelInfo>()(modelAddArgs),
   'model.list': method<ModelInfo[]>()(z.object({ path: projectPath })),
+  /** A model file's inputs, outputs, opset, op counts and candidate taps (auto picks marked), without adding it. */
+  'model.inspect': method<ModelInspection>()(modelInspectArgs),
   /** The taps of a model: friendly name, tensor, shape and units. */
   'model.layers': method<TapInfo[]>()(z.object({ path: projectPath, name: nameSchema })),
   /** Writes an untrained control network (or the tiny test CNN) as ONNX. */

@@ -18,6 +18,61 @@ export interface TapInfo {
   units: number;
 }
 
+export type TapRole = 'stem' | 'block' | 'pool';
+
+/** One candidate tap of `model inspect`: a tensor the whole computation passes through. */
+export interface InspectedTap extends TapInfo {
+  /** Op that produces it. */
+  op: string;
+  /** Its role when auto-tap picks it. */
+  role: TapRole | null;
+  /** 1-based index into ModelInspection.stages. */
+  stage: number;
+  /** Picked by `--taps auto` (the default) and by `--taps stages`. */
+  auto: boolean;
+  stages: boolean;
+  /** Shape without the batch axis, as the runtime gives it. */
+  dims: number[];
+}
+
+export interface InspectedTensor {
+  name: string;
+  /** Dimensions: numbers, symbolic names ('batch') or null when unknown. */
+  shape: (number | string | null)[];
+  elemType: string;
+}
+
+/** What `model inspect FILE` shows (docs/models.md): the graph, and the candidate taps grouped by stage. */
+export interface ModelInspection {
+  file: string;
+  bytes: number;
+  producer: string;
+  irVersion: number;
+  opset: number;
+  inputs: InspectedTensor[];
+  outputs: InspectedTensor[];
+  imageInput: { name: string; batch: number | null; height: number; width: number };
+  nodeCount: number;
+  /** Nodes per op type ('com.microsoft:FusedConv' outside the default domain). */
+  opCounts: Record<string, number>;
+  /** plain | residual | inverted-residual | transformer | dense, or null when none matched. */
+  family: string | null;
+  familyTitle: string | null;
+  /** What the structure showed when no family matched. */
+  found: string | null;
+  /** Stage titles ('56 x 56', '1 + 14 x 14 tokens', 'pooled (1-D)'). */
+  stages: string[];
+  candidates: InspectedTap[];
+  /** Weights with no data (a weights-stripped file: shapes come from a run with zeros; it cannot be added). */
+  missingWeights: number;
+}
+
+export const modelInspectArgs = z.object({
+  file: readPath,
+  /** Input size [H, W] for models whose spatial size is dynamic. */
+  size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+});
+
 export interface ModelInfo {
   id: number;
   name: string;
@@ -60,6 +115,7 @@ export const modelAddArgs = z.object({
   size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
   /** Full settings when preset is custom. */
   preprocessing: preprocessingSchema.optional(),
-  taps: z.union([z.literal('auto'), z.array(z.string().min(1)).min(1).max(10_000)]).default('auto'),
+  /** 'auto': every block (with stem and pooled output); 'stages': each stage's last block; or tensor / candidate names. */
+  taps: z.union([z.literal('auto'), z.literal('stages'), z.array(z.string().min(1)).min(1).max(10_000)]).default('auto'),
   copy: z.boolean().default(false),
 });

@@ -7,6 +7,7 @@ import { EngineError } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import { CATALOGUE, catalogueEntry } from '../models/catalogue.ts';
 import { downloadFile } from '../models/download.ts';
+import { inspectModelFile } from '../models/inspect-model.ts';
 import { addModel, generateModel, listModels } from '../models/library.ts';
 import { alreadyExists, insideFolder } from '../owned-files.ts';
 import type { EngineHandlers } from './types.ts';
@@ -33,6 +34,7 @@ export function modelHandlers(engine: Engine) {
       return modelInfo(engine, args.path, args.name);
     },
     'model.list': async ({ path }) => listModels(engine.project(path)),
+    'model.inspect': async ({ file, size }) => inspectModelFile(file, size),
     'model.layers': async ({ path, name }) => (await modelInfo(engine, path, name)).taps,
     'model.generate': async ({ kind, seed, out }) => generateModel(kind, seed, out),
     'model.catalogue': async () => [...CATALOGUE],

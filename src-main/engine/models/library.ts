@@ -10,7 +10,7 @@ import type { TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, quoted } from '../errors.ts';
 import type { Project } from '../project.ts';
-import { loadModel, resolveTaps } from '../inference/model-graph.ts';
+import { loadModel, resolveTaps, type TapSelection } from '../inference/model-graph.ts';
 import { generate, type GeneratorKind } from '../onnx/generators/index.ts';
 import { externalLocation } from '../onnx/read.ts';
 import { encodeModel } from '../onnx/proto.ts';
@@ -26,7 +26,7 @@ export interface AddModelOptions {
   size?: readonly [number, number];
   /** Full settings for preset 'custom'. */
   preprocessing?: Preprocessing;
-  taps: 'auto' | readonly string[];
+  taps: TapSelection;
   /** Copy the file into the project's folder instead of referencing it. */
   copy?: boolean;
   /** How the file came to be, when not referenced/copied by the user. */
