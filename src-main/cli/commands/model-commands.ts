@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { commandGroup } from '../command.ts';
 import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
-import type { ModelInfo, TapInfo } from '../../contract/models.ts';
+import type { ModelInfo, ModelInspection, TapInfo } from '../../contract/models.ts';
 import { GENERATOR_KINDS, CATALOGUE_IDS } from '../../contract/models.ts';
 
 const help = { help: { type: 'boolean' }, json: { type: 'boolean' } } as const;
@@ -11,9 +11,41 @@ function describeModel(m: ModelInfo): string {
   return `${m.name}  ${m.preprocessing.preset} ${m.preprocessing.inputSize.join('x')}  ${m.taps.length} taps  ${m.path}${flag}`;
 }
 
+/** C x H x W, or tokens x dims ('1+14x14 x 768' for ViT-B/16's class token and patch grid). */
+function shapeText(t: TapInfo): string {
+  if (t.layout === 'tokens') return `${t.extraTokens ? `${t.extraTokens}+` : ''}${t.height}x${t.width} x ${t.channels}`;
+  return `${t.channels}x${t.height}x${t.width}`;
+}
+
 function describeTaps(taps: TapInfo[]): string {
-  const rows = taps.map((t) => `${t.name.padEnd(10)} ${`${t.channels}x${t.height}x${t.width}`.padEnd(14)} ${String(t.units).padStart(9)}  ${t.tensor}`);
-  return [`${'tap'.padEnd(10)} ${'shape'.padEnd(14)} ${'units'.padStart(9)}  tensor`, ...rows].join('\n');
+  const width = Math.max(10, ...taps.map((t) => t.name.length));
+  const rows = taps.map((t) => `${t.name.padEnd(width)} ${shapeText(t).padEnd(16)} ${String(t.units).padStart(9)}  ${t.tensor}`);
+  return [`${'tap'.padEnd(width)} ${'shape'.padEnd(16)} ${'units'.padStart(9)}  tensor`, ...rows].join('\n');
+}
+
+function dimsText(shape: (number | string | null)[]): string {
+  return shape.map((d) => d ?? '?').join(' x ') || 'scalar';
+}
+
+function describeInspection(m: ModelInspection): string {
+  const lines = [
+    `${m.file}  ${(m.bytes / 1024 / 1024).toFixed(1)} MiB  ${m.producer || 'unknown producer'}  IR ${m.irVersion}  opset ${m.opset}  ${m.nodeCount} nodes`,
+    ...m.inputs.map((t) => `input   ${t.name}  ${dimsText(t.shape)}  ${t.elemType}`),
+    ...m.outputs.map((t) => `output  ${t.name}  ${dimsText(t.shape)}  ${t.elemType}`),
+    `ops     ${Object.entries(m.opCounts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, n]) => `${op} ${n}`).join(', ')}`,
+  ];
+  if (m.missingWeights > 0) lines.push(`weights ${m.missingWeights} hold no data (a weights-stripped file): shapes come from a run with zeros; it cannot be added`);
+  lines.push(m.family ? `family  ${m.family}: ${m.familyTitle}` : `family  none recognized (${m.found}); name taps by hand with model add --taps`);
+  lines.push('', 'candidate taps (* = auto-tap picks, s = --taps stages):');
+  const width = Math.max(10, ...m.candidates.map((t) => t.name.length));
+  m.stages.forEach((title, i) => {
+    lines.push(`stage ${i + 1}: ${title}`);
+    for (const t of m.candidates.filter((c) => c.stage === i + 1)) {
+      const mark = `${t.auto ? '*' : ' '}${t.stages ? 's' : ' '}`;
+      lines.push(`  ${mark} ${t.name.padEnd(width)} ${(t.role ?? '').padEnd(5)} ${t.op.padEnd(18)} ${shapeText(t).padEnd(16)} ${String(t.units).padStart(9)}  ${t.tensor}`);
+    }
+  });
+  return lines.join('\n');
 }
 
 function parseSize(value: string | undefined, usage: string): [number, number] | undefined {
@@ -23,7 +55,7 @@ function parseSize(value: string | undefined, usage: string): [number, number] |
   return [parts[0]!, parts[1]!];
 }
 
-const addUsage = 'usage: unitscope model add PROJECT FILE --name NAME [--preset imagenet|clip|none] [--size H,W] [--taps auto|T1,T2,...] [--copy] [--json]';
+const addUsage = 'usage: unitscope model add PROJECT FILE --name NAME [--preset imagenet|clip|none] [--size H,W] [--taps auto|stages|T1,T2,...] [--copy] [--json]';
 const add: Command = {
   name: 'add',
   summary: 'add an ONNX model to the project (inspects it, finds taps, records sha256)',
@@ -36,7 +68,7 @@ const add: Command = {
     const preset = values.preset ?? 'imagenet';
     if (!['imagenet', 'clip', 'none'].includes(preset)) throw new UsageError(`model add: --preset must be imagenet, clip or none, got '${preset}'`, addUsage);
     const size = parseSize(values.size, addUsage);
-    const taps = !values.taps || values.taps === 'auto' ? 'auto' : values.taps.split(',').map((t) => t.trim()).filter(Boolean);
+    const taps = !values.taps || values.taps === 'auto' || values.taps === 'stages' ? (values.taps === 'stages' ? 'stages' : 'auto') : values.taps.split(',').map((t) => t.trim()).filter(Boolean);
     const info = await client.call('model.add', {
       path: positionals[0]!,
       file: positionals[1]!,
@@ -47,6 +79,21 @@ const add: Command = {
       ...(size ? { size } : {}),
     });
     createOutput(values.json === true).result(info, () => `added ${describeModel(info)}\n${describeTaps(info.taps)}`);
+  },
+};
+
+const inspectUsage = 'usage: unitscope model inspect FILE [--size H,W] [--json]';
+const inspect: Command = {
+  name: 'inspect',
+  summary: "show a model file's inputs, outputs, opset, op counts and candidate taps, without adding it",
+  usage: inspectUsage,
+  async run(argv, { client }) {
+    const { values, positionals } = parseCommandArgs(argv, { ...help, size: { type: 'string' } }, inspectUsage);
+    if (values.help) return void process.stdout.write(`${inspectUsage}\n`);
+    if (positionals.length !== 1) throw new UsageError('model inspect: expected FILE', inspectUsage);
+    const size = parseSize(values.size, inspectUsage);
+    const inspection = await client.call('model.inspect', { file: positionals[0]!, ...(size ? { size } : {}) });
+    createOutput(values.json === true).result(inspection, () => describeInspection(inspection));
   },
 };
 
@@ -115,4 +162,4 @@ const download: Command = {
   },
 };
 
-export const modelCommand = commandGroup('model', 'add, inspect, generate and download models', [add, list, layers, generateCmd, download]);
+export const modelCommand = commandGroup('model', 'add, inspect, generate and download models', [add, inspect, list, layers, generateCmd, download]);

@@ -103,6 +103,7 @@ export function buildPlan(detection: Detection, shapes: ReadonlyMap<string, numb
     planned.push({ shape, dims, op: c.op, role, stage: 0, auto: role !== null, stages: false });
   }
   nameBlocks(planned, detection.family);
+  distinguishOthers(planned);
   const stageTitles: string[] = [];
   let key = '';
   for (const p of planned) {
@@ -146,6 +147,23 @@ function nameBlocks(planned: PlannedTap[], family: Family | null): void {
       inStage += 1;
     }
     p.shape.name = `${prefix}${stage}.${inStage}`;
+  }
+}
+
+/**
+ * Candidates auto-tap does not pick keep their node's module path, which may be a block's name too (a
+ * transformer block's attention residual) or shared by several ops (a decomposed layer norm): such
+ * names get the op and a count, so that every candidate can be named in --taps.
+ */
+function distinguishOthers(planned: PlannedTap[]): void {
+  const picked = new Set(planned.filter((p) => p.role).map((p) => p.shape.name));
+  const seen = new Map<string, number>();
+  for (const p of planned) {
+    if (p.role) continue;
+    const base = picked.has(p.shape.name) || planned.filter((q) => q.shape.name === p.shape.name).length > 1 ? `${p.shape.name}:${p.op}` : p.shape.name;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    p.shape.name = n === 1 ? base : `${base}_${n - 1}`;
   }
 }
 
