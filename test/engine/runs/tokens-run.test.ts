@@ -1,0 +1,72 @@
+// A whole run on a vision transformer (a tiny torchvision ViT: 4 x 4 patch grid + class token, 16 dims):
+// the layer is tokens x dims, a unit is (token, dim) at u = t*D + d, the channel metrics count dims and
+// the spatial ones tokens, and every view of the results (channels, density, units, the inspector) agrees
+// with that from the stored selective masks.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
+import { connectInProcess } from '../../../src-main/engine/connect.ts';
+import { Engine } from '../../../src-main/engine/engine.ts';
+import { decodeModel, encodeModel } from '../../../src-main/engine/onnx/proto.ts';
+import { fillStrippedWeights } from '../onnx/fill-weights.ts';
+import { tempDir } from '../inference/helpers.ts';
+import { makeTinyProject } from './tiny-project.ts';
+
+const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'torch-exports-more', 'tiny_vit_torch113.weightless.onnx');
+const engine = new Engine();
+const client = connectInProcess(engine);
+afterAll(() => {
+  client.disconnect();
+  engine.close();
+});
+
+describe('a run on tokens x dims taps', () => {
+  it('counts channels over dims and positions over tokens, class token apart', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'vit.unitscope');
+    await makeTinyProject(path, 10, 3);
+    const model = decodeModel(readFileSync(FIXTURE));
+    fillStrippedWeights(model, 9);
+    const modelPath = join(dir, 'tiny_vit.onnx');
+    writeFileSync(modelPath, encodeModel(model));
+    const added = await client.call('model.add', { path, file: modelPath, name: 'vit', preset: 'custom', preprocessing: presetPreprocessing('none', [32, 32]) });
+    expect(added.taps.map((t) => [t.name, t.layout ?? 'chw', t.extraTokens ?? 0, t.channels, t.height, t.width, t.units])).toEqual([
+      ['stem', 'tokens', 1, 16, 4, 4, 272],
+      ['encoder.layers.encoder_layer_0', 'tokens', 1, 16, 4, 4, 272],
+      ['encoder.layers.encoder_layer_1', 'tokens', 1, 16, 4, 4, 272],
+      ['class_token', 'chw', 0, 16, 1, 1, 16],
+    ]);
+    const started = await client.call('run.start', { path, model: 'vit', recipe: { recipe: 'pairwise-t', alpha: 0.2 } });
+    expect(started.status).toBe('finished');
+    const run = started.run;
+    const layer = 'encoder.layers.encoder_layer_1';
+    let anySelective = false;
+    for (const category of ['faces', 'scenes']) {
+      const all = await client.call('results.units', { path, run, layer, category, sort: 'unit', limit: 1000 });
+      expect(all.total).toBe(272);
+      const selective = all.units.filter((u) => u.selective);
+      anySelective ||= selective.length > 0;
+      for (const u of all.units) {
+        const token = Math.floor(u.unit / 16);
+        expect(u.channel).toBe(u.unit % 16);
+        expect([u.y, u.x]).toEqual(token === 0 ? [-1, -1] : [Math.floor((token - 1) / 4), (token - 1) % 4]);
+      }
+      const spatial = await client.call('results.spatial', { path, run, layer, category });
+      expect([spatial.layout, spatial.extraTokens, spatial.height, spatial.width]).toEqual(['tokens', 1, 4, 4]);
+      const density = new Array<number>(17).fill(0);
+      for (const u of selective) density[Math.floor(u.unit / 16)]!++;
+      expect(spatial.density).toEqual(density);
+      const channels = await client.call('results.channels', { path, run, layer, category });
+      expect(channels.unitsPerChannel).toBe(17);
+      for (const c of channels.channels) expect(c.selective).toBe(selective.filter((u) => u.unit % 16 === c.channel).length);
+      // A channel's units are every 16th unit, in token order.
+      const dim3 = await client.call('results.units', { path, run, layer, category, channel: 3, sort: 'unit', limit: 100 });
+      expect(dim3.units.map((u) => u.unit)).toEqual(Array.from({ length: 17 }, (_, t) => t * 16 + 3));
+    }
+    expect(anySelective).toBe(true);
+    const unit = await client.call('results.unit', { path, run, layer, unit: 16 * 6 + 5 });
+    expect([unit.channel, unit.y, unit.x]).toEqual([5, 1, 1]);
+    expect(unit.results.map((r) => r.unit)).toEqual([101, 101]);
+  });
+});
