@@ -81,6 +81,8 @@ export interface ChannelsResult {
   layer: string;
   category: string;
   unitsPerChannel: number;
+  /** 'tokens': a channel is a transformer's dim, its units the tokens (docs/models.md "Units"). */
+  layout: 'chw' | 'tokens';
   /** Sorted by selective count, descending (ties by channel index). */
   channels: ChannelCount[];
   /** Feature-map metrics of method.md for this layer and category: channel_fraction, channel_entropy, ... */
@@ -152,6 +154,8 @@ export interface UnitInspection {
   run: number;
   layer: string;
   unit: number;
+  /** 'tokens': channel is a dim, y and x the patch-grid cell (-1 for the class token). */
+  layout: 'chw' | 'tokens';
   channel: number;
   y: number;
   x: number;

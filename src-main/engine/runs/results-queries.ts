@@ -303,7 +303,7 @@ export function channelsResult(project: Project, runId: number, layer: string, c
   const channels = readAggregate<ChannelCount[]>(project.db, runId, 'channels', position, category) ?? [];
   const metrics = layerMetrics(project, runId, position, category);
   const channelMetrics = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('channel') || k.startsWith('top')));
-  return { run: runId, layer, category, unitsPerChannel: tapPositions(tap), channels, metrics: channelMetrics };
+  return { run: runId, layer, category, unitsPerChannel: tapPositions(tap), layout: tap.layout ?? 'chw', channels, metrics: channelMetrics };
 }
 
 export function spatialResult(project: Project, runId: number, layer: string, category: string): SpatialResult {

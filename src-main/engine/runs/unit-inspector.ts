@@ -56,6 +56,7 @@ export async function inspectUnit(project: Project, runId: number, layer: string
     run: runId,
     layer,
     unit,
+    layout: tap.layout ?? 'chw',
     channel,
     ...positionCell(tap, cellIndex),
     categories: categoryIntervals(stats.count, stats.mean, stats.m2, units, unit, names),

@@ -3,6 +3,7 @@
 import type { LayerCategoryRow } from '../../../src-main/contract/types.ts';
 import type { ChannelsResult, CompareResult, ConsistencyResult, CsiResult, SpatialResult, UnitInspection } from '../../../src-main/contract/results-types.ts';
 import type { ChartOption } from './echarts.ts';
+import { unitAxes } from './unit-axes.ts';
 import { categoryColor, MODEL_DASHES } from '../lib/palette.ts';
 import { html } from './html.ts';
 
@@ -82,19 +83,20 @@ export function csiOption(csi: CsiResult, layer: string, categories: string[]): 
 
 /** Selective units per channel, sorted; brushing or clicking picks channels for the unit table. */
 export function channelsOption(result: ChannelsResult, categories: string[], chosen: readonly number[]): ChartOption {
+  const axes = unitAxes(result.layout);
   const chosenSet = new Set(chosen);
   const color = categoryColor(categories, result.category);
   const m = result.metrics;
   return {
     title: titled(
       `${result.layer} · ${result.category}`,
-      `channels used ${fmt(m.channelFraction, 2)} · entropy ${fmt(m.channelEntropy, 2)} · Gini ${fmt(m.channelGini, 2)} · top 10 % ${fmt(m.top10Share, 2)}`,
+      `${axes.channel}s used ${fmt(m.channelFraction, 2)} · entropy ${fmt(m.channelEntropy, 2)} · Gini ${fmt(m.channelGini, 2)} · top 10 % ${fmt(m.top10Share, 2)}`,
     ),
-    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { channel: number; value: number; fraction: number } }) => html`channel ${p.data.channel}<br/>selective ${p.data.value} (${fmt(p.data.fraction)} of ${result.unitsPerChannel})` },
+    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { data: { channel: number; value: number; fraction: number } }) => html`${axes.channel} ${p.data.channel}<br/>selective ${p.data.value} (${fmt(p.data.fraction)} of ${result.unitsPerChannel})` },
     brush: { xAxisIndex: 0, toolbox: ['lineX', 'clear'], brushMode: 'single', throttleType: 'debounce', throttleDelay: 200 },
     toolbox: { right: 8, bottom: 0, feature: {} },
     grid: { ...grid, top: 72 },
-    xAxis: { type: 'category', data: result.channels.map((c) => String(c.channel)), name: 'channel (sorted)', nameLocation: 'middle', nameGap: 26, axisLabel: { show: result.channels.length <= 64 } },
+    xAxis: { type: 'category', data: result.channels.map((c) => String(c.channel)), name: `${axes.channel} (sorted)`, nameLocation: 'middle', nameGap: 26, axisLabel: { show: result.channels.length <= 64 } },
     yAxis: { type: 'value', name: 'selective units', minInterval: 1 },
     series: [
       {
@@ -107,25 +109,30 @@ export function channelsOption(result: ChannelsResult, categories: string[], cho
   };
 }
 
-/** Where in the feature map the selective units sit: H x W counts summed over channels. */
+/**
+ * Where in the feature map (or a transformer's patch-token grid) the selective units sit: counts summed over
+ * channels. A class token is a position of its own: the first row, labelled 'class token', holds it.
+ */
 export function spatialOption(result: SpatialResult, dark: boolean): ChartOption | null {
-  if (result.height * result.width <= 1) return null;
+  const extra = result.layout === 'tokens' ? result.extraTokens : 0;
+  if (result.height * result.width + extra <= 1) return null;
+  const axes = unitAxes(result.layout);
+  const rows = [...Array.from({ length: extra }, (_, i) => (extra === 1 ? 'class token' : `token ${i}`)), ...Array.from({ length: result.height }, (_, i) => String(i))];
   const data: [number, number, number][] = [];
   let max = 0;
+  for (let t = 0; t < extra; t++) data.push([0, t, result.density[t] ?? 0]);
   for (let y = 0; y < result.height; y++) {
-    for (let x = 0; x < result.width; x++) {
-      const value = result.density[y * result.width + x] ?? 0;
-      max = Math.max(max, value);
-      data.push([x, y, value]);
-    }
+    for (let x = 0; x < result.width; x++) data.push([x, extra + y, result.density[extra + y * result.width + x] ?? 0]);
   }
+  for (const d of data) max = Math.max(max, d[2]);
   const m = result.metrics;
+  const where = (d: [number, number, number]) => (d[1] < extra ? rows[d[1]]! : `${axes.row} ${d[1] - extra}, ${axes.column} ${d[0]}`);
   return {
-    title: titled(`${result.layer} · ${result.category}`, `spatial entropy ${fmt(m.spatialEntropy)} · Gini ${fmt(m.spatialGini)}`),
-    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number] }) => html`y ${p.data[1]}, x ${p.data[0]}<br/>${p.data[2]} selective units` },
-    grid: { left: 40, right: 70, top: 64, bottom: 30 },
-    xAxis: { type: 'category', data: Array.from({ length: result.width }, (_, i) => i), name: 'x', splitArea: { show: false } },
-    yAxis: { type: 'category', data: Array.from({ length: result.height }, (_, i) => i), name: 'y', inverse: true },
+    title: titled(`${result.layer} · ${result.category}`, `spatial entropy ${fmt(m.spatialEntropy)} · Gini ${fmt(m.spatialGini)}${extra > 0 ? ` · ${axes.grid} with the class token` : ''}`),
+    tooltip: { ...tooltip, formatter: (p: { data: [number, number, number] }) => html`${where(p.data)}<br/>${p.data[2]} selective units` },
+    grid: { left: extra > 0 ? 84 : 40, right: 70, top: 64, bottom: 30 },
+    xAxis: { type: 'category', data: Array.from({ length: result.width }, (_, i) => i), name: axes.column, splitArea: { show: false } },
+    yAxis: { type: 'category', data: rows, name: axes.row, inverse: true },
     // viridis: perceptually uniform and readable with colour-vision deficiencies
     visualMap: { min: 0, max: Math.max(1, max), calculable: true, orient: 'vertical', right: 0, top: 'middle', itemHeight: 120, inRange: { color: ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'] }, textStyle: { color: dark ? '#ddd' : '#333' } },
     series: [{ type: 'heatmap', data, progressive: 4096 }],
