@@ -73,6 +73,13 @@ export const modelInspectArgs = z.object({
   size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
 });
 
+/** A tap's shape as users read it: C x H x W, or tokens x dims ('1+14x14 x 768': a class token, a 14 x 14 patch grid, 768 dims). */
+export function tapShapeLabel(t: Pick<TapInfo, 'channels' | 'height' | 'width' | 'layout' | 'extraTokens'>, times = 'x'): string {
+  // Tokens and dims stand apart from the grid's own 'x' in the compact form: '1+14x14 x 768'.
+  if (t.layout === 'tokens') return `${t.extraTokens ? `${t.extraTokens}+` : ''}${t.height}${times}${t.width}${times === 'x' ? ' x ' : times}${t.channels}`;
+  return `${t.channels}${times}${t.height}${times}${t.width}`;
+}
+
 export interface ModelInfo {
   id: number;
   name: string;

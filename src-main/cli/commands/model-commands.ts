@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { commandGroup } from '../command.ts';
 import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
-import type { ModelInfo, ModelInspection, TapInfo } from '../../contract/models.ts';
+import { tapShapeLabel as shapeText, type ModelInfo, type ModelInspection, type TapInfo } from '../../contract/models.ts';
 import { GENERATOR_KINDS, CATALOGUE_IDS } from '../../contract/models.ts';
 
 const help = { help: { type: 'boolean' }, json: { type: 'boolean' } } as const;
@@ -9,12 +9,6 @@ const help = { help: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 function describeModel(m: ModelInfo): string {
   const flag = m.missing ? '  [FILE MISSING]' : m.changed ? '  [FILE CHANGED since added]' : '';
   return `${m.name}  ${m.preprocessing.preset} ${m.preprocessing.inputSize.join('x')}  ${m.taps.length} taps  ${m.path}${flag}`;
-}
-
-/** C x H x W, or tokens x dims ('1+14x14 x 768' for ViT-B/16's class token and patch grid). */
-function shapeText(t: TapInfo): string {
-  if (t.layout === 'tokens') return `${t.extraTokens ? `${t.extraTokens}+` : ''}${t.height}x${t.width} x ${t.channels}`;
-  return `${t.channels}x${t.height}x${t.width}`;
 }
 
 function describeTaps(taps: TapInfo[]): string {

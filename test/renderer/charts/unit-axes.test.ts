@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelsResult, SpatialResult } from '../../../src-main/contract/results-types.ts';
 import { channelsOption, spatialOption } from '../../../src-renderer/src/charts/options.ts';
 import { unitPlace } from '../../../src-renderer/src/charts/unit-axes.ts';
+import type { ChartOption } from '../../../src-renderer/src/charts/echarts.ts';
 
-function render(option: object): string {
+function render(option: ChartOption): string {
   const chart = echarts.init(null, undefined, { renderer: 'svg', ssr: true, width: 640, height: 400 });
   chart.setOption(option);
   const svg = chart.renderToSVGString();
@@ -34,7 +35,7 @@ describe('unit axes', () => {
     expect(option.yAxis.name).toBe('patch row');
     expect(option.yAxis.data).toEqual(['class token', '0', '1']);
     expect(option.series[0]!.data).toEqual([[0, 0, 7], [0, 1, 1], [1, 1, 2], [2, 1, 3], [0, 2, 4], [1, 2, 5], [2, 2, 6]]);
-    const svg = render(option);
+    const svg = render(option as ChartOption);
     expect(svg).toContain('class token');
     expect(svg).toContain('patch row');
   });
