@@ -1,4 +1,4 @@
-// Real torch.onnx.export graphs of every architecture family auto-tap knows (weights stripped, filled
+// Shared by architectures-*.test.ts. Real torch.onnx.export graphs of every architecture family auto-tap knows (weights stripped, filled
 // with seeded random values): each is added through the contract with auto taps, gets the blocks its
 // family defines with torchvision's module names and shapes, and the extracted statistics equal those of
 // plainly exposed outputs. Files: test/fixtures/torch-exports-more (README.md) and ../torch-exports.
@@ -60,56 +60,59 @@ const cases: Case[] = [
   })),
 ];
 
-const engine = new Engine();
-const client = connectInProcess(engine);
-const dir = tempDir();
-const project = join(dir, 'architectures.unitscope');
-beforeAll(async () => {
-  await client.call('project.create', { path: project });
-});
-afterAll(() => {
-  client.disconnect();
-  engine.close();
-});
+/** Registers the test of each case whose family is one of `families` (split over files so they run in parallel). */
+export function describeFamilies(families: readonly string[]): void {
+  const engine = new Engine();
+  const client = connectInProcess(engine);
+  const dir = tempDir();
+  const project = join(dir, 'architectures.unitscope');
+  beforeAll(async () => {
+    await client.call('project.create', { path: project });
+  });
+  afterAll(() => {
+    client.disconnect();
+    engine.close();
+  });
 
-describe('auto-tap on real torch exports of every family', () => {
-  it.each(cases)('$file: $family, its blocks by module name, statistics equal plain outputs', async (c) => {
-    const model = decodeModel(readFileSync(join(c.dir ?? MORE, `${c.file}.weightless.onnx`)));
-    expect(fillStrippedWeights(model)).toBeGreaterThan(5);
-    const modelPath = join(dir, `${c.file}.onnx`);
-    writeFileSync(modelPath, encodeModel(model));
+  describe(`auto-tap on real torch exports: ${families.join(', ')}`, () => {
+    it.each(cases.filter((c) => families.includes(c.family)))('$file: $family, its blocks by module name, statistics equal plain outputs', async (c) => {
+      const model = decodeModel(readFileSync(join(c.dir ?? MORE, `${c.file}.weightless.onnx`)));
+      expect(fillStrippedWeights(model)).toBeGreaterThan(5);
+      const modelPath = join(dir, `${c.file}.onnx`);
+      writeFileSync(modelPath, encodeModel(model));
 
-    const inspection = await client.call('model.inspect', { file: modelPath });
-    expect(inspection.family).toBe(c.family);
-    const added = await client.call('model.add', { path: project, file: modelPath, name: c.file, preset: 'imagenet' });
-    // model inspect shows the very taps the add picked.
-    expect(inspection.candidates.filter((t) => t.auto).map((t) => [t.name, t.tensor])).toEqual(added.taps.map((t) => [t.name, t.tensor]));
-    const blocks = added.taps.filter((t) => t.name !== 'stem' && t.name !== c.pool);
-    expect(blocks.map((t) => t.name)).toEqual(c.blocks);
-    expect(added.taps[0]!.name === 'stem').toBe(c.stem);
-    expect(added.taps.at(-1)!.name).toBe(c.pool ?? c.blocks.at(-1));
-    const shape = (t: (typeof blocks)[number]) => [t.channels, t.height, t.width];
-    expect(shape(blocks[0]!)).toEqual(c.first);
-    expect(shape(blocks.at(-1)!)).toEqual(c.last);
-    if (c.tokens) {
-      for (const b of blocks) expect([b.layout, b.extraTokens ?? 0]).toEqual(['tokens', c.tokens.extra]);
-      expect(blocks[0]!.units).toBe(c.first[0] * (c.first[1] * c.first[2] + c.tokens.extra));
-    } else {
-      for (const b of blocks) expect(b.layout ?? 'chw').toBe('chw');
-    }
+      const inspection = await client.call('model.inspect', { file: modelPath });
+      expect(inspection.family).toBe(c.family);
+      const added = await client.call('model.add', { path: project, file: modelPath, name: c.file, preset: 'imagenet' });
+      // model inspect shows the very taps the add picked.
+      expect(inspection.candidates.filter((t) => t.auto).map((t) => [t.name, t.tensor])).toEqual(added.taps.map((t) => [t.name, t.tensor]));
+      const blocks = added.taps.filter((t) => t.name !== 'stem' && t.name !== c.pool);
+      expect(blocks.map((t) => t.name)).toEqual(c.blocks);
+      expect(added.taps[0]!.name === 'stem').toBe(c.stem);
+      expect(added.taps.at(-1)!.name).toBe(c.pool ?? c.blocks.at(-1));
+      const shape = (t: (typeof blocks)[number]) => [t.channels, t.height, t.width];
+      expect(shape(blocks[0]!)).toEqual(c.first);
+      expect(shape(blocks.at(-1)!)).toEqual(c.last);
+      if (c.tokens) {
+        for (const b of blocks) expect([b.layout, b.extraTokens ?? 0]).toEqual(['tokens', c.tokens.extra]);
+        expect(blocks[0]!.units).toBe(c.first[0] * (c.first[1] * c.first[2] + c.tokens.extra));
+      } else {
+        for (const b of blocks) expect(b.layout ?? 'chw').toBe('chw');
+      }
 
-    const images = await writeImages(dir, [2, 1], 3);
-    const preprocessing = presetPreprocessing('imagenet');
-    const taps = [blocks[0]!, blocks.at(-1)!, ...(c.pool ? [added.taps.at(-1)!] : [])];
-    const result = await extractSufficientStats({ modelPath, preprocessing, inputName: added.inputName, taps, images, categories: 2, provider: 'cpu' });
-    const plain = await plainStats(modelPath, preprocessing, taps, images, 2);
-    taps.forEach((tap, l) => {
-      const got = result.layers[l]!;
-      const want = plain[l]!;
-      expect(Array.from(got.count)).toEqual([2, 1]);
-      expect(maxAbs(want.mean[0]!)).toBeGreaterThan(0);
-      expect(maxRelativeError(got.mean, want.mean[0]!, maxAbs(want.mean[0]!) * 1e-3), `${tap.name} mean`).toBeLessThan(1e-6);
-      expect(maxRelativeError(got.m2, want.variance[0]!, maxAbs(want.variance[0]!) * 1e-3), `${tap.name} M2`).toBeLessThan(1e-6);
+      const images = await writeImages(dir, [2, 1], 3);
+      const preprocessing = presetPreprocessing('imagenet');
+      const taps = [blocks[0]!, blocks.at(-1)!, ...(c.pool ? [added.taps.at(-1)!] : [])];
+      const result = await extractSufficientStats({ modelPath, preprocessing, inputName: added.inputName, taps, images, categories: 2, provider: 'cpu' });
+      const plain = await plainStats(modelPath, preprocessing, taps, images, 2);
+      taps.forEach((tap, l) => {
+        const got = result.layers[l]!;
+        const want = plain[l]!;
+        expect(Array.from(got.count)).toEqual([2, 1]);
+        expect(maxAbs(want.mean[0]!)).toBeGreaterThan(0);
+        expect(maxRelativeError(got.mean, want.mean[0]!, maxAbs(want.mean[0]!) * 1e-3), `${tap.name} mean`).toBeLessThan(1e-6);
+        expect(maxRelativeError(got.m2, want.variance[0]!, maxAbs(want.variance[0]!) * 1e-3), `${tap.name} M2`).toBeLessThan(1e-6);
+      });
     });
   });
-});
+}
