@@ -15,9 +15,9 @@ import { channelAxis, type ChannelAxis } from './layout.ts';
 import { ACTIVATION_OPS, GraphView, VIEW_OPS, type GraphNode } from './graph.ts';
 import { commonPath, modulePath, pathName, type ModulePath } from './scopes.ts';
 import type { ModelProto } from '../proto.ts';
+import type { TapRole } from '../../../contract/models.ts';
 
 export type Family = 'plain' | 'residual' | 'inverted-residual' | 'transformer' | 'dense';
-export type TapRole = 'stem' | 'block' | 'pool';
 
 export const FAMILY_TITLES: Record<Family, string> = {
   plain: 'plain CNN (AlexNet, VGG): each nonlinearity after a convolution or linear layer',

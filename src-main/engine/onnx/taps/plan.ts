@@ -3,7 +3,8 @@
 // they tell every block apart, else by structure) and the two selections auto-tap offers: every block
 // ('auto', with the stem and the pooled representation) and each stage's last block ('stages').
 import type { TapShape } from '../../pipeline-types.ts';
-import { FAMILY_TITLES, type Detection, type DetectedTensor, type Family, type TapRole } from './detect.ts';
+import type { TapRole } from '../../../contract/models.ts';
+import { FAMILY_TITLES, type Detection, type DetectedTensor, type Family } from './detect.ts';
 
 export interface PlannedTap {
   shape: TapShape;
