@@ -93,6 +93,9 @@ export function categoryMetrics(stats: LayerStats, r: UnitResults, layerMean: nu
     activation += r.meanTarget[u]!;
     if (!Number.isNaN(r.csi[u]!)) csi.push(r.csi[u]!);
   }
+  // Spatial metrics are over the grid (method.md #spatial): a transformer's class token is a position of
+  // its own in the density map, outside the patch-token grid.
+  const grid = density.subarray(plane - tap.height * tap.width);
   const csiSorted = Float64Array.from(csi).sort();
   let csiSum = 0;
   for (const v of csiSorted) csiSum += v;
@@ -111,8 +114,8 @@ export function categoryMetrics(stats: LayerStats, r: UnitResults, layerMean: nu
     channelEntropy: normalizedEntropy(channelCounts),
     channelGini: gini(channelCounts),
     top10Share: topShare(channelCounts, 0.1),
-    spatialEntropy: plane > 1 ? normalizedEntropy(density) : NaN,
-    spatialGini: plane > 1 ? gini(density) : NaN,
+    spatialEntropy: grid.length > 1 ? normalizedEntropy(grid) : NaN,
+    spatialGini: grid.length > 1 ? gini(grid) : NaN,
     activationRaw,
     activationNormalized: activationRaw / layerMean,
   };

@@ -22,6 +22,7 @@ afterAll(() => {
 });
 
 describe('a run on tokens x dims taps', () => {
+  // alpha 0.2 on 10 images per category leaves selective units in both targets.
   it('counts channels over dims and positions over tokens, class token apart', async () => {
     const dir = tempDir();
     const path = join(dir, 'vit.unitscope');
@@ -57,6 +58,12 @@ describe('a run on tokens x dims taps', () => {
       const density = new Array<number>(17).fill(0);
       for (const u of selective) density[Math.floor(u.unit / 16)]!++;
       expect(spatial.density).toEqual(density);
+      // Spatial entropy is over the 4 x 4 patch grid: the class token is a position outside it.
+      const grid = density.slice(1);
+      const total = grid.reduce((x, y) => x + y, 0);
+      const entropy = total === 0 ? null : -grid.reduce((h, n) => (n > 0 ? h + (n / total) * Math.log(n / total) : h), 0) / Math.log(16);
+      if (entropy === null) expect(spatial.metrics.spatialEntropy).toBeNull();
+      else expect(spatial.metrics.spatialEntropy).toBeCloseTo(entropy, 12);
       const channels = await client.call('results.channels', { path, run, layer, category });
       expect(channels.unitsPerChannel).toBe(17);
       for (const c of channels.channels) expect(c.selective).toBe(selective.filter((u) => u.unit % 16 === c.channel).length);
