@@ -1,7 +1,7 @@
 // The Models screen's look inside a file before adding it, in serve mode: the family, the candidate
 // taps grouped by stage with auto-tap's picks, ticking candidates to tap, and adding with those taps.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('inspect before adding', () => {

@@ -1,8 +1,8 @@
 // `unitscope model inspect` as a user runs it: the graph and candidate taps of a file (weights-stripped
 // files too), the same picks as `model add`, --json, and exit 1 with the reason when nothing can be tapped.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelInfo, ModelInspection } from '../../src-main/contract/models.ts';
 import { GraphBuilder } from '../../src-main/engine/onnx/builder.ts';
 import { generateTiny } from '../../src-main/engine/onnx/generators/tiny.ts';
@@ -27,6 +27,7 @@ function runCli(args: string[]): Promise<CliResult> {
 
 const MORE = join(import.meta.dirname, '..', 'fixtures', 'torch-exports-more');
 const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function filled(name: string): string {
   const model = decodeModel(readFileSync(join(MORE, `${name}.weightless.onnx`)));

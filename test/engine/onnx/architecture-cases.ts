@@ -2,7 +2,7 @@
 // with seeded random values): each is added through the contract with auto taps, gets the blocks its
 // family defines with torchvision's module names and shapes, and the extracted statistics equal those of
 // plainly exposed outputs. Files: test/fixtures/torch-exports-more (README.md) and ../torch-exports.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
@@ -72,6 +72,8 @@ export function describeFamilies(families: readonly string[]): void {
   afterAll(() => {
     client.disconnect();
     engine.close();
+    // The filled models are hundreds of MB each (VGG-16: 528 MB).
+    rmSync(dir, { recursive: true, force: true });
   });
 
   describe(`auto-tap on real torch exports: ${families.join(', ')}`, () => {

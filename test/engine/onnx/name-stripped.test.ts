@@ -1,7 +1,7 @@
 // Structure first: a graph with every node name, metadata and activation tensor name replaced by a
 // number (what some converters and optimizers leave) gets the same taps as the named export, with names
 // made from structure (the k-th block of the s-th grid).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel, resolveTaps } from '../../../src-main/engine/inference/model-graph.ts';
@@ -52,5 +52,6 @@ describe('name-stripped exports', () => {
     expect(blockNames).toHaveLength(blocks);
     for (const b of blockNames) expect(b).toMatch(blockName);
     expect(new Set(blockNames).size).toBe(blocks);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
