@@ -68,8 +68,11 @@ describe('a run on tokens x dims taps', () => {
       expect(channels.unitsPerChannel).toBe(17);
       for (const c of channels.channels) expect(c.selective).toBe(selective.filter((u) => u.unit % 16 === c.channel).length);
       // A channel's units are every 16th unit, in token order.
-      const dim3 = await client.call('results.units', { path, run, layer, category, channel: 3, sort: 'unit', limit: 100 });
-      expect(dim3.units.map((u) => u.unit)).toEqual(Array.from({ length: 17 }, (_, t) => t * 16 + 3));
+      const dims = await client.call('results.units', { path, run, layer, category, channels: [9, 3], sort: 'unit', limit: 100 });
+      expect(dims.units.map((u) => u.unit)).toEqual([3, 9].flatMap((d) => Array.from({ length: 17 }, (_, t) => t * 16 + d)));
+      // The selective units of chosen dims, in CSI order, are those of the whole layer with that dim.
+      const chosen = await client.call('results.units', { path, run, layer, category, channels: [3], selectiveOnly: true, limit: 100 });
+      expect(chosen.units.map((u) => u.unit).sort((x, y) => x - y)).toEqual(selective.filter((u) => u.unit % 16 === 3).map((u) => u.unit));
     }
     expect(anySelective).toBe(true);
     const unit = await client.call('results.unit', { path, run, layer, unit: 16 * 6 + 5 });
