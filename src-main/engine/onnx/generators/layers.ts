@@ -1,12 +1,15 @@
 // Building blocks shared by the generators: convolution + batch norm (eval mode) with PyTorch's
-// initializations, named after torchvision's module paths.
+// initializations, named after torchvision's module paths. Parameters come from a ParameterSource
+// (seeded draws for the untrained controls, a checked state dict for imported weights).
 import type { GraphBuilder } from '../builder.ts';
-import type { SeededRandom } from '../random.ts';
+import type { ParameterSource } from './parameters.ts';
 
 export type ConvInit = 'kaiming-fan-out' | 'torch-default';
 
 export interface ConvSpec {
   name: string;
+  /** The weight's state-dict module path when it differs from the ONNX name (CLIP's downsample). */
+  key?: string;
   input: string;
   inChannels: number;
   outChannels: number;
@@ -17,20 +20,22 @@ export interface ConvSpec {
   output?: string;
 }
 
-export function conv(g: GraphBuilder, rng: SeededRandom, spec: ConvSpec): string {
+export function conv(g: GraphBuilder, params: ParameterSource, spec: ConvSpec): string {
   const { kernel } = spec;
   const stride = spec.stride ?? 1;
   const padding = spec.padding ?? 0;
-  const weight = new Float32Array(spec.outChannels * spec.inChannels * kernel * kernel);
-  if (spec.init === 'kaiming-fan-out') {
-    // torchvision ResNet: kaiming_normal_(mode='fan_out', nonlinearity='relu').
-    rng.fillNormal(weight, Math.sqrt(2 / (spec.outChannels * kernel * kernel)));
-  } else {
-    // nn.Conv2d's own reset_parameters: kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-    const bound = 1 / Math.sqrt(spec.inChannels * kernel * kernel);
-    rng.fillUniform(weight, -bound, bound);
-  }
-  const w = g.weight(`${spec.name}.weight`, [spec.outChannels, spec.inChannels, kernel, kernel], weight);
+  const shape = [spec.outChannels, spec.inChannels, kernel, kernel];
+  const weight = params.take(`${spec.key ?? spec.name}.weight`, shape, (out, rng) => {
+    if (spec.init === 'kaiming-fan-out') {
+      // torchvision ResNet: kaiming_normal_(mode='fan_out', nonlinearity='relu').
+      rng.fillNormal(out, Math.sqrt(2 / (spec.outChannels * kernel * kernel)));
+    } else {
+      // nn.Conv2d's own reset_parameters: kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+      const bound = 1 / Math.sqrt(spec.inChannels * kernel * kernel);
+      rng.fillUniform(out, -bound, bound);
+    }
+  });
+  const w = g.weight(`${spec.name}.weight`, shape, weight);
   return g.node(
     'Conv',
     [spec.input, w],
@@ -40,22 +45,32 @@ export function conv(g: GraphBuilder, rng: SeededRandom, spec: ConvSpec): string
   );
 }
 
-/** BatchNorm in eval mode with fresh running statistics (mean 0, var 1), so it is gamma * x / sqrt(1+eps) + beta. */
-export function batchNorm(g: GraphBuilder, name: string, input: string, channels: number, gammaValue = 1, output?: string): string {
-  const gamma = g.weight(`${name}.weight`, [channels], new Float32Array(channels).fill(gammaValue));
-  const beta = g.weight(`${name}.bias`, [channels], new Float32Array(channels));
-  const mean = g.weight(`${name}.running_mean`, [channels], new Float32Array(channels));
-  const variance = g.weight(`${name}.running_var`, [channels], new Float32Array(channels).fill(1));
-  return g.node('BatchNormalization', [input, gamma, beta, mean, variance], { epsilon: { float: 1e-5 }, momentum: { float: 0.9 } }, output ?? name, name);
+export interface BatchNormSpec {
+  name: string;
+  /** State-dict module path when it differs from the ONNX name. */
+  key?: string;
+  input: string;
+  channels: number;
+  /** Untrained value of gamma (CLIP zero-initializes bn3). */
+  gamma?: number;
 }
 
-export function linear(g: GraphBuilder, rng: SeededRandom, name: string, input: string, inFeatures: number, outFeatures: number, std?: number, output?: string): string {
-  const weight = new Float32Array(outFeatures * inFeatures);
-  const bias = new Float32Array(outFeatures);
+/** BatchNorm in eval mode. Untrained: fresh running statistics (mean 0, var 1), so gamma * x / sqrt(1+eps) + beta. */
+export function batchNorm(g: GraphBuilder, params: ParameterSource, spec: BatchNormSpec): string {
+  const { name, channels } = spec;
+  const key = spec.key ?? name;
+  const shape = [channels];
+  const gamma = g.weight(`${name}.weight`, shape, params.take(`${key}.weight`, shape, (out) => out.fill(spec.gamma ?? 1)));
+  const beta = g.weight(`${name}.bias`, shape, params.take(`${key}.bias`, shape, () => {}));
+  const mean = g.weight(`${name}.running_mean`, shape, params.take(`${key}.running_mean`, shape, () => {}));
+  const variance = g.weight(`${name}.running_var`, shape, params.take(`${key}.running_var`, shape, (out) => out.fill(1)));
+  return g.node('BatchNormalization', [spec.input, gamma, beta, mean, variance], { epsilon: { float: 1e-5 }, momentum: { float: 0.9 } }, name, name);
+}
+
+export function linear(g: GraphBuilder, params: ParameterSource, name: string, input: string, inFeatures: number, outFeatures: number, output?: string): string {
   const bound = 1 / Math.sqrt(inFeatures);
-  if (std === undefined) rng.fillUniform(weight, -bound, bound);
-  else rng.fillNormal(weight, std);
-  rng.fillUniform(bias, -bound, bound);
+  const weight = params.take(`${name}.weight`, [outFeatures, inFeatures], (out, rng) => rng.fillUniform(out, -bound, bound));
+  const bias = params.take(`${name}.bias`, [outFeatures], (out, rng) => rng.fillUniform(out, -bound, bound));
   const w = g.weight(`${name}.weight`, [outFeatures, inFeatures], weight);
   const b = g.weight(`${name}.bias`, [outFeatures], bias);
   // Gemm with transB computes x W^T + b like nn.Linear, for a 2-D input.
