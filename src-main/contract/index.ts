@@ -28,7 +28,8 @@ import type {
   UnitsPage,
 } from './results-types.ts';
 import { UNIT_SORTS } from './results-types.ts';
-import { CATALOGUE_IDS, GENERATOR_KINDS, modelAddArgs, modelInspectArgs, type CatalogueEntry, type ModelInfo, type ModelInspection, type TapInfo } from './models.ts';
+import { GENERATOR_KINDS, modelAddArgs, modelInspectArgs, WEIGHT_ARCHITECTURES, type CatalogueEntry, type ModelInfo, type ModelInspection, type TapInfo, type WeightsConversion } from './models.ts';
+import type { FlocFetchResult } from './types.ts';
 import { nameSchema } from './names.ts';
 import { newProjectPath, projectPath, readPath, writePath } from './paths.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
@@ -111,6 +112,15 @@ export const api = {
     { long: true },
   ),
   'stimuli.thumbnails': method<ThumbnailData[]>()(z.object({ path: projectPath, ids: z.array(z.number().int()).max(500) })),
+  /**
+   * Downloads the fLoc stimulus set (the repository archive pinned at one commit; `url`: a mirror or a
+   * local copy of that archive), checks every image against the shipped manifest and imports it with the
+   * fLoc map; `controls` also makes phase-scrambled scenes and scrambled words.
+   */
+  'stimuli.fetchFloc': method<FlocFetchResult>()(
+    z.object({ path: projectPath, url: z.string().min(1).optional(), controls: z.boolean().optional() }),
+    { long: true },
+  ),
   /** Writes the procedural demo localizer set into a folder (one subfolder per category). */
   'stimuli.demo': method<DemoStimuliResult>()(
     z.object({ outDir: writePath, seed: z.number().int().optional(), perCategory: z.number().int().min(1).max(1000).optional() }),
@@ -202,18 +212,30 @@ export const api = {
   'model.generate': method<{ file: string; bytes: number }>()(
     z.object({ kind: z.enum(GENERATOR_KINDS), seed: z.number().int().nonnegative().default(0), out: writePath }),
   ),
-  /** Downloads a catalogue model into the project (resumable, sha256-checked) and adds it to the library. */
+  /**
+   * Downloads a catalogue entry into the project (resumable, checked against the entry's sha256; `url`: a
+   * mirror of the same file) and adds it to the library. Serve mode fetches only https from public addresses.
+   */
   'model.download': method<ModelInfo>()(
     z.object({
       path: projectPath,
-      id: z.enum(CATALOGUE_IDS),
+      id: z.string().min(1).max(100),
       url: z.string().url().optional(),
-      sha256: textSchema(SHA256).optional(),
       name: nameSchema.optional(),
     }),
     { long: true },
   ),
   'model.catalogue': method<CatalogueEntry[]>()(z.object({})),
+  /** A torchvision / OpenAI-named weights file (safetensors or .pth) built into the app's network and added. */
+  'model.importWeights': method<ModelInfo>()(
+    z.object({ path: projectPath, file: readPath, arch: z.enum(WEIGHT_ARCHITECTURES), name: nameSchema }),
+    { long: true },
+  ),
+  /** The same conversion written to an ONNX file of its own (`out` must not exist). */
+  'model.convertWeights': method<WeightsConversion>()(
+    z.object({ file: readPath, arch: z.enum(WEIGHT_ARCHITECTURES), out: writePath }),
+    { long: true },
+  ),
 
   // Causal and replication analyses (owner: engine/ablation, engine/reliability).
   /** Ablates a category's selective units in a layer (all or top N by CSI) against R random same-size sets. */

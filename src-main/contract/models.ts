@@ -96,22 +96,63 @@ export interface ModelInfo {
   missing: boolean;
 }
 
+/** A tensor the catalogue names as a tap: the friendly name, the tensor in that file (null: found by
+ * structure, the k-th residual block output) and its shape per image. */
+export interface CatalogueTap {
+  name: string;
+  tensor: string | null;
+  shape: [number, number, number];
+}
+
+/** A small file published beside the model (immich's preprocess_cfg.json), checked by content. */
+export interface CatalogueCompanion {
+  role: 'preprocess_cfg';
+  url: string;
+}
+
+export const WEIGHT_ARCHITECTURES = ['resnet50', 'clip-rn50'] as const;
+export type WeightArchitecture = (typeof WEIGHT_ARCHITECTURES)[number];
+
 export interface CatalogueEntry {
-  id: 'resnet50' | 'clip-rn50';
+  /** `resnet50-imagenet-v1`, ...: what `model download PROJECT NAME` takes. */
+  name: string;
   title: string;
-  description: string;
-  /** Where to get the ONNX file (a URL the downloader can fetch), or null when it must be exported locally. */
-  url: string | null;
-  /** How to make the file when there is no URL: the bundled export script's command. */
-  exportCommand: string;
+  architecture: string;
+  trainingData: string;
+  licence: string;
+  /** Pinned to a commit of the publishing repository, never a moving branch. */
+  url: string;
+  sha256: string;
+  /** Exact size when the publisher lists it; null when only the sha256 is pinned (see approxBytes). */
   bytes: number | null;
-  sha256: string | null;
+  /** Size to expect, for progress before the server says and as a ceiling against runaway downloads. */
+  approxBytes: number;
+  /** `safetensors`: weights the app turns into ONNX with its own builder; `onnx`: used as published. */
+  format: 'safetensors' | 'onnx';
+  /** For safetensors entries: the builder the weights go into. */
+  builder: WeightArchitecture | null;
   preset: 'imagenet' | 'clip';
-  taps: 'auto';
+  inputName: string;
+  outputName: string;
+  /** Batch size fixed in the graph (1 for immich's exports), or null when it is dynamic. */
+  fixedBatch: number | null;
+  taps: CatalogueTap[];
+  companions: CatalogueCompanion[];
+  notes: string;
+  /** Built in, or from the lab's own catalogue file (UNITSCOPE_CATALOGUE). */
+  origin: 'builtin' | 'lab';
+}
+
+export interface WeightsConversion {
+  file: string;
+  bytes: number;
+  arch: WeightArchitecture;
+  weightsSha256: string;
+  tensors: number;
+  ignored: number;
 }
 
 export const GENERATOR_KINDS = ['tiny', 'resnet50', 'clip-rn50'] as const;
-export const CATALOGUE_IDS = ['resnet50', 'clip-rn50'] as const;
 
 export const modelAddArgs = z.object({
   path: projectPath,

@@ -202,3 +202,26 @@ export interface DemoCreated {
   replaced: boolean;
   table: ResultsTable;
 }
+
+/** A manifest file of the fLoc set that could not be used: its path in the archive and why. */
+export interface FlocFileProblem {
+  path: string;
+  reason: string;
+}
+
+export interface FlocFetchResult {
+  /** The archive's URL or local path. */
+  source: string;
+  commit: string;
+  /** Where the verified images are, inside the project's folder. */
+  folder: string;
+  /** Images the manifest lists, and how many of them are verified and in place. */
+  expected: number;
+  verified: number;
+  /** True when every image was already in place and verified, so nothing was downloaded. */
+  reused: boolean;
+  failed: FlocFileProblem[];
+  import: StimulusImportResult;
+  /** The scrambled controls made afterwards (when asked for). */
+  controls: ScrambleResult[];
+}

@@ -1,8 +1,8 @@
 import type { Command } from '../command.ts';
 import { commandGroup } from '../command.ts';
 import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
-import { tapShapeLabel as shapeText, type ModelInfo, type ModelInspection, type TapInfo } from '../../contract/models.ts';
-import { GENERATOR_KINDS, CATALOGUE_IDS } from '../../contract/models.ts';
+import { tapShapeLabel as shapeText, type CatalogueEntry, type ModelInfo, type ModelInspection, type TapInfo, type WeightArchitecture } from '../../contract/models.ts';
+import { GENERATOR_KINDS, WEIGHT_ARCHITECTURES } from '../../contract/models.ts';
 
 const help = { help: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
@@ -136,24 +136,75 @@ const generateCmd: Command = {
   },
 };
 
-const downloadUsage = `usage: unitscope model download PROJECT ${CATALOGUE_IDS.join('|')} [--url URL] [--sha256 HEX] [--name NAME] [--json]`;
+function describeEntry(e: CatalogueEntry): string {
+  const size = e.bytes ?? e.approxBytes;
+  return [
+    `${e.name}  ${e.title}`,
+    `  ${e.architecture}`,
+    `  trained on: ${e.trainingData}`,
+    `  licence ${e.licence}, preset ${e.preset}, ${e.format}, ${e.bytes ? '' : '~'}${(size / 1e6).toFixed(0)} MB, input '${e.inputName}'${e.fixedBatch ? ` (batch fixed at ${e.fixedBatch})` : ''}, output '${e.outputName}', ${e.taps.length} taps`,
+    `  ${e.url}`,
+    `  sha256 ${e.sha256}`,
+  ].join('\n');
+}
+
+const catalogueUsage = 'usage: unitscope model catalogue [--json]';
+const catalogueCmd: Command = {
+  name: 'catalogue',
+  summary: 'pretrained models the app can download (pinned URL, sha256, licence, preset, taps)',
+  usage: catalogueUsage,
+  async run(argv, { client }) {
+    const { values, positionals } = parseCommandArgs(argv, help, catalogueUsage);
+    if (values.help) return void process.stdout.write(`${catalogueUsage}\n`);
+    if (positionals.length !== 0) throw new UsageError('model catalogue: takes no arguments', catalogueUsage);
+    const entries = await client.call('model.catalogue', {});
+    createOutput(values.json === true).result(entries, () => entries.map(describeEntry).join('\n\n'));
+  },
+};
+
+const downloadUsage = 'usage: unitscope model download PROJECT NAME [--url URL] [--name MODEL] [--json]   (NAME from `model catalogue`; --url: a mirror of the same file)';
 const download: Command = {
   name: 'download',
-  summary: 'download a pretrained model (resumable, sha256-checked) and add it',
+  summary: 'download a catalogue model (resumable, sha256-checked) and add it',
   usage: downloadUsage,
   async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { ...help, url: { type: 'string' }, sha256: { type: 'string' }, name: { type: 'string' } }, downloadUsage);
+    const { values, positionals } = parseCommandArgs(argv, { ...help, url: { type: 'string' }, name: { type: 'string' } }, downloadUsage);
     if (values.help) return void process.stdout.write(`${downloadUsage}\n`);
-    const id = positionals[1];
-    if (positionals.length !== 2 || !CATALOGUE_IDS.includes(id as (typeof CATALOGUE_IDS)[number])) throw new UsageError(`model download: expected PROJECT and one of ${CATALOGUE_IDS.join(', ')}`, downloadUsage);
+    if (positionals.length !== 2) throw new UsageError('model download: expected PROJECT and a catalogue NAME', downloadUsage);
     const output = createOutput(values.json === true);
     const info = await client.call(
       'model.download',
-      { path: positionals[0]!, id: id as (typeof CATALOGUE_IDS)[number], ...(values.url ? { url: values.url } : {}), ...(values.sha256 ? { sha256: values.sha256 } : {}), ...(values.name ? { name: values.name } : {}) },
+      { path: positionals[0]!, id: positionals[1]!, ...(values.url ? { url: values.url } : {}), ...(values.name ? { name: values.name } : {}) },
       { signal, onProgress: (p) => output.progress(p) },
     );
     output.result(info, () => `downloaded and added ${describeModel(info)}`);
   },
 };
 
-export const modelCommand = commandGroup('model', 'add, inspect, generate and download models', [add, inspect, list, layers, generateCmd, download]);
+const importUsage = `usage: unitscope model import-weights FILE --arch ${WEIGHT_ARCHITECTURES.join('|')} (--out FILE.onnx | --project PROJECT --name MODEL) [--json]`;
+const importWeights: Command = {
+  name: 'import-weights',
+  summary: "build the app's ResNet-50 / CLIP RN50 with your weights (safetensors or .pth)",
+  usage: importUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(argv, { ...help, arch: { type: 'string' }, out: { type: 'string' }, project: { type: 'string' }, name: { type: 'string' } }, importUsage);
+    if (values.help) return void process.stdout.write(`${importUsage}\n`);
+    if (positionals.length !== 1) throw new UsageError('model import-weights: expected one weights FILE', importUsage);
+    const arch = values.arch;
+    if (!arch || !WEIGHT_ARCHITECTURES.includes(arch as WeightArchitecture)) throw new UsageError(`model import-weights: --arch must be one of ${WEIGHT_ARCHITECTURES.join(', ')}`, importUsage);
+    if ((values.out === undefined) === (values.project === undefined)) throw new UsageError('model import-weights: give either --out FILE.onnx or --project PROJECT --name MODEL', importUsage);
+    const output = createOutput(values.json === true);
+    const file = positionals[0]!;
+    const call = { signal, onProgress: (p: Parameters<typeof output.progress>[0]) => output.progress(p) };
+    if (values.out !== undefined) {
+      const result = await client.call('model.convertWeights', { file, arch: arch as WeightArchitecture, out: values.out }, call);
+      output.result(result, () => `wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MiB, ${result.tensors} tensors${result.ignored ? `, ${result.ignored} unused ignored` : ''})`);
+      return;
+    }
+    if (!values.name) throw new UsageError('model import-weights: --project needs --name MODEL', importUsage);
+    const info = await client.call('model.importWeights', { path: values.project!, file, arch: arch as WeightArchitecture, name: values.name }, call);
+    output.result(info, () => `added ${describeModel(info)}\n${describeTaps(info.taps)}`);
+  },
+};
+
+export const modelCommand = commandGroup('model', 'add, inspect, generate and download models', [add, inspect, list, layers, generateCmd, catalogueCmd, download, importWeights]);

@@ -1,4 +1,4 @@
-// `unitscope stimuli import|list|check|scramble` and `unitscope demo-stimuli`.
+// `unitscope stimuli import|list|check|scramble|fetch-floc` and `unitscope demo-stimuli`.
 import type { Command } from '../command.ts';
 import { commandGroup } from '../command.ts';
 import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
@@ -175,7 +175,45 @@ const scrambleCommand: Command = {
   },
 };
 
-export const stimuliCommand = commandGroup('stimuli', 'import, list, check and scramble a project\'s stimuli', [importCommand, listCommand, checkCommand, scrambleCommand]);
+const flocUsage = `usage: unitscope stimuli fetch-floc PROJECT [--url URL|FILE] [--controls] [--json]
+
+Downloads the fLoc stimulus set (Stigliani et al. 2015; the repository archive pinned at commit
+de6a26c) into PROJECT's folder, checks every image against the manifest shipped with the app (path,
+bytes, sha256), and imports the images with the fLoc map. --url: a mirror or a local copy of the same
+archive (tar or tar.gz). --controls also makes phase-scrambled scenes and block-scrambled words.
+Run it again to resume: images already verified are kept. A missing or differing file is named; the
+others are imported. Exits 1 when some image failed.`;
+
+const fetchFlocCommand: Command = {
+  name: 'fetch-floc',
+  summary: 'download the fLoc set, verify it against the manifest and import it',
+  usage: flocUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(argv, { url: { type: 'string' }, controls: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, flocUsage);
+    if (values.help) return void process.stdout.write(`${flocUsage}\n`);
+    if (positionals.length !== 1) throw new UsageError('stimuli fetch-floc: expected PROJECT', flocUsage);
+    const out = createOutput(values.json === true);
+    const result = await client.call(
+      'stimuli.fetchFloc',
+      { path: positionals[0]!, ...(values.url !== undefined ? { url: values.url } : {}), ...(values.controls ? { controls: true } : {}) },
+      { signal, onProgress: (p) => out.progress(p) },
+    );
+    out.endProgress();
+    out.result(result, () =>
+      [
+        `fLoc at ${result.commit.slice(0, 7)}: ${result.verified} of ${result.expected} images verified${result.reused ? ' (already in place, nothing downloaded)' : ''}, in ${result.folder}`,
+        `imported ${result.import.imported} (${result.import.added} added, ${result.import.unchanged} unchanged)`,
+        ...categoryLines(result.import.categories),
+        ...result.controls.map((c) => `made ${c.category} from ${c.from} (${c.method}, ${c.images} images)`),
+        ...result.failed.map((f) => `problem: ${f.path} ${f.reason}`),
+        ...problemLines(result.import.problems),
+      ].join('\n'),
+    );
+    return result.failed.length > 0 ? 1 : 0;
+  },
+};
+
+export const stimuliCommand = commandGroup('stimuli', 'import, list, check and scramble a project\'s stimuli', [importCommand, listCommand, checkCommand, scrambleCommand, fetchFlocCommand]);
 
 const demoUsage = 'usage: unitscope demo-stimuli OUT_DIR [--seed N] [--per-category N] [--json]';
 export const demoStimuliCommand: Command = {

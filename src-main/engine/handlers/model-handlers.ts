@@ -1,15 +1,14 @@
-// model.*: the project's model library, generated controls, the catalogue and downloads.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// model.*: the project's model library, generated controls, the catalogue, downloads and imported weights.
+import { join, resolve } from 'node:path';
 import type { ModelInfo } from '../../contract/models.ts';
 import type { Engine } from '../engine.ts';
 import { EngineError } from '../errors.ts';
-import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { CATALOGUE, catalogueEntry } from '../models/catalogue.ts';
-import { downloadFile } from '../models/download.ts';
+import { catalogue, catalogueEntry, downloadPolicy } from '../models/catalogue.ts';
 import { inspectModelFile } from '../models/inspect-model.ts';
-import { addModel, generateModel, listModels } from '../models/library.ts';
-import { alreadyExists, insideFolder } from '../owned-files.ts';
+import { addModel, checkNewModelName, generateModel, listModels, projectModelsDir } from '../models/library.ts';
+import { downloadPretrained } from '../models/pretrained.ts';
+import { insideFolder } from '../owned-files.ts';
+import { convertWeights } from '../weights/import-weights.ts';
 import type { EngineHandlers } from './types.ts';
 
 async function modelInfo(engine: Engine, path: string, name: string): Promise<ModelInfo> {
@@ -37,36 +36,36 @@ export function modelHandlers(engine: Engine) {
     'model.inspect': async ({ file, size }) => inspectModelFile(file, size),
     'model.layers': async ({ path, name }) => (await modelInfo(engine, path, name)).taps,
     'model.generate': async ({ kind, seed, out }) => generateModel(kind, seed, out),
-    'model.catalogue': async () => [...CATALOGUE],
+    'model.catalogue': async () => catalogue(),
     'model.download': async (args, ctx) => {
-      const entry = catalogueEntry(args.id)!;
-      const url = args.url ?? entry.url;
-      if (!url) {
-        throw new EngineError('validation', `${entry.title} has no public ONNX download; export it with '${entry.exportCommand}' and add the file, or give --url of a copy you host`);
-      }
+      const entry = catalogueEntry(args.id);
       const project = engine.project(args.path);
-      const name = args.name ?? entry.id;
-      const dir = join(project.filesDir, 'models');
-      mkdirSync(dir, { recursive: true });
-      const dest = insideFolder(dir, join(dir, `${name}.onnx`));
-      if (existsSync(dest)) throw alreadyExists(dest, 'a model file with this name is in the project; give another name');
-      return engine.jobs.run('model.download', `download ${entry.id}`, async (job) => {
-        let meter: ProgressMeter | null = null;
-        let reported = 0;
-        await downloadFile({
-          url,
-          dest,
-          sha256: args.sha256 ?? entry.sha256,
+      const name = args.name ?? entry.name;
+      return engine.jobs.run('model.download', `download ${entry.name}`, async (job) => {
+        await downloadPretrained(project, entry, {
+          name,
+          policy: downloadPolicy(engine.session.mode),
           signal: job.signal,
-          onProgress: (done, total) => {
-            meter ??= new ProgressMeter('download', total ?? 0, job.progress, 'bytes');
-            meter.tick(done - reported);
-            reported = done;
-          },
+          progress: job.progress,
+          ...(args.url ? { url: args.url } : {}),
         });
-        await addModel(project, { file: dest, name, preset: entry.preset, taps: 'auto', storage: 'downloaded', source: url });
         return modelInfo(engine, args.path, name);
       }, ctx);
     },
+    'model.importWeights': async ({ path, file, arch, name }, ctx) => {
+      const project = engine.project(path);
+      checkNewModelName(project, name);
+      const dir = projectModelsDir(project);
+      const out = insideFolder(dir, join(dir, `${name}.onnx`));
+      return engine.jobs.run('model.importWeights', `import weights ${name}`, async (job) => {
+        job.progress({ phase: 'convert', done: 0, total: 1 });
+        const converted = await convertWeights(resolve(file), arch, out);
+        job.progress({ phase: 'convert', done: 1, total: 1 });
+        await addModel(project, { file: out, name, preset: arch === 'clip-rn50' ? 'clip' : 'imagenet', taps: 'auto', storage: 'generated', source: `${resolve(file)} (sha256 ${converted.weightsSha256})` });
+        return modelInfo(engine, path, name);
+      }, ctx);
+    },
+    'model.convertWeights': async ({ file, arch, out }, ctx) =>
+      engine.jobs.run('model.convertWeights', `convert ${file}`, async () => convertWeights(resolve(file), arch, resolve(out)), ctx),
   } satisfies Partial<EngineHandlers>;
 }

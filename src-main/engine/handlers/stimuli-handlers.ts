@@ -1,9 +1,12 @@
 // Stimuli (import, list, check, scramble, thumbnails, the demo set) and the project lifecycle calls that
 // come with a stimulus set being a project (open, recent, rename, duplicate, delete).
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Engine } from '../engine.ts';
 import { EngineError } from '../errors.ts';
 import { forgetRecentProject, listRecentProjects, recordRecentProject, renameRecentProject } from '../recent-projects.ts';
+import { fetchFloc } from '../floc/fetch-floc.ts';
+import { downloadPolicy } from '../models/catalogue.ts';
 import { createDemoStimulusSet } from '../stimuli/demo.ts';
 import { importStimuli } from '../stimuli/import.ts';
 import { deleteProject, duplicateProject, renameProject } from '../stimuli/project-lifecycle.ts';
@@ -64,6 +67,13 @@ export function stimuliHandlers(engine: Engine) {
         const t = thumbnails.get(id);
         return t ? [{ id, mime: t.mime, width: t.width, height: t.height, base64: t.data.toString('base64') }] : [];
       });
+    },
+    'stimuli.fetchFloc': async ({ path, url, controls }, ctx) => {
+      const project = engine.project(path);
+      // A local copy of the archive is a path like any other: in serve mode it must lie under the roots.
+      const source = url === undefined || /^https?:\/\//i.test(url) ? url : engine.confinement.resolve(url.startsWith('file:') ? fileURLToPath(url) : url);
+      return engine.jobs.run('stimuli.fetchFloc', 'fetch fLoc', (job) =>
+        fetchFloc(project, { policy: downloadPolicy(engine.session.mode), signal: job.signal, progress: job.progress, ...(source !== undefined ? { url: source } : {}), ...(controls !== undefined ? { controls } : {}) }), ctx);
     },
     'stimuli.demo': async ({ outDir, seed, perCategory }, { progress }) =>
       createDemoStimulusSet(outDir, seed ?? 0, { ...(perCategory !== undefined ? { perCategory } : {}), progress }),

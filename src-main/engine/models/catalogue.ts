@@ -1,33 +1,120 @@
-// Pretrained models the app knows how to set up. Neither torchvision nor OpenAI publishes these as ONNX,
-// so the catalogue gives the export command (resources/export/export_models.py, for users with PyTorch)
-// and the downloader takes a URL the user provides (a lab mirror of an exported file), with its sha256.
-import type { CatalogueEntry } from '../../contract/models.ts';
+// Pretrained models the app can fetch, each pinned to a commit of the repository that publishes it and
+// to the file's sha256, so what lands in a project is byte for byte what the entry describes.
+// ResNet-50 comes as timm's safetensors of torchvision's own IMAGENET1K_V1 weights, which the app turns
+// into ONNX with its own builder (torchvision-exact, tensors named by module); the CLIP towers are
+// immich's ONNX exports, used as published (their tensor names come from a traced export and an
+// optimizer, so the taps are found by structure and checked against the shapes below).
+import type { CatalogueEntry, CatalogueTap } from '../../contract/models.ts';
+import type { SessionInfo } from '../../contract/types.ts';
+import { OPEN_POLICY, SERVE_POLICY, type UrlPolicy } from '../downloads/url-policy.ts';
+import { EngineError } from '../errors.ts';
+import { labCatalogue } from './lab-catalogue.ts';
+import { RESNET50_STAGES } from '../onnx/generators/resnet50.ts';
+
+/** The 16 bottleneck outputs of a ResNet-50 at 224 px: layer1.0 256x56x56 ... layer4.2 2048x7x7. */
+function resnetBlocks(tensorIsName: boolean): CatalogueTap[] {
+  return RESNET50_STAGES.flatMap((blocks, stage) =>
+    Array.from({ length: blocks }, (_, b): CatalogueTap => {
+      const name = `layer${stage + 1}.${b}`;
+      const side = 56 / 2 ** stage;
+      return { name, tensor: tensorIsName ? name : null, shape: [256 * 2 ** stage, side, side] };
+    }),
+  );
+}
+
+const IMMICH_PREPROCESS = 'preprocess_cfg.json';
+
+function immichEntry(name: string, repo: string, commit: string, sha256: string, trainingData: string, licence: string, title: string): CatalogueEntry {
+  const base = `https://huggingface.co/immich-app/${repo}/resolve/${commit}/visual`;
+  return {
+    name,
+    title,
+    architecture: 'CLIP RN50 image tower (ModifiedResNet-50: three-conv stem, anti-aliased bottlenecks, attention pooling to 1024-d), L2-normalized output',
+    trainingData,
+    licence,
+    url: `${base}/model.onnx`,
+    sha256,
+    bytes: null,
+    approxBytes: 153_000_000,
+    format: 'onnx',
+    builder: null,
+    preset: 'clip',
+    inputName: 'image',
+    outputName: 'image_embedding',
+    fixedBatch: 1,
+    taps: [{ name: 'stem', tensor: null, shape: [64, 56, 56] }, ...resnetBlocks(false)],
+    companions: [{ role: 'preprocess_cfg', url: `${base}/${IMMICH_PREPROCESS}` }],
+    origin: 'builtin',
+    notes: `immich's export (torch.jit.trace + torch.onnx.export, opset 17, then optimized); its ${IMMICH_PREPROCESS} beside it names the preprocessing and is checked against the clip preset.`,
+  };
+}
 
 export const CATALOGUE: readonly CatalogueEntry[] = [
   {
-    id: 'resnet50',
-    title: 'ResNet-50 (torchvision, ImageNet)',
-    description: 'torchvision resnet50 with IMAGENET1K_V1 weights (the v1.5 layout), exported with named block outputs; preprocessing imagenet.',
-    url: null,
-    exportCommand: 'python3 resources/export/export_models.py resnet50 --weights IMAGENET1K_V1 --out resnet50.onnx',
+    name: 'resnet50-imagenet-v1',
+    title: 'ResNet-50, ImageNet (torchvision IMAGENET1K_V1)',
+    architecture: 'torchvision resnet50 (v1.5: stride on the 3x3 conv), 1000-way classifier',
+    trainingData: 'ImageNet-1k (ILSVRC 2012), supervised',
+    licence: 'BSD-3-Clause',
+    url: 'https://huggingface.co/timm/resnet50.tv_in1k/resolve/aa6c2d36d56bc0209040c02b5a7b7d7bf11d57b8/model.safetensors',
+    sha256: '5d061a3c593d795bfe682d9b152bafbcf550579873492def3515b46db1189888',
     bytes: null,
-    sha256: null,
+    approxBytes: 102_500_000,
+    format: 'safetensors',
+    builder: 'resnet50',
     preset: 'imagenet',
-    taps: 'auto',
+    inputName: 'input',
+    outputName: 'logits',
+    fixedBatch: null,
+    taps: [{ name: 'stem', tensor: 'maxpool', shape: [64, 56, 56] }, ...resnetBlocks(true), { name: 'avgpool', tensor: 'avgpool', shape: [2048, 1, 1] }],
+    companions: [],
+    origin: 'builtin',
+    notes: "timm's resnet50.tv_in1k: torchvision's own IMAGENET1K_V1 weights (76.13 % top-1) as safetensors; the app builds the ONNX graph itself, tensors named by module.",
   },
-  {
-    id: 'clip-rn50',
-    title: 'CLIP RN50 image encoder (OpenAI)',
-    description: 'The visual tower of OpenAI CLIP RN50 (ModifiedResNet-50 with attention pooling, 1024-d embedding); preprocessing clip.',
-    url: null,
-    exportCommand: 'python3 resources/export/export_models.py clip-rn50 --out clip_rn50_visual.onnx',
-    bytes: null,
-    sha256: null,
-    preset: 'clip',
-    taps: 'auto',
-  },
+  immichEntry(
+    'clip-rn50-openai',
+    'RN50__openai',
+    'c30c7a1185467df12ba8b717bcd4c333b764af6d',
+    '318cb448a1c6d7555cd5581302c523665694ef0445a278988791fd2c66ae6c70',
+    "OpenAI's WIT (400 M image-text pairs), contrastive",
+    'MIT',
+    'CLIP RN50 image encoder (OpenAI)',
+  ),
+  immichEntry(
+    'clip-rn50-yfcc15m',
+    'RN50__yfcc15m',
+    '74cb1fa084394c1666f2aa045cbec875ba145637',
+    '59fd92158e5621d8543498662537c52b17b398bc619306d64a2438d9d84062da',
+    'YFCC-15M (15 M image-text pairs), contrastive, trained by OpenCLIP',
+    'MIT',
+    'CLIP RN50 image encoder (OpenCLIP, YFCC-15M)',
+  ),
 ];
 
-export function catalogueEntry(id: string): CatalogueEntry | undefined {
-  return CATALOGUE.find((e) => e.id === id);
+/** The built-in entries followed by the lab's own (UNITSCOPE_CATALOGUE), names unique. */
+export function catalogue(env: NodeJS.ProcessEnv = process.env): CatalogueEntry[] {
+  const lab = labCatalogue(env);
+  const clash = lab.find((e) => CATALOGUE.some((b) => b.name === e.name));
+  if (clash) throw new EngineError('bad_input', `${env.UNITSCOPE_CATALOGUE}: entry ${clash.name} has the name of a built-in entry; choose another`, { file: env.UNITSCOPE_CATALOGUE ?? '' });
+  return [...CATALOGUE, ...lab];
+}
+
+export function catalogueEntry(name: string, env: NodeJS.ProcessEnv = process.env): CatalogueEntry {
+  const entries = catalogue(env);
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) throw new EngineError('not_found', `no catalogue entry named '${name}'; the catalogue has ${entries.map((e) => e.name).join(', ')}`);
+  return entry;
+}
+
+/**
+ * The URL policy downloads run under. The CLI and desktop fetch what the user names; serve mode only
+ * https from public addresses, plus the origins of the lab catalogue, which the server's owner chose.
+ */
+export function downloadPolicy(mode: SessionInfo['mode'], env: NodeJS.ProcessEnv = process.env): UrlPolicy {
+  if (mode !== 'serve') return OPEN_POLICY;
+  const origins = catalogue(env)
+    .filter((e) => e.origin === 'lab')
+    .flatMap((e) => [e.url, ...e.companions.map((c) => c.url)])
+    .map((u) => new URL(u).origin);
+  return { ...SERVE_POLICY, trustedOrigins: [...new Set(origins)] };
 }

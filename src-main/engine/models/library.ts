@@ -59,8 +59,7 @@ function resolvePreprocessing(options: AddModelOptions, inputSize: [number, numb
 }
 
 function copyIntoProject(project: Project, file: string, name: string): string {
-  const dir = join(project.filesDir, 'models');
-  mkdirSync(dir, { recursive: true });
+  const dir = projectModelsDir(project);
   const target = insideFolder(dir, join(dir, `${name}.onnx`));
   try {
     copyFileSync(file, target, constants.COPYFILE_EXCL);
@@ -71,14 +70,26 @@ function copyIntoProject(project: Project, file: string, name: string): string {
   return target;
 }
 
+/** Throws unless `name` is a valid model name not yet used in the project (checked before long work too). */
+export function checkNewModelName(project: Project, name: string): void {
+  // The name becomes a file name (models/<name>.onnx): the contract's one rule, also for engine callers.
+  const problem = nameProblem(name);
+  if (problem) throw new EngineError('validation', `model name ${quoted(name)}: ${problem}`);
+  if (getModelRow(project.db, project.path, name)) {
+    throw new EngineError('conflict', `a model named '${name}' is already in the project`);
+  }
+}
+
+/** Where the app puts a model file it makes or downloads for the project: NAME.files/models/. */
+export function projectModelsDir(project: Project): string {
+  const dir = join(project.filesDir, 'models');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export async function addModel(project: Project, options: AddModelOptions): Promise<LibraryModel> {
   const source = resolve(options.file);
-  // The name becomes a file name (models/<name>.onnx): the contract's one rule, also for engine callers.
-  const problem = nameProblem(options.name);
-  if (problem) throw new EngineError('validation', `model name ${quoted(options.name)}: ${problem}`);
-  if (getModelRow(project.db, project.path, options.name)) {
-    throw new EngineError('conflict', `a model named '${options.name}' is already in the project`);
-  }
+  checkNewModelName(project, options.name);
   const loaded = loadModel(source, options.size);
   const inputSize: [number, number] = [loaded.input.height, loaded.input.width];
   const preprocessing = resolvePreprocessing(options, inputSize, source);

@@ -1,11 +1,9 @@
 // ONNX protobuf read/write through protobufjs and the bundled resources/onnx/onnx.proto (a recent schema:
 // the `onnx-proto` package's ONNX 1.10 schema drops NodeProto.metadata_props, where torch's dynamo
 // exporter records module names). Messages are plain objects typed below (the subset the engine uses).
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
-import { EngineError } from '../errors.ts';
+import { findResource } from '../resources.ts';
 
 export const DataType = {
   UNDEFINED: 0,
@@ -119,28 +117,11 @@ export function toNumber(value: Int64 | undefined | null): number {
   return typeof value === 'number' ? value : value.toNumber();
 }
 
-/** Finds resources/onnx/onnx.proto from the source tree, a bundled build, or an Electron app's resources. */
-function findSchema(): string {
-  const candidates: string[] = [];
-  const envDir = process.env.UNITSCOPE_RESOURCES;
-  if (envDir) candidates.push(join(envDir, 'onnx', 'onnx.proto'));
-  const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
-  if (resourcesPath) candidates.push(join(resourcesPath, 'onnx', 'onnx.proto'), join(resourcesPath, 'resources', 'onnx', 'onnx.proto'));
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    candidates.push(join(dir, 'resources', 'onnx', 'onnx.proto'));
-    dir = resolve(dir, '..');
-  }
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new EngineError('internal', `the ONNX schema (resources/onnx/onnx.proto) was not found; looked in ${candidates.join(', ')}`);
-  return found;
-}
-
 let modelType: protobuf.Type | undefined;
 
 function modelProtoType(): protobuf.Type {
   if (!modelType) {
-    const root = protobuf.parse(readFileSync(findSchema(), 'utf8'), { keepCase: false }).root;
+    const root = protobuf.parse(readFileSync(findResource('onnx', 'onnx.proto'), 'utf8'), { keepCase: false }).root;
     modelType = root.lookupType('onnx.ModelProto');
   }
   return modelType;

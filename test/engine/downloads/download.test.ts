@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadFile } from '../../../src-main/engine/models/download.ts';
+import { downloadFile } from '../../../src-main/engine/downloads/download.ts';
 import { tempDir } from '../inference/helpers.ts';
 
 const body = randomBytes(256 * 1024);
