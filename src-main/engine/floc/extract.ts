@@ -39,16 +39,16 @@ export async function extractManifestFiles(options: ExtractOptions): Promise<Ext
   const handle = (entry: ReadEntry) => {
     const path = withoutRoot(entry.path);
     const file = wanted.get(path);
-    if (!file || verified.has(path)) return; // not ours: the parser drains it
+    if (!file || verified.has(path)) return void entry.resume(); // not ours: drained unread
     if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
       failed.set(path, `is a ${entry.type} in the archive, not a regular file`);
       options.onFile?.(path, false);
-      return;
+      return void entry.resume();
     }
     if (entry.size !== file.bytes) {
       failed.set(path, `has ${entry.size} bytes in the archive, the manifest lists ${file.bytes}`);
       options.onFile?.(path, false);
-      return;
+      return void entry.resume();
     }
     const chunks: Buffer[] = [];
     entry.on('data', (chunk: Buffer) => chunks.push(chunk));
