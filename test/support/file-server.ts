@@ -1,5 +1,5 @@
 // A local HTTP server for download tests (never the internet): serves in-memory files by path with
-// Range support, can drop the connection halfway through the next N answers of a path, redirect, or
+// Range support, can pace an answer, drop the connection halfway through the next N answers of a path, redirect, or
 // answer an HTTP error, and records every request it saw.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,8 @@ export interface FileServer {
   /** Drop the next `count` answers for `path` after half of the body. */
   dropNext(path: string, count: number): void;
   redirect(from: string, to: string): void;
+  /** Send `path` in `chunk`-byte pieces `delayMs` apart (so progress can be watched). */
+  slow(path: string, chunk: number, delayMs: number): void;
   fail(path: string, status: number): void;
   close(): Promise<void>;
 }
@@ -21,6 +23,7 @@ export async function startFileServer(files: Record<string, Buffer> = {}): Promi
   const drops = new Map<string, number>();
   const redirects = new Map<string, string>();
   const failures = new Map<string, number>();
+  const slow = new Map<string, { chunk: number; delayMs: number }>();
   const requests: FileServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -57,6 +60,18 @@ export async function startFileServer(files: Record<string, Buffer> = {}): Promi
       res.write(part.subarray(0, Math.floor(part.length / 2)), () => res.destroy());
       return;
     }
+    const pace = slow.get(path);
+    if (pace) {
+      let at = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        if (at >= part.length) return void res.end();
+        res.write(part.subarray(at, at + pace.chunk));
+        at += pace.chunk;
+        setTimeout(next, pace.delayMs);
+      };
+      return next();
+    }
     res.end(part);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -66,6 +81,7 @@ export async function startFileServer(files: Record<string, Buffer> = {}): Promi
     files: map,
     dropNext: (path, count) => drops.set(path, count),
     redirect: (from, to) => redirects.set(from, to),
+    slow: (path, chunk, delayMs) => slow.set(path, { chunk, delayMs }),
     fail: (path, status) => failures.set(path, status),
     close: async () => {
       server.closeAllConnections();
