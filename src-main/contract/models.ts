@@ -143,12 +143,15 @@ export interface CatalogueEntry {
   origin: 'builtin' | 'lab';
 }
 
+/** An ONNX file written from a weights file (model.convertWeights). */
 export interface WeightsConversion {
   file: string;
   bytes: number;
   arch: WeightArchitecture;
+  /** sha256 of the weights file the model was made from. */
   weightsSha256: string;
   tensors: number;
+  /** Tensors of the file the network does not use (a CLIP checkpoint's text tower, BN counters). */
   ignored: number;
 }
 

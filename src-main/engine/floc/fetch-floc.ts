@@ -96,8 +96,14 @@ export async function fetchFloc(project: Project, options: FetchFlocOptions): Pr
       throw new EngineError('not_found', `${archive}: no such archive`, { file: archive });
     }
     const extract = new ProgressMeter('extract', missing.length, report, 'images');
-    const result = await extractManifestFiles({ archive, folder, wanted: missing, ...(options.signal ? { signal: options.signal } : {}), onFile: () => extract.tick() });
-    failed = result.failed;
+    try {
+      const result = await extractManifestFiles({ archive, folder, wanted: missing, ...(options.signal ? { signal: options.signal } : {}), onFile: () => extract.tick() });
+      failed = result.failed;
+    } catch (error) {
+      // A downloaded archive that cannot be read would be reused by the next run; only a cancel keeps it.
+      if (archiveToDelete && !(error instanceof EngineError && error.kind === 'cancelled')) await rm(archiveToDelete, { force: true });
+      throw error;
+    }
   }
   throwIfAborted(options.signal, 'fetching fLoc');
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { WeightArchitecture } from '../../contract/models.ts';
+import type { WeightArchitecture, WeightsConversion } from '../../contract/models.ts';
 import { EngineError } from '../errors.ts';
 import { stateDictParameters } from '../onnx/generators/parameters.ts';
 import { encodeModel } from '../onnx/proto.ts';
@@ -14,17 +14,6 @@ import { fitWeights } from './fit.ts';
 import { parsePytorchArchive } from './pytorch-archive.ts';
 import { parseSafetensors } from './safetensors.ts';
 import type { StateDict } from './state-dict.ts';
-
-export interface ConvertedWeights {
-  file: string;
-  bytes: number;
-  arch: WeightArchitecture;
-  /** sha256 of the weights file the model was made from. */
-  weightsSha256: string;
-  tensors: number;
-  /** Tensors of the file the network does not use (a CLIP checkpoint's text tower, BN counters). */
-  ignored: number;
-}
 
 async function startsWithZipMagic(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
@@ -47,7 +36,7 @@ export async function readWeights(file: string): Promise<{ dict: StateDict; sha2
 }
 
 /** Writes `out` (which must not exist yet) as the architecture's ONNX graph with the file's weights. */
-export async function convertWeights(file: string, arch: WeightArchitecture, out: string): Promise<ConvertedWeights> {
+export async function convertWeights(file: string, arch: WeightArchitecture, out: string): Promise<WeightsConversion> {
   if (existsSync(out)) throw new EngineError('conflict', `${out} already exists; choose another output file`, { file: out });
   const { dict, sha256 } = await readWeights(file);
   const fitted = fitWeights(file, arch, dict);

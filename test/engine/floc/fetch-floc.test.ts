@@ -92,6 +92,15 @@ describe('stimuli fetch-floc', () => {
     project.close();
   }, 60_000);
 
+  it('refuses a download that is not a tar archive and keeps nothing of it for the next run', async () => {
+    const project = newProject();
+    server.files.set('/garbage.tar.gz', Buffer.from('<html>rate limited</html>'));
+    await expect(fetchFloc(project, { url: `${server.base}/garbage.tar.gz`, manifest: good.manifest, policy: OPEN_POLICY })).rejects.toThrow(/fLoc-de6a26cc[0-9a-f]+\.tar\.gz: not a readable tar or tar\.gz archive/);
+    expect(readdirSync(join(project.filesDir, 'downloads'))).toEqual([]);
+    expect(listCategories(project.db)).toEqual([]);
+    project.close();
+  });
+
   it('refuses a manifest path that could leave the folder', () => {
     expect(() => parseFlocManifest('path\tbytes\tsha256\nstimuli/../../x.jpg\t1\t' + 'a'.repeat(64), 'm.tsv')).toThrow(/line 2: 'stimuli\/..\/..\/x.jpg' is not a unique stimuli\/<folder>\/<file> path/);
   });

@@ -42,7 +42,7 @@ export async function makeFlocArchive(dir: string, options: { corrupt?: string; 
   if (options.corrupt) {
     const file = join(tree, root, options.corrupt);
     const bytes = readFileSync(file);
-    bytes[bytes.length - 3] ^= 0xff; // same size, different bytes
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff; // same size, different bytes
     writeFileSync(file, bytes);
   }
   if (options.omit) rmSync(join(tree, root, options.omit));
