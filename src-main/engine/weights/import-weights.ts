@@ -3,10 +3,11 @@
 // written to FILE.part and renamed, so a failure never leaves a half-written model behind.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { WeightArchitecture, WeightsConversion } from '../../contract/models.ts';
 import { EngineError } from '../errors.ts';
+import { isZipFile } from '../file-signature.ts';
 import { stateDictParameters } from '../onnx/generators/parameters.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { ARCHITECTURES } from './architectures.ts';
@@ -15,21 +16,10 @@ import { parsePytorchArchive } from './pytorch-archive.ts';
 import { parseSafetensors } from './safetensors.ts';
 import type { StateDict } from './state-dict.ts';
 
-async function startsWithZipMagic(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    await handle.read(head, 0, 4, 0);
-    return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Reads a weights file by its content: a zip is a PyTorch archive, anything else must be safetensors. */
 export async function readWeights(file: string): Promise<{ dict: StateDict; sha256: string }> {
   if (!existsSync(file)) throw new EngineError('not_found', `${file}: no such weights file`, { file });
-  const zip = await startsWithZipMagic(file);
+  const zip = await isZipFile(file);
   const buffer = await readFile(file);
   const sha256 = createHash('sha256').update(buffer).digest('hex');
   return { dict: zip ? parsePytorchArchive(file, buffer) : parseSafetensors(file, buffer), sha256 };

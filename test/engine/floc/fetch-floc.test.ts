@@ -2,7 +2,7 @@
 // verified and imported with the fLoc map, the paper's controls made, a re-run reuses what is in place
 // without downloading; a corrupted and a missing file are named and nothing else is lost; a link in
 // the archive is never followed; cancel then resume.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN_POLICY } from '../../../src-main/engine/downloads/url-policy.ts';
@@ -12,7 +12,7 @@ import { Project } from '../../../src-main/engine/project.ts';
 import { listCategories } from '../../../src-main/engine/storage/project-store.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
 import { tempDir } from '../inference/helpers.ts';
-import { makeFlocArchive, PER_SUBCATEGORY, SUBCATEGORIES, type FlocArchive } from './floc-archive.ts';
+import { makeFlocArchive, PER_SUBCATEGORY, SUBCATEGORIES, zipFlocTree, type FlocArchive } from './floc-archive.ts';
 
 let server: FileServer;
 let good: FlocArchive;
@@ -92,10 +92,23 @@ describe('stimuli fetch-floc', () => {
     project.close();
   }, 60_000);
 
+  it('reads the zip GitHub offers too: every image imported, a link entry refused by name', async () => {
+    const project = newProject();
+    const zip = zipFlocTree(good.tree, join(tempDir(), 'fLoc-main.zip'), 'stimuli/extra/link.jpg');
+    const withLink = join(tempDir(), 'manifest.tsv');
+    const linkRow = `stimuli/extra/link.jpg\t13\t${'0'.repeat(64)}\t-`;
+    writeFileSync(withLink, `${readFileSync(good.manifest, 'utf8')}${linkRow}\n`);
+    const result = await fetchFloc(project, { url: zip, manifest: withLink, policy: OPEN_POLICY });
+    expect(result.verified).toBe(TOTAL);
+    expect(result.failed).toEqual([{ path: 'stimuli/extra/link.jpg', reason: 'is a SymbolicLink in the archive, not a regular file' }]);
+    expect(result.import.added).toBe(TOTAL);
+    project.close();
+  }, 60_000);
+
   it('refuses a download that is not a tar archive and keeps nothing of it for the next run', async () => {
     const project = newProject();
     server.files.set('/garbage.tar.gz', Buffer.from('<html>rate limited</html>'));
-    await expect(fetchFloc(project, { url: `${server.base}/garbage.tar.gz`, manifest: good.manifest, policy: OPEN_POLICY })).rejects.toThrow(/fLoc-de6a26cc[0-9a-f]+\.tar\.gz: not a readable tar or tar\.gz archive/);
+    await expect(fetchFloc(project, { url: `${server.base}/garbage.tar.gz`, manifest: good.manifest, policy: OPEN_POLICY })).rejects.toThrow(/fLoc-de6a26cc[0-9a-f]+\.tar\.gz: not a readable tar, tar\.gz or zip archive/);
     expect(readdirSync(join(project.filesDir, 'downloads'))).toEqual([]);
     expect(listCategories(project.db)).toEqual([]);
     project.close();

@@ -2,8 +2,9 @@
 // and docs), made the way GitHub serves it (tar.gz, one root folder), with a manifest of its images in
 // the shipped manifest's format. Options corrupt one file or leave one out after the manifest was made.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { zipSync, type Zippable } from 'fflate';
 import sharp from 'sharp';
 import { c as createTar } from 'tar';
 import { FLOC_COMMIT } from '../../../src-main/engine/floc/manifest.ts';
@@ -16,6 +17,25 @@ export interface FlocArchive {
   archive: string;
   manifest: string;
   paths: string[];
+  /** The unpacked tree (fLoc-<commit>/...), for making other containers of it. */
+  tree: string;
+}
+
+/** The same tree as GitHub's "Download ZIP" gives it (one root folder); `symlink` adds a Unix link entry. */
+export function zipFlocTree(tree: string, out: string, symlink?: string): string {
+  const root = `fLoc-${FLOC_COMMIT}`;
+  const entries: Zippable = {};
+  const add = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) add(full, `${rel}${name}/`);
+      else entries[`${rel}${name}`] = readFileSync(full);
+    }
+  };
+  add(tree, `${root}/`);
+  if (symlink) entries[`${root}/${symlink}`] = [Buffer.from('/etc/hostname'), { os: 3, attrs: (0o120777 << 16) >>> 0 }];
+  writeFileSync(out, zipSync(entries));
+  return out;
 }
 
 export async function makeFlocArchive(dir: string, options: { corrupt?: string; omit?: string; symlink?: string } = {}): Promise<FlocArchive> {
@@ -54,5 +74,5 @@ export async function makeFlocArchive(dir: string, options: { corrupt?: string; 
   writeFileSync(manifest, `${rows.join('\n')}\n`);
   const archive = join(dir, `${root}.tar.gz`);
   await createTar({ gzip: true, cwd: tree, file: archive, portable: true }, [root]);
-  return { archive, manifest, paths };
+  return { archive, manifest, paths, tree: join(tree, root) };
 }
