@@ -10,6 +10,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generate } from '../../src-main/engine/onnx/generators/index.ts';
 import { encodeModel } from '../../src-main/engine/onnx/proto.ts';
+import { encodeSafetensors } from '../../src-main/engine/weights/safetensors.ts';
+import { randomStateDict } from '../engine/weights/random-weights.ts';
 import { startFileServer, type FileServer } from '../support/file-server.ts';
 import { runCli, spawnCli } from '../support/run-cli.ts';
 import { launchChromium, SCREENSHOT_DIR, waitForServeUrl } from './browser-support.ts';
@@ -60,3 +62,23 @@ it('lists the catalogue with licences and downloads an entry with progress into 
   await expect.poll(() => lab.getByTestId('catalogue-download').textContent()).toBe('In the library');
   expect(files.requests.map((r) => r.path)).toEqual(['/lab/tiny.onnx']);
 }, 90_000);
+
+it('imports weights through the form: a file that does not fit is refused with the tensors named, one that fits is added', async () => {
+  const broken = join(dir, 'broken.safetensors');
+  writeFileSync(broken, encodeSafetensors(randomStateDict('resnet50', 6).filter((t) => t.name !== 'fc.bias')));
+  const good = join(dir, 'resnet50-mine.safetensors');
+  writeFileSync(good, encodeSafetensors(randomStateDict('resnet50', 6)));
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(url);
+  await page.getByTestId('nav-models').click();
+  const file = page.getByTestId('weights-file');
+  await file.waitFor({ state: 'visible', timeout: 30_000 });
+  await file.fill(broken);
+  await page.getByTestId('weights-import').click();
+  await expect.poll(() => page.getByTestId('weights-error').textContent(), { timeout: 60_000 }).toMatch(/broken\.safetensors: these weights do not fit resnet50 .*missing 1: fc\.bias/);
+  await file.fill(good);
+  await expect.poll(() => page.getByTestId('weights-name').inputValue()).toBe('resnet50-mine');
+  await page.getByTestId('weights-import').click();
+  await expect.poll(() => page.getByTestId('model-row').allTextContents(), { timeout: 90_000 }).toContain('resnet50-mine');
+  await expect.poll(() => page.getByTestId('model-layers').textContent(), { timeout: 30_000 }).toContain('layer4.2');
+}, 150_000);

@@ -180,7 +180,7 @@ const flocUsage = `usage: unitscope stimuli fetch-floc PROJECT [--url URL|FILE] 
 Downloads the fLoc stimulus set (Stigliani et al. 2015; the repository archive pinned at commit
 de6a26c) into PROJECT's folder, checks every image against the manifest shipped with the app (path,
 bytes, sha256), and imports the images with the fLoc map. --url: a mirror or a local copy of the same
-archive (tar or tar.gz). --controls also makes phase-scrambled scenes and block-scrambled words.
+archive (tar, tar.gz or zip). --controls also makes phase-scrambled scenes and block-scrambled words.
 Run it again to resume: images already verified are kept. A missing or differing file is named; the
 others are imported. Exits 1 when some image failed.`;
 
