@@ -15,6 +15,7 @@ import { loadModel, resolveTaps } from '../inference/model-graph.ts';
 import { alreadyExists, insideFolder } from '../owned-files.ts';
 import type { Project } from '../project.ts';
 import { convertWeights } from '../weights/import-weights.ts';
+import { sha256File } from './hash.ts';
 import { addModel, checkNewModelName, projectModelsDir, type LibraryModel } from './library.ts';
 import { checkPreprocessConfig } from './preprocess-config.ts';
 
@@ -60,21 +61,26 @@ export async function downloadPretrained(project: Project, entry: CatalogueEntry
   const name = options.name ?? entry.name;
   checkNewModelName(project, name);
   const dir = projectModelsDir(project);
-  const onnx = join(dir, `${name}.onnx`);
-  if (existsSync(onnx)) throw new EngineError('conflict', `${onnx} already exists; remove it or choose another name`, { file: onnx });
+  const onnx = insideFolder(dir, join(dir, `${name}.onnx`));
   const url = options.url ?? entry.url;
   const signal = options.signal ? { signal: options.signal } : {};
   const progress = options.progress ?? (() => {});
   const fetched = insideFolder(dir, join(dir, entry.format === 'safetensors' ? `${name}.safetensors` : `${name}.onnx`));
-  await downloadFile({
-    url,
-    dest: fetched,
-    sha256: entry.sha256,
-    maxBytes: Math.ceil((entry.bytes ?? entry.approxBytes) * SIZE_CEILING),
-    policy: options.policy,
-    onProgress: downloadProgress(progress),
-    ...signal,
-  });
+  // A run that stopped after its download finished (a crash before the model was added) left the
+  // verified file under its final name: it is used again instead of being fetched twice.
+  const reuse = existsSync(fetched) && (await sha256File(fetched)) === entry.sha256;
+  if (!reuse && existsSync(onnx)) throw alreadyExists(onnx, 'a model file with this name is in the project; give another name');
+  if (!reuse) {
+    await downloadFile({
+      url,
+      dest: fetched,
+      sha256: entry.sha256,
+      maxBytes: Math.ceil((entry.bytes ?? entry.approxBytes) * SIZE_CEILING),
+      policy: options.policy,
+      onProgress: downloadProgress(progress),
+      ...signal,
+    });
+  }
   const made: string[] = [fetched];
   try {
     if (entry.format === 'safetensors') {

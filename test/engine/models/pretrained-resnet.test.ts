@@ -3,7 +3,7 @@
 // request), verified by sha256, built into the app's network and added; its activations equal the
 // generator's with the same weights. Wrong bytes and weights that do not fit are refused by name.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogueEntry } from '../../../src-main/contract/models.ts';
@@ -71,6 +71,17 @@ describe('resnet50-imagenet-v1 from a local server', () => {
     taps.forEach((tap, l) => expect(maxRelativeError(a[l]!.mean[0]!, b[l]!.mean[0]!, maxAbs(b[l]!.mean[0]!) * 1e-3), tap.name).toBeLessThan(1e-5));
     project.close();
   }, 120_000);
+
+  it('after a crash between download and add, uses the verified file again instead of fetching it twice', async () => {
+    const project = newProject();
+    mkdirSync(join(project.filesDir, 'models'), { recursive: true });
+    writeFileSync(join(project.filesDir, 'models', 'resnet50-imagenet-v1.safetensors'), file);
+    server.requests.length = 0;
+    await downloadPretrained(project, entry, { policy: OPEN_POLICY });
+    expect(server.requests).toEqual([]);
+    expect((await listModels(project)).map((m) => m.name)).toEqual(['resnet50-imagenet-v1']);
+    project.close();
+  }, 60_000);
 
   it('refuses wrong bytes from a mirror and leaves nothing behind', async () => {
     const project = newProject();
