@@ -71,9 +71,15 @@ async function attempt(options: DownloadOptions, part: string, fetchOptions: Omi
     res.body.resume();
     throw httpError(options.url, res.status);
   }
-  if (res.status === 200 || rangeStart(res) !== have) {
-    // The server ignored the Range (or answered another one): start over.
-    if (have > 0) await truncate(part, 0);
+  if (res.status === 206 && rangeStart(res) !== have) {
+    // Another range than the one asked for: its bytes cannot be appended. Start over on the next attempt.
+    res.body.destroy();
+    await truncate(part, 0);
+    throw new NetworkFailure(`the server answered a different range than bytes=${have}-`, true);
+  }
+  if (res.status === 200 && have > 0) {
+    // The server ignored the Range and sends the whole file: start over.
+    await truncate(part, 0);
     have = 0;
   }
   const length = Number(headerValue(res, 'content-length') ?? NaN);
@@ -91,7 +97,7 @@ async function attempt(options: DownloadOptions, part: string, fetchOptions: Omi
     out.on('close', resolvePromise);
   });
   try {
-    for await (const chunk of res.body) {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
       done += chunk.length;
       if (done > limit) throw new EngineError('bad_input', `${options.url}: more than the ${limit} bytes expected; stopped`);
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));

@@ -1,6 +1,7 @@
 // HTTP GET for downloads through undici: proxies from the environment (HTTPS_PROXY, HTTP_PROXY,
 // NO_PROXY, also lowercase; Node's own fetch ignores them), redirects followed by hand so every hop is
 // checked against the URL policy, and network failures turned into messages that say what happened.
+import type { Readable } from 'node:stream';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { EngineError } from '../errors.ts';
 import { checkUrl, publicOnlyLookup, type UrlPolicy } from './url-policy.ts';
@@ -94,7 +95,7 @@ export interface Response {
   url: string;
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: NodeJS.ReadableStream & AsyncIterable<Buffer>;
+  body: Readable;
 }
 
 function header(headers: Response['headers'], name: string): string | undefined {

@@ -31,6 +31,12 @@ beforeAll(async () => {
       res.write(body.subarray(0, 1024));
       return; // never finishes: only cancel ends it
     }
+    if (req.url === '/shifted' && range) {
+      // Answers a Range request with the whole body labelled as another range (a broken cache).
+      res.writeHead(206, { 'content-length': body.length, 'content-range': `bytes 0-${body.length - 1}/${body.length}` });
+      res.end(body);
+      return;
+    }
     const part = body.subarray(from);
     res.writeHead(range ? 206 : 200, { 'content-length': part.length, ...(range ? { 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` } : {}) });
     if (req.url === '/drop' && dropsLeft > 0) {
@@ -94,6 +100,14 @@ describe('model downloader', () => {
     const result = await downloadFile({ url: `${base}/wrong`, dest });
     expect(readFileSync(dest).equals(Buffer.alloc(body.length, 7))).toBe(true);
     expect(result.bytes).toBe(body.length);
+  });
+
+  it('never appends a range other than the one asked for: starts over and still ends with the right bytes', async () => {
+    const dest = join(tempDir(), 'm.onnx');
+    writeFileSync(`${dest}.part`, body.subarray(0, 1000));
+    const result = await downloadFile({ url: `${base}/shifted`, dest, sha256: sha });
+    expect(readFileSync(dest).equals(body)).toBe(true);
+    expect(result.sha256).toBe(sha);
   });
 
   it('cancels', async () => {
