@@ -2,7 +2,7 @@
 // lab catalogue entry, UNITSCOPE_CATALOGUE, whose origin the server's owner trusts) that shows progress
 // with a rate and ends with the model in the library.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -39,6 +39,7 @@ afterAll(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
   await files?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 it('lists the catalogue with licences and downloads an entry with progress into the library', async () => {

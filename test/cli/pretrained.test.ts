@@ -6,11 +6,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../../src-main/engine/weights/safetensors.ts';
-import { tempDir } from '../engine/inference/helpers.ts';
 import { makeFlocArchive } from '../engine/floc/floc-archive.ts';
 import { randomStateDict } from '../engine/weights/random-weights.ts';
 import { CLI, runCli, type CliResult } from '../support/run-cli.ts';
 import { startFileServer, type FileServer } from '../support/file-server.ts';
+import { scratchDirs } from '../support/scratch.ts';
+
+const tempDir = scratchDirs();
 
 let server: FileServer;
 beforeAll(async () => {

@@ -45,6 +45,7 @@ const BASE: Partial<Record<ApiMethod, Record<string, unknown>>> = {
   'model.add': { path: project, file: join(dir, 'm.onnx') },
   'model.layers': { path: project },
   'model.download': { path: project, id: 'resnet50', url: 'http://127.0.0.1:9/m.onnx' },
+  'model.importWeights': { path: project, file: join(dir, 'w.safetensors'), arch: 'resnet50' },
   'analysis.ablate': { path: project, run: 1, layer: 'l' },
   'shard.bundle': { path: project, out: join(dir, 'bundle') },
   'shard.run': { source: project, shard: { index: 1, count: 1 }, out: join(dir, 's.partial') },

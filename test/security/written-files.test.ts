@@ -86,10 +86,10 @@ describe('no file the app did not make is replaced', () => {
   it('model.download: a model file of that name in the project is refused before anything is fetched', async () => {
     const models = join(dir, 'p.files', 'models');
     mkdirSync(models, { recursive: true });
-    writeFileSync(join(models, 'resnet50.onnx'), theirs);
-    const error = await refusal(client.call('model.download', { path: project, id: 'resnet50', url: 'http://127.0.0.1:9/never.onnx' }));
+    writeFileSync(join(models, 'resnet50-imagenet-v1.onnx'), theirs);
+    const error = await refusal(client.call('model.download', { path: project, id: 'resnet50-imagenet-v1', url: 'http://127.0.0.1:9/never.onnx' }));
     expect(error.kind).toBe('conflict');
-    expect(readFileSync(join(models, 'resnet50.onnx'), 'utf8')).toBe(theirs);
+    expect(readFileSync(join(models, 'resnet50-imagenet-v1.onnx'), 'utf8')).toBe(theirs);
   });
 
   it('project.rename and project.duplicate: a dangling symlink at the target is not written through', async () => {

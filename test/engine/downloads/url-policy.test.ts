@@ -12,7 +12,9 @@ import { proxyEnvironment } from '../../../src-main/engine/downloads/http.ts';
 import { checkUrl, isPublicAddress, SERVE_POLICY, type UrlPolicy } from '../../../src-main/engine/downloads/url-policy.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
-import { tempDir } from '../inference/helpers.ts';
+import { scratchDirs } from '../../support/scratch.ts';
+
+const tempDir = scratchDirs();
 
 let files: FileServer;
 let proxy: Server;

@@ -11,8 +11,10 @@ import { parseFlocManifest } from '../../../src-main/engine/floc/manifest.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { listCategories } from '../../../src-main/engine/storage/project-store.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
-import { tempDir } from '../inference/helpers.ts';
 import { makeFlocArchive, PER_SUBCATEGORY, SUBCATEGORIES, zipFlocTree, type FlocArchive } from './floc-archive.ts';
+import { scratchDirs } from '../../support/scratch.ts';
+
+const tempDir = scratchDirs();
 
 let server: FileServer;
 let good: FlocArchive;

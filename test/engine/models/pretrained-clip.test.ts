@@ -16,8 +16,11 @@ import { downloadPretrained } from '../../../src-main/engine/models/pretrained.t
 import { decodeModel, encodeModel } from '../../../src-main/engine/onnx/proto.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
-import { tempDir, writeImages } from '../inference/helpers.ts';
+import { writeImages } from '../inference/helpers.ts';
 import { fillStrippedWeights } from '../onnx/fill-weights.ts';
+import { scratchDirs } from '../../support/scratch.ts';
+
+const tempDir = scratchDirs();
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'torch-exports');
 const BLOCKS = [3, 4, 6, 3].flatMap((n, s) => Array.from({ length: n }, (_, b) => `layer${s + 1}.${b}`));

@@ -19,8 +19,11 @@ import { Project } from '../../../src-main/engine/project.ts';
 import { convertWeights } from '../../../src-main/engine/weights/import-weights.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../../src-main/engine/weights/safetensors.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
-import { maxAbs, maxRelativeError, plainStats, tempDir, writeImages } from '../inference/helpers.ts';
+import { maxAbs, maxRelativeError, plainStats, writeImages } from '../inference/helpers.ts';
 import { randomStateDict } from '../weights/random-weights.ts';
+import { scratchDirs } from '../../support/scratch.ts';
+
+const tempDir = scratchDirs();
 
 const tensors = randomStateDict('resnet50', 3);
 const file = encodeSafetensors(tensors);

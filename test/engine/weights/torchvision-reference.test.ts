@@ -14,8 +14,10 @@ import { exposeTensors } from '../../../src-main/engine/onnx/rewrite.ts';
 import { convertWeights } from '../../../src-main/engine/weights/import-weights.ts';
 import { encodeSafetensors } from '../../../src-main/engine/weights/safetensors.ts';
 import { REFERENCE_SEEDS } from '../../fixtures/torchvision/reference-seeds.ts';
-import { tempDir } from '../inference/helpers.ts';
 import { randomInputs, randomStateDict, sampledUnits } from './random-weights.ts';
+import { scratchDirs } from '../../support/scratch.ts';
+
+const tempDir = scratchDirs();
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'torchvision');
 const TOLERANCE = 1e-4;
