@@ -15,7 +15,7 @@ import type {
   ThumbnailData,
 } from './types.ts';
 import { EXECUTION_PROVIDERS, recipeInputSchema, STATS_PRECISIONS } from './recipe.ts';
-import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, GROUPS, MEMORY_BUDGET_MB, numberSchema, SEED, SHA256, SHUFFLES, SPLITS, textSchema } from './fields.ts';
+import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, GROUPS, MEMORY_BUDGET_MB, numberSchema, SEED, SHUFFLES, SPLITS } from './fields.ts';
 import type {
   ChannelsResult,
   CompareResult,
