@@ -2,7 +2,11 @@
 // ranges, every rule's schema, form check and CLI words agree, and the messages are human (no zod
 // "expected number, received null").
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { api } from '../../src-main/contract/index.ts';
+import { labCatalogue } from '../../src-main/engine/models/lab-catalogue.ts';
 import { BATCH, MEMORY_BUDGET_MB, numberProblem, numberSchema, rangeFormula, rangeText, SHA256, textProblem, textSchema, type NumberRule } from '../../src-main/contract/fields.ts';
 import {
   defaultRecipe,
@@ -118,6 +122,9 @@ describe('field rules', () => {
     for (const good of [hash, hash.toUpperCase(), ` ${hash} `, '']) expect(textProblem(SHA256, good)).toBeNull();
     for (const bad of [hash.slice(1), `${hash}0`, hash.replace('e', 'g'), '64']) expect(textProblem(SHA256, bad)).toBe('sha256 must be 64 hexadecimal digits (0-9, a-f)');
     expect(textSchema(SHA256).safeParse(hash).success).toBe(true);
-    expect(issuesOf(api['model.download'].args.safeParse({ path: 'p.unitscope', id: 'resnet50', sha256: 'abc' }))).toEqual([{ path: 'sha256', message: 'sha256 must be 64 hexadecimal digits (0-9, a-f)' }]);
+    // model.download no longer takes a sha256 (the catalogue pins it); a lab's own catalogue is where one is typed now.
+    const labFile = join(mkdtempSync(join(tmpdir(), 'unitscope-lab-')), 'lab.json');
+    writeFileSync(labFile, JSON.stringify([{ name: 'x', title: 'x', licence: 'x', url: 'https://example.org/m.onnx', sha256: 'abc', approxBytes: 1, format: 'onnx', preset: 'imagenet', inputName: 'input', outputName: 'out' }]));
+    expect(() => labCatalogue({ UNITSCOPE_CATALOGUE: labFile })).toThrow(`${labFile}: entry 0.sha256: sha256 must be 64 hexadecimal digits (0-9, a-f)`);
   });
 });

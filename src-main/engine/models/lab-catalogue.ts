@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogueEntry } from '../../contract/models.ts';
+import { SHA256, textSchema } from '../../contract/fields.ts';
 import { WEIGHT_ARCHITECTURES } from '../../contract/models.ts';
 import { EngineError } from '../errors.ts';
 
@@ -17,7 +18,7 @@ const entrySchema = z.object({
   trainingData: z.string().default(''),
   licence: z.string().min(1),
   url: z.string().url(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: textSchema(SHA256).transform((hex) => hex.toLowerCase()),
   bytes: z.number().int().positive().nullable().default(null),
   approxBytes: z.number().int().positive(),
   format: z.enum(['safetensors', 'onnx']),
