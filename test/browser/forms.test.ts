@@ -133,19 +133,13 @@ describe('the Run form and the field rules', () => {
     expect(await page.getByTestId('settings-batch').inputValue()).toBe('');
   });
 
-  it('takes a valid sha256 for a catalogue download and names the problem of an invalid one', async () => {
+  it('shows each catalogue entry with its pinned sha256 (no hash to type: the catalogue pins it, a mirror must match it)', async () => {
     await page.getByTestId('nav-models').click();
-    const sha = page.getByTestId('catalogue-resnet50-sha256');
-    await sha.waitFor({ timeout: 30_000 });
-    await sha.fill('E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855');
-    expect(await page.getByTestId('catalogue-resnet50-sha256-error').count()).toBe(0);
-    expect(await sha.getAttribute('aria-invalid')).toBeNull();
-    expect(await sha.evaluate((input) => (input as HTMLInputElement).validity.valid)).toBe(true);
-    await sha.fill('e3b0c442');
-    await expect.poll(() => page.getByTestId('catalogue-resnet50-sha256-error').textContent()).toBe('sha256 must be 64 hexadecimal digits (0-9, a-f)');
-    expect(await page.getByTestId('catalogue-resnet50-download').isDisabled()).toBe(true);
-    await sha.fill('');
-    await expect.poll(() => page.getByTestId('catalogue-resnet50-sha256-error').count()).toBe(0);
+    const entry = page.getByTestId('catalogue-resnet50-imagenet-v1');
+    await entry.waitFor({ timeout: 30_000 });
+    expect(await entry.textContent()).toContain('sha256 5d061a3c593d795bfe682d9b152bafbcf550579873492def3515b46db1189888');
+    expect(await entry.locator('input').count()).toBe(1); // the mirror URL only
+    expect(await entry.getByTestId('catalogue-mirror').getAttribute('placeholder')).toMatch(/^https:\/\/huggingface\.co\/timm\/resnet50\.tv_in1k\/resolve\/[0-9a-f]{40}\/model\.safetensors$/);
   });
 
   it('runs ranksum-maxp with its threshold and the Settings memory budget', async () => {
