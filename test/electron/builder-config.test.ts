@@ -2,6 +2,7 @@
 // electron-builder itself reads it: its own loader and schema validation, and its own file matcher
 // applied to the paths the packed app must (the built app, the native modules) and must not (sources,
 // tests) contain.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ interface PlatformOptions {
 }
 interface BuilderConfig extends PlatformOptions {
   asar?: boolean;
+  extraResources?: Array<{ from: string; to: string }>;
   electronFuses?: Record<string, boolean>;
   files: Array<string | FileSet>;
   asarUnpack: string[];
@@ -184,6 +186,18 @@ describe('electron-builder configuration', () => {
     const main = readFileSync(`${projectDir}/src-main/index.ts`, 'utf8');
     expect(main).toMatch(/utilityProcess\.fork\(/);
     expect(main).not.toMatch(/child_process|ELECTRON_RUN_AS_NODE/);
+  });
+
+  it('ships every resource folder the engine looks up at run time', () => {
+    // findResource('onnx', ...) in the packaged app resolves under process.resourcesPath/onnx.
+    const sources = execFileSync('grep', ['-rhoE', "findResource\\('[a-z]+'", `${projectDir}/src-main`], { encoding: 'utf8' });
+    const folders = [...new Set([...sources.matchAll(/findResource\('([a-z]+)'/g)].map((m) => m[1]!))];
+    expect(folders.length).toBeGreaterThan(0);
+    for (const folder of folders) {
+      const entry = config.extraResources?.find((r) => r.to === folder);
+      expect(entry, `extraResources ships ${folder}`).toBeDefined();
+      expect(existsSync(`${projectDir}/${entry!.from}`)).toBe(true);
+    }
   });
 
   it('natives are rebuilt by our script, not twice', () => {
