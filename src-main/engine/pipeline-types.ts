@@ -125,3 +125,12 @@ export interface LayerAnalysis {
   /** Units selective for exactly 1, 2, ... categories (index = number of categories). */
   overlap: number[];
 }
+
+/**
+ * Dense products for the image bootstrap: weights (rows x n) times data (n x cols), row-major, float64.
+ * The engine runs them in the inference runtime's GEMM (the bootstrap's main cost); pure stages only see
+ * this port.
+ */
+export interface WeightedSums {
+  multiply(weights: Float64Array, rows: number, data: Float64Array, n: number, cols: number): Promise<Float64Array>;
+}

@@ -1,0 +1,181 @@
+// The selection of a recipe, re-run on the unit subset of one bootstrap resample (docs/method.md#image-bootstrap).
+// It decides the same units as the recipe's own arithmetic (recipes.ts) on the same statistics, but keeps
+// only the masks, and finds each FDR threshold without sorting or a p-value per unit, since it runs
+// iterations x layers x models times:
+// - the rejection set of BH at level alpha is {p < k* alpha / m}, where k* is the largest k with
+//   #{p < k alpha / m} >= k; iterating k <- #{p < k alpha / m} from k = m falls to exactly k*;
+// - "p < thr" is decided on |t| against the critical t of thr, the exact p evaluated only for units
+//   within rounding of it (pooled tests share one df; Welch df lie between the smallest and largest
+//   of the contrast, and p falls as df grows, so the two critical values bound the undecided band).
+// The family of a correction is the whole layer: BH is unchanged when a random subset stands for it (its
+// thresholds scale with the rank fraction k / m); BY's harmonic factor and Bonferroni's m use the layer's
+// size, estimated as the subset's defined tests times `familyScale` (layer units / subset units).
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { effectiveSettings, type RecipeSettings } from '../../contract/recipe.ts';
+import { EngineError } from '../errors.ts';
+import type { CategoryDef, LayerStats } from '../pipeline-types.ts';
+import { studentTwoSidedP } from './distributions.ts';
+import type { FdrMethod } from './fdr.ts';
+import { comparisonSet, targetIndices, topKMasks } from './recipes.ts';
+import { categoryMoments, pooledMoments, statsUnits, type GroupMoments } from './sufficient.ts';
+import { dPrime, tStatistics, type Variance } from './ttest.ts';
+
+/** Why a recipe's selection cannot be re-run per resample from a unit subset (null: it can). */
+export function resamplingRefusal(recipe: RecipeSettings): string | null {
+  if (recipe.recipe === 'ranksum-maxp') return 'ranksum-maxp ranks every image per unit, which a resample of images changes for each unit and iteration; compare ranksum-maxp runs with the descriptive unit-level tests, or reanalyse them with a t-based recipe';
+  if (recipe.recipe === 'top-k' && recipe.topkScope === 'global') return 'top-k across layers ranks the units of every layer together, which a per-layer unit subset does not represent; reanalyse with topkScope layer';
+  return null;
+}
+
+/** One contrast's t and, for Welch, each unit's df (NaN df: scipy's df = 1). */
+interface Contrast {
+  t: Float64Array;
+  df: number | Float64Array;
+}
+
+function contrast(a: GroupMoments, b: GroupMoments, variance: Variance, t: Float64Array): Contrast {
+  tStatistics(a, b, variance, t);
+  if (variance === 'pooled') return { t, df: a.n + b.n - 2 };
+  const units = t.length;
+  const df = new Float64Array(units);
+  for (let u = 0; u < units; u++) {
+    const va = a.m2[u]! / (a.n - 1) / a.n;
+    const vb = b.m2[u]! / (b.n - 1) / b.n;
+    const d = ((va + vb) * (va + vb)) / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
+    df[u] = Number.isNaN(d) ? 1 : d;
+  }
+  return { t, df };
+}
+
+/** |t| above which p < thr for `df` (two-sided). */
+function criticalT(thr: number, df: number): number {
+  return -tQuantile(thr / 2, df);
+}
+
+/** Marks units with p < thr in `out` (1) and returns how many; undefined (NaN) tests never count. */
+function markBelow(c: Contrast, thr: number, out: Uint8Array | null): number {
+  const { t, df } = c;
+  const units = t.length;
+  let count = 0;
+  const mark = (u: number, below: boolean) => {
+    if (out) out[u] = below ? 1 : 0;
+    if (below) count++;
+  };
+  if (!(thr < 1)) {
+    // p <= 1 always, so p < thr (> 1) holds for every defined test.
+    for (let u = 0; u < units; u++) mark(u, !Number.isNaN(t[u]!));
+    return count;
+  }
+  let dfLow: number;
+  let dfHigh: number;
+  if (typeof df === 'number') dfLow = dfHigh = df;
+  else {
+    dfLow = Infinity;
+    dfHigh = -Infinity;
+    for (let u = 0; u < units; u++) {
+      if (df[u]! < dfLow) dfLow = df[u]!;
+      if (df[u]! > dfHigh) dfHigh = df[u]!;
+    }
+  }
+  // Sure above the band: p < thr even at the smallest df; sure below: p >= thr even at the largest.
+  const sure = criticalT(thr, dfLow) * (1 + 1e-9);
+  const never = criticalT(thr, dfHigh) * (1 - 1e-9);
+  for (let u = 0; u < units; u++) {
+    const s = Math.abs(t[u]!);
+    if (Number.isNaN(s)) mark(u, false);
+    else if (s > sure) mark(u, true);
+    else if (s < never) mark(u, false);
+    else mark(u, studentTwoSidedP(t[u]!, typeof df === 'number' ? df : df[u]!) < thr);
+  }
+  return count;
+}
+
+/** The harmonic number H_m (BY's factor), exactly summed for small m, else its asymptotic series. */
+function harmonic(m: number): number {
+  if (m <= 1000) {
+    let h = 0;
+    for (let i = 1; i <= m; i++) h += 1 / i;
+    return h;
+  }
+  return Math.log(m) + 0.5772156649015329 + 1 / (2 * m) - 1 / (12 * m * m);
+}
+
+/** Marks the units whose corrected q is below alpha (adjustPValues' q < alpha), the family scaled to the layer. */
+function rejectFdr(c: Contrast, method: FdrMethod, alpha: number, familyScale: number, out: Uint8Array): void {
+  let m = 0;
+  for (let u = 0; u < c.t.length; u++) if (!Number.isNaN(c.t[u]!)) m++;
+  if (m === 0) {
+    out.fill(0);
+    return;
+  }
+  if (method === 'none') {
+    markBelow(c, alpha, out);
+    return;
+  }
+  const layerFamily = Math.max(m, Math.round(m * familyScale));
+  if (method === 'bonferroni') {
+    markBelow(c, alpha / layerFamily, out);
+    return;
+  }
+  const level = method === 'by' ? alpha / harmonic(layerFamily) : alpha;
+  let k = m;
+  for (;;) {
+    const below = markBelow(c, (k * level) / m, null);
+    if (below >= k || below === 0) {
+      k = below;
+      break;
+    }
+    k = below;
+  }
+  if (k === 0) out.fill(0);
+  else markBelow(c, (k * level) / m, out);
+}
+
+/**
+ * The recipe's selective units of every target (run order), over the units of `stats`. Refuses the
+ * recipes whose selection a unit subset cannot represent (resamplingRefusal).
+ */
+export function selectOnSubset(stats: LayerStats, categories: readonly CategoryDef[], settings: RecipeSettings, familyScale: number): Uint8Array[] {
+  const refusal = resamplingRefusal(settings);
+  if (refusal) throw new EngineError('unsupported', refusal);
+  const recipe = effectiveSettings(settings);
+  const units = statsUnits(stats);
+  const targets = targetIndices(categories);
+  const t = new Float64Array(units);
+  const reject = new Uint8Array(units);
+  if (recipe.recipe === 'pairwise-t' || recipe.recipe === 'prince2024') {
+    const masks = new Map(targets.map((c) => [c, new Uint8Array(units).fill(comparisonSet(categories, c, recipe).length > 0 ? 1 : 0)] as const));
+    const sets = new Map(targets.map((c) => [c, comparisonSet(categories, c, recipe)] as const));
+    const needs = (a: number, b: number) => sets.get(a)?.includes(b) ?? false;
+    for (let a = 0; a < categories.length; a++) {
+      for (let b = a + 1; b < categories.length; b++) {
+        if (!needs(a, b) && !needs(b, a)) continue;
+        const test = contrast(categoryMoments(stats, a), categoryMoments(stats, b), recipe.variance, t);
+        rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject);
+        const update = (mask: Uint8Array, sign: number) => {
+          for (let u = 0; u < units; u++) if (!(sign * t[u]! > 0 && reject[u])) mask[u] = 0;
+        };
+        if (needs(a, b)) update(masks.get(a)!, 1);
+        if (needs(b, a)) update(masks.get(b)!, -1);
+      }
+    }
+    return targets.map((c) => masks.get(c)!);
+  }
+  return targets.map((c) => {
+    const set = comparisonSet(categories, c, recipe);
+    const mask = new Uint8Array(units);
+    if (set.length === 0) return mask;
+    const target = categoryMoments(stats, c);
+    const rest = pooledMoments(stats, set);
+    if (recipe.recipe === 'dprime') {
+      const d = dPrime(target, rest, t);
+      for (let u = 0; u < units; u++) mask[u] = d[u]! > recipe.dprime ? 1 : 0;
+      return mask;
+    }
+    const test = contrast(target, rest, 'welch', t);
+    if (recipe.recipe === 'top-k') return topKMasks([test.t], recipe.topk)[0]!;
+    rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject);
+    for (let u = 0; u < units; u++) mask[u] = t[u]! > 0 && reject[u] ? 1 : 0;
+    return mask;
+  });
+}
