@@ -43,6 +43,10 @@ export interface AblationResult {
   layerUnits: number;
   top: number | null;
   controls: number;
+  /** The smallest permutation p the controls allow, 1 / (controls + 1) (docs/method.md#ablation). */
+  pFloor: number;
+  /** Set when pFloor is not below alpha (0.05): no effect can be significant with so few controls. */
+  warnings: string[];
   seed: number;
   outputKind: 'classifier' | 'embedding';
   evalProject: string;

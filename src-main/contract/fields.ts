@@ -101,6 +101,10 @@ export const ABLATION_TOP: NumberRule = { label: 'the number of top units', min:
 export const ABLATION_CONTROLS: NumberRule = { label: 'the number of random controls', min: 0, max: 100000, integer: true };
 export const SPLITS: NumberRule = { label: 'the number of splits', min: 1, max: 10000, integer: true };
 export const GROUPS: NumberRule = { label: 'the number of groups per category', min: 2, max: 100000, integer: true };
+/** Image-bootstrap iterations of a model comparison (docs/method.md#image-bootstrap). */
+export const BOOTSTRAP_ITERATIONS: NumberRule = { label: 'the number of bootstrap iterations', min: 10, max: 100000, integer: true };
+/** Units per stratum of each layer's subset for the image bootstrap (docs/method.md#unit-subset). */
+export const SUBSET_UNITS: NumberRule = { label: 'the units per stratum', min: 16, max: 1000000, integer: true };
 export const SHUFFLES: NumberRule = { label: 'the number of shuffles', min: 0, max: 1000000, integer: true };
 
 export const SHA256: TextRule = { label: 'sha256', pattern: /^[0-9a-fA-F]{64}$/, shape: '64 hexadecimal digits (0-9, a-f)' };

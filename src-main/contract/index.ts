@@ -15,9 +15,10 @@ import type {
   ThumbnailData,
 } from './types.ts';
 import { EXECUTION_PROVIDERS, recipeInputSchema, STATS_PRECISIONS } from './recipe.ts';
-import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, GROUPS, MEMORY_BUDGET_MB, numberSchema, SEED, SHUFFLES, SPLITS } from './fields.ts';
+import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, BOOTSTRAP_ITERATIONS, GROUPS, MEMORY_BUDGET_MB, numberSchema, SEED, SHUFFLES, SPLITS, SUBSET_UNITS } from './fields.ts';
 import type {
   ChannelsResult,
+  CompareExport,
   CompareResult,
   ConsistencyResult,
   CsiResult,
@@ -44,6 +45,14 @@ const tooMany = `at most ${MAX_LIST} entries`;
 const batch = numberSchema(BATCH).optional();
 /** MiB the call sizes its working set to (fields.ts MEMORY_BUDGET_MB); the engine's default when omitted. */
 const memoryBudgetMB = numberSchema(MEMORY_BUDGET_MB).optional();
+const compareArgs = z.object({
+  path: projectPath,
+  runs: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  force: z.boolean().optional(),
+  iterations: numberSchema(BOOTSTRAP_ITERATIONS).optional(),
+  seed: numberSchema(SEED).optional(),
+  units: numberSchema(SUBSET_UNITS).optional(),
+});
 
 export const api = {
   'app.version': method<{ version: string; node: string; platform: string }>()(z.object({})),
@@ -181,15 +190,19 @@ export const api = {
     z.object({ path: projectPath, run: z.number().int().positive(), category: nameSchema.optional() }),
     { long: true },
   ),
-  'results.compare': method<CompareResult>()(
-    z.object({ path: projectPath, runs: z.tuple([z.number().int().positive(), z.number().int().positive()]) }),
-    { long: true },
-  ),
+  /**
+   * Two runs layer by layer: the paired image bootstrap of every claim (docs/method.md#comparison), and the
+   * unit-level tests as description. Runs that differ in recipe, stimuli, preprocessing or precision are
+   * refused unless `force` (then each difference is a warning in the result).
+   */
+  'results.compare': method<CompareResult>()(compareArgs, { long: true }),
   /** The unit inspector: category means with 95 % intervals, per-image responses, top images. */
   'results.unit': method<UnitInspection>()(
     z.object({ path: projectPath, run: z.number().int().positive(), layer: z.string().min(1), unit: z.number().int().nonnegative() }),
     { long: true },
   ),
+  /** results.compare written as CSV: `out` (one row per claim x layer x category) and OUT.unit-level.csv. */
+  'export.compare': method<CompareExport>()(compareArgs.extend({ out: writePath }), { long: true }),
   'export.run': method<ExportResult>()(
     z.object({
       path: projectPath,

@@ -1,4 +1,4 @@
-// Image preprocessing recorded per model (method.md "Preprocessing presets"). A preset expands to the
+// Image preprocessing recorded per model (docs/method.md#preprocessing). A preset expands to the
 // full settings; `custom` spells them out. Browser-safe (zod only).
 import { z } from 'zod';
 

@@ -1,5 +1,4 @@
-// The recipe table: every selection recipe and every analysis setting, declared once (method.md,
-// "Selection recipes"). The zod schema, the statistics dispatch (engine/stats/recipes.ts), the CLI
+// The recipe table: every selection recipe and every analysis setting, declared once (docs/method.md#recipes). The zod schema, the statistics dispatch (engine/stats/recipes.ts), the CLI
 // options and help (cli/commands/recipe-options.ts), the Run form and the table in docs/recipes.md
 // (resources/scripts/recipe-docs.ts) are all derived from it. Adding a setting is one entry in
 // RECIPE_PARAMETERS plus its arithmetic.
@@ -264,7 +263,7 @@ export type ExecutionProviderChoice = (typeof EXECUTION_PROVIDERS)[number];
 /**
  * How extraction reduces the taps (the run record names it; docs/extraction.md):
  * - float64 (exact, the default): the taps leave the runtime and are merged on the host in float64
- *   (method.md's 1e-9 variance contract holds);
+ *   (docs/method.md#sufficient-statistics: the 1e-9 variance contract holds);
  * - float32 (fused): the graph itself reduces each tap to centered sums and sums of squares in float32,
  *   so only 2 x units per tap and batch leave the runtime (for GPUs); variances within ~1e-6 relative.
  */

@@ -57,7 +57,7 @@ export interface CsiLayerDistribution {
   all: number[];
   selective: number[];
   quartilesAll: Quartiles;
-  /** Specificity of the layer (method.md): quartiles over the c-selective units. */
+  /** Specificity of the layer (docs/method.md#csi): quartiles over the c-selective units. */
   quartilesSelective: Quartiles;
   /** Units whose CSI is undefined (NaN). */
   undefinedCount: number;
@@ -85,7 +85,7 @@ export interface ChannelsResult {
   layout: 'chw' | 'tokens';
   /** Sorted by selective count, descending (ties by channel index). */
   channels: ChannelCount[];
-  /** Feature-map metrics of method.md for this layer and category: channel_fraction, channel_entropy, ... */
+  /** Feature-map metrics of docs/method.md#evenness for this layer and category: channel_fraction, channel_entropy, ... */
   metrics: Record<string, number | null>;
 }
 
@@ -114,21 +114,106 @@ export interface ConsistencyResult {
   baseline: (number | null)[][];
   /** Mean off-diagonal and mean adjacent-pair values per category, and for the baseline under 'baseline'. */
   summary: Record<string, { mean: number | null; adjacent: number | null }>;
+  /**
+   * Why values are undefined or images left out, per category (and 'baseline'): a layer with fewer than 3
+   * selective units has no RDM (docs/method.md#consistency); an image that responds equally in every unit
+   * has no Pearson r, and its pairs are left out of that layer's correlations.
+   */
+  notes: Record<string, string[]>;
+  /** Units per RDM above which a seeded random subset is drawn, and the seed (docs/method.md#consistency). */
+  maxUnits: number;
+  seed: number;
 }
 
+/**
+ * A unit-level test: units taken as independent samples (two-proportion z, Mann-Whitney on CSI, a
+ * bootstrap over selective units). Descriptive only: units share the images' variation, so these p-values
+ * overstate the evidence (docs/method.md#comparison-descriptive).
+ */
 export interface CompareTest {
   layerA: string;
   layerB: string;
   category: string;
-  /** Which statistic was compared: proportion, csi, channel_entropy, ... */
+  /** Which statistic was compared: proportion, csi_median, channel_entropy, channel_gini. */
   metric: string;
   test: string;
   valueA: number | null;
   valueB: number | null;
+  /** valueA - valueB where both are given; for the bootstraps, the difference of the statistic A - B. */
+  difference: number | null;
+  /** The test statistic (z for the proportions), null where the test has none. */
   statistic: number | null;
   p: number | null;
   q: number | null;
+  /** Selective units of each run in the layer (the unit-level tests' sample sizes). */
+  selectiveA: number;
+  selectiveB: number;
   significant: boolean;
+}
+
+/** The paper's claims a comparison row tests (docs/method.md#comparison). */
+export const COMPARE_CLAIMS = ['proportion', 'specificity', 'evenness', 'localization', 'activation'] as const;
+export type CompareClaim = (typeof COMPARE_CLAIMS)[number];
+
+export interface CompareInterval {
+  low: number | null;
+  high: number | null;
+}
+
+/**
+ * One claim's metric for an aligned layer pair and a target category, from the paired image bootstrap
+ * (docs/method.md#image-bootstrap). Values are each run's estimate on its unit subset with all images;
+ * intervals are 95 % bootstrap percentiles; the difference is A - B.
+ */
+export interface CompareRow {
+  claim: CompareClaim;
+  /** proportion, proportion_slope, csi_median, csi_mean, channel_entropy, channel_gini, spatial_entropy, spatial_gini, activation. */
+  metric: string;
+  /** Null for proportion_slope, which is over all layers (slope on relative depth). */
+  layerA: string | null;
+  layerB: string | null;
+  category: string;
+  valueA: number | null;
+  ciA: CompareInterval;
+  valueB: number | null;
+  ciB: CompareInterval;
+  /** valueA - valueB. */
+  diff: number | null;
+  ciDiff: CompareInterval;
+  /** Effect size: diff / the standard deviation of the bootstrap differences. */
+  z: number | null;
+  p: number | null;
+  /** BH across the layers x categories of this metric. */
+  q: number | null;
+  significant: boolean;
+  /**
+   * The layer's value from all units and images (the run's results table), so the subset's own error,
+   * value - full, is visible; null for the slope and where undefined.
+   */
+  fullA: number | null;
+  fullB: number | null;
+  n: {
+    /** Images of the category in each run. */
+    imagesA: number;
+    imagesB: number;
+    /** Selective units of the layer in each run (all units); null for the slope. */
+    selectiveA: number | null;
+    selectiveB: number | null;
+    /** Bootstrap iterations in which both values were defined. */
+    iterations: number;
+  };
+}
+
+/** One run's unit subset of one layer (docs/method.md#unit-subset). */
+export interface CompareSubset {
+  layer: string;
+  layerUnits: number;
+  subsetUnits: number;
+  channelStratum: number;
+  spatialStratum: number;
+  /** Positions sampled per channel (channel stratum) and channels sampled (spatial stratum). */
+  positions: number;
+  channels: number;
 }
 
 export interface CompareResult {
@@ -137,7 +222,34 @@ export interface CompareResult {
   /** How layers were aligned: 'name' or 'depth'. */
   alignment: string;
   alpha: number;
-  tests: CompareTest[];
+  /** Every difference in this result is A minus B (A = runs[0]). */
+  difference: 'A - B';
+  /** Images per category in each run: the n behind every statistic. */
+  images: { category: string; a: number; b: number }[];
+  /** What the two runs differ in (recipe, stimuli, preprocessing, precision) when compared with force, and other cautions. */
+  warnings: string[];
+  forced: boolean;
+  /** The image-level test's settings; null when it could not run (imageLevelUnavailable says why). */
+  bootstrap: {
+    iterations: number;
+    seed: number;
+    unitsPerStratum: number;
+    weights: string;
+    /** Seconds each run's replicates took when computed (stored and reused afterwards). */
+    seconds: [number, number];
+    subsets: [CompareSubset[], CompareSubset[]];
+  } | null;
+  imageLevelUnavailable: string | null;
+  /** The image-level tests of every claim. */
+  rows: CompareRow[];
+  /** Unit-level tests, descriptive only (see CompareTest). */
+  unitLevel: CompareTest[];
+}
+
+export interface CompareExport {
+  /** Absolute paths of the CSV files written. */
+  files: string[];
+  comparison: CompareResult;
 }
 
 export interface CategoryInterval {

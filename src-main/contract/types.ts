@@ -58,7 +58,7 @@ export interface ProjectSizes {
   thumbnails: number;
 }
 
-/** One row of the layer x category table (`results`). Metrics follow method.md "Layer metrics". */
+/** One row of the layer x category table (`results`). Metrics follow docs/method.md#layer-metrics. */
 export interface LayerCategoryRow {
   model: string;
   layer: string;
@@ -78,6 +78,10 @@ export interface ResultsTable {
   categories: string[];
   layers: string[];
   rows: LayerCategoryRow[];
+  /** Images per category of the run (targets and controls): the n behind every statistic of the table. */
+  images: { category: string; role: CategoryRole; n: number }[];
+  /** Thresholds the recipe cannot reach with these images (docs/method.md#attainable). */
+  warnings: string[];
 }
 
 export interface SessionInfo {

@@ -109,7 +109,7 @@ export interface UnitResults {
   meanPairT: Float64Array;
 }
 
-/** Layer metrics for one category (method.md "Layer metrics"); NaN where undefined. */
+/** Layer metrics for one category (docs/method.md#layer-metrics); NaN where undefined. */
 export type LayerMetrics = Record<string, number>;
 
 export interface LayerAnalysis {

@@ -21,7 +21,8 @@ function describeAblation(r: AblationResult): string {
   const rows = r.measures.flatMap((m) =>
     [...m.perCategory, m.overall].map((e) => [m.name, e.category, String(e.images), fmt(e.selective), `${fmt(e.controlMean)} ± ${fmt(e.controlSd)}`, fmt(e.p, 4), fmt(e.q, 4)]),
   );
-  return `${head}\n${table(['measure', 'eval category', 'images', 'selective', 'controls mean ± sd', 'p', 'q'], rows)}`;
+  const warnings = r.warnings.map((w) => `\nwarning: ${w}`).join('');
+  return `${head}; p floor ${fmt(r.pFloor, 4)}${warnings}\n${table(['measure', 'eval category', 'images', 'selective', 'controls mean ± sd', 'p', 'q'], rows)}`;
 }
 
 const ablateUsage = `usage: unitscope ablate PROJECT --run ID --category C --layer L [--top N] [--mode ${ABLATION_MODES.join('|')}] [--controls R]

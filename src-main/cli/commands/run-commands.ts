@@ -6,6 +6,7 @@ import { EXECUTION_PROVIDERS, STATS_PRECISIONS, type StatsPrecision } from '../.
 import { BATCH, DEFAULT_MEMORY_BUDGET_MB, MEMORY_BUDGET_MB, rangeFormula } from '../../contract/fields.ts';
 import type { ResultsTable } from '../../contract/types.ts';
 import { EXECUTION_OPTIONS, executionFrom, RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
+import { compareCommand } from './compare-command.ts';
 
 function requireProject(positionals: string[], command: string, usage: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command}: expected one PROJECT`, usage);
@@ -21,7 +22,7 @@ Extracts sufficient statistics for every image of the project, analyses them and
 Prints the run id ({"run": ID, ...} with --json). An interrupted run continues with --resume ID, with the
 settings it started with.
 --batch: images per runtime call (${rangeFormula(BATCH, 'N')}; default: 1 on the CPU, else from the memory budget).
---precision: float64 (default) merges every activation on the host in float64, exact to method.md's 1e-9;
+--precision: float64 (default) merges every activation on the host in float64, exact to docs/method.md#sufficient-statistics's 1e-9;
 float32 sums them inside the graph in float32 (variances within ~1e-6), so far less data leaves a GPU.
 --memory-budget: MiB the run sizes its batches, merge groups and per-image gathers to
 (${rangeFormula(MEMORY_BUDGET_MB, 'MIB')}; default ${DEFAULT_MEMORY_BUDGET_MB}).
@@ -96,7 +97,13 @@ function describeTable(table: ResultsTable): string {
   const rows = table.rows.map((r) => [r.layer, r.category, String(r.units), String(r.selective), fmt(r.proportion, 4), ...keys.map((k) => fmt(r.metrics[k]))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [`run ${table.run.id}: ${table.run.model}, ${table.run.recipe.recipe} (alpha ${table.run.recipe.alpha})`, line(header), ...rows.map(line)].join('\n');
+  return [
+    `run ${table.run.id}: ${table.run.model}, ${table.run.recipe.recipe} (alpha ${table.run.recipe.alpha})`,
+    `images per category: ${table.images.map((c) => `${c.category} ${c.n}`).join(', ')}`,
+    ...table.warnings.map((w) => `warning: ${w}`),
+    line(header),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 const resultsUsage = 'usage: unitscope results PROJECT [--run ID] [--json]\n\nThe layer x category table with every layer metric (latest finished run by default).';
@@ -132,31 +139,6 @@ export const consistencyCommand: Command = {
     out.result(result, () =>
       Object.entries(result.summary)
         .map(([name, s]) => `${name.padEnd(16)} mean ${fmt(s.mean)}  adjacent ${fmt(s.adjacent)}`)
-        .join('\n'),
-    );
-  },
-};
-
-const compareUsage = 'usage: unitscope compare PROJECT --runs A,B [--json]\n\nPer layer x category tests between two runs, FDR-corrected across layers x categories.';
-
-export const compareCommand: Command = {
-  name: 'compare',
-  summary: 'compare two runs (models) layer by layer',
-  usage: compareUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { runs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, compareUsage);
-    if (values.help) return void process.stdout.write(`${compareUsage}\n`);
-    const path = requireProject(positionals, 'compare', compareUsage);
-    const ids = (parseListOption(values.runs) ?? []).map((s) => parseNumberOption(s, 'runs', compareUsage)!);
-    if (ids.length !== 2) throw new UsageError('compare: --runs takes two run ids, e.g. --runs 1,2', compareUsage);
-    const out = createOutput(values.json === true);
-    const result = await client.call('results.compare', { path, runs: [ids[0]!, ids[1]!] }, { signal, onProgress: (p) => out.progress(p) });
-    out.result(result, () =>
-      result.tests
-        .map((t) => {
-          const values = t.valueA === null && t.valueB === null ? `difference ${fmt(t.statistic)}` : `${fmt(t.valueA)} vs ${fmt(t.valueB)}`;
-          return `${t.layerA}/${t.layerB} ${t.category} ${t.metric}: ${values} q=${fmt(t.q, 4)}${t.significant ? ' *' : ''}`;
-        })
         .join('\n'),
     );
   },

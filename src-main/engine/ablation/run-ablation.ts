@@ -3,6 +3,7 @@
 // the same size from the same layer; effects on an evaluation image set (the run's own images or another
 // project's) are summarized per evaluation category against the control distribution, and the study is
 // stored with its manifest.
+import { ablationFloor } from '../stats/attainable.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { AblationMode, AblationResult } from '../../contract/analysis-types.ts';
 import type { Progress } from '../../contract/protocol.ts';
@@ -179,6 +180,8 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
     execution: { requested: request.provider ?? 'auto', provider: session.provider, fallback: session.fallback, batch: request.batch ?? DEFAULT_ABLATION_BATCH },
     platform: platformInfo(),
   };
+  // BH across the evaluation categories at 0.05 (docs/method.md#ablation).
+  const floor = ablationFloor(repeats, 0.05);
   const result: AblationResult = {
     analysis: 0,
     run,
@@ -189,6 +192,8 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
     layerUnits,
     top: request.top ?? null,
     controls: repeats,
+    pFloor: floor.floor,
+    warnings: floor.warning ? [floor.warning] : [],
     seed,
     outputKind,
     evalProject: evalSet.project,

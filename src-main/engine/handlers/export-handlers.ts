@@ -1,11 +1,16 @@
-// export.run: a finished run as CSV, Parquet or .npz files plus manifest.json and load scripts.
+// export.run: a finished run as CSV, Parquet or .npz files plus manifest.json and load scripts;
+// export.compare: a comparison of two runs as CSV.
 import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
 import { exportRun } from '../export/export-run.ts';
+import { exportComparison } from '../export/export-compare.ts';
+import { compareStoredRuns } from '../runs/run-statistics.ts';
 
 export function exportHandlers(engine: Engine) {
   return {
     'export.run': async ({ path, run, format, out, layers }, ctx) =>
       engine.jobs.run('export', `export run #${run}`, (job) => exportRun(engine.project(path), { run, format, out, layers }, job), ctx),
+    'export.compare': async ({ path, runs, force, iterations, seed, units, out }, ctx) =>
+      engine.jobs.run('export', `export the comparison of runs #${runs[0]} and #${runs[1]}`, async (job) => exportComparison(await compareStoredRuns(engine.project(path), runs[0], runs[1], { force, iterations, seed, units }, job), out), ctx),
   } satisfies Partial<EngineHandlers>;
 }

@@ -14,8 +14,8 @@ export function resultsHandlers(engine: Engine) {
     'results.spatial': async ({ path, run, layer, category }) => spatialResult(engine.project(path), run, layer, category),
     'results.consistency': async ({ path, run, category }, ctx) =>
       engine.jobs.run('analysis', `consistency of run #${run}`, (job) => runConsistency(engine.project(path), run, category, job), ctx),
-    'results.compare': async ({ path, runs }, ctx) =>
-      engine.jobs.run('analysis', `compare runs #${runs[0]} and #${runs[1]}`, async (job) => compareStoredRuns(engine.project(path), runs[0], runs[1], job), ctx),
+    'results.compare': async ({ path, runs, force, iterations, seed, units }, ctx) =>
+      engine.jobs.run('analysis', `compare runs #${runs[0]} and #${runs[1]}`, async (job) => compareStoredRuns(engine.project(path), runs[0], runs[1], { force, iterations, seed, units }, job), ctx),
     'results.unit': async ({ path, run, layer, unit }, ctx) => inspectUnit(engine.project(path), run, layer, unit, ctx),
   } satisfies Partial<EngineHandlers>;
 }

@@ -1,7 +1,7 @@
 // Extraction of sufficient statistics (n, mean, M2 per unit and category, float64, Chan et al.'s merge).
 // Two precisions (docs/extraction.md has the measurements):
 // - float64 (exact, the default): the taps are exposed as graph outputs and each batch is reduced on the
-//   host in float64 against the category's running mean (method.md's 1e-9 variance contract);
+//   host in float64 against the category's running mean (docs/method.md#sufficient-statistics: the 1e-9 variance contract);
 // - float32 (fused): the graph reduces each tap to per-batch centered sums and sums of squares itself, so
 //   only 2 x units per tap leave the runtime (what a GPU wants); the host merges those in float64.
 // The runtime lives in a worker thread (its run blocks the thread it runs on), so while it works on one
@@ -27,7 +27,7 @@ import { modelError, openSession, type ConcreteProvider, type SessionFactory, ty
 import { countMerged, mergeActivationRange, mergeSums } from './sufficient-stats.ts';
 import { emptyLayerStats } from '../stats/sufficient.ts';
 
-/** The default keeps method.md's variance contract and measured no slower on CPU (docs/extraction.md). */
+/** The default keeps docs/method.md#sufficient-statistics's variance contract and measured no slower on CPU (docs/extraction.md). */
 export const DEFAULT_PRECISION: StatsPrecision = 'float64';
 
 /** Images per runtime call, and runtime calls merged at once (several only for single-image runs). */

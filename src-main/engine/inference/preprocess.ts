@@ -1,4 +1,4 @@
-// Preprocessing (method.md): resize (shorter side / exact / none), center crop, /255, normalize, into a
+// Preprocessing (docs/method.md#preprocessing): resize (shorter side / exact / none), center crop, /255, normalize, into a
 // CHW float32 slot of a batch tensor. Pixels come from the stimuli module's decodeRgb (HWC uint8 RGB).
 import type { Preprocessing } from '../../contract/preprocessing.ts';
 import { EngineError } from '../errors.ts';

@@ -48,6 +48,11 @@ export function providerOrder(choice: ExecutionProviderChoice, platform: NodeJS.
   return order;
 }
 
+/** The runtime a run used, for its manifest: onnxruntime-node's version and the intra-op threads of a session. */
+export function runtimeInfo(): { onnxruntime: string; intraOpThreads: number } {
+  return { onnxruntime: ort.env.versions.node ?? ort.env.versions.common, intraOpThreads: Math.max(1, availableParallelism()) };
+}
+
 export function sessionOptions(provider: ConcreteProvider): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],

@@ -2,7 +2,7 @@
 // et al.'s parallel update. Two inputs, one per extraction precision:
 // - mergeActivationRange: the batch's tapped activations themselves (float32, B x units). Every deviation is
 //   taken from the category's running mean in float64, where x - mean is exact to one rounding, so the
-//   variance stays within ~1e-15 relative even when |mean| / std = 1e4 (method.md asks 1e-9).
+//   variance stays within ~1e-15 relative even when |mean| / std = 1e4 (docs/method.md#sufficient-statistics asks 1e-9).
 // - mergeSums: per-unit sums of (x - shift) and (x - shift)^2 that the graph reduced in float32.
 // Both are one pass over the units with the batch loop inside, so the float64 state is read and written
 // once per batch however large the batch is. The exact merge runs in WebAssembly (sufficient-stats.wat):

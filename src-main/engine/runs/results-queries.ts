@@ -11,6 +11,7 @@ import type {
   UnitsPage,
   UnitSort,
 } from '../../contract/results-types.ts';
+import { unreachableThresholds } from '../stats/attainable.ts';
 import { EngineError } from '../errors.ts';
 import { positionCell, tapPositions, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
@@ -73,18 +74,30 @@ export function resultsTable(project: Project, runId?: number): ResultsTable {
   const run = runId === undefined ? latestFinishedRun(project.db) : requireFinished(project, runId);
   if (!run) throw new EngineError('not_found', `${project.path}: the project has no finished run yet`, { file: project.path });
   const layers = readRunLayers(project.db, run.id);
-  const rows: LayerCategoryRow[] = readLayerResults(project.db, run.id).map((r) => ({
-    model: run.model,
-    layer: layers[r.position]!.name,
-    layerIndex: r.position,
-    depth: layers.length > 1 ? r.position / (layers.length - 1) : 0,
-    category: r.category,
-    units: r.units,
-    selective: r.selective,
-    proportion: r.units > 0 ? r.selective / r.units : 0,
-    metrics: r.metrics,
-  }));
-  return { run, categories: targetCategories(project.db, run.id), layers: layers.map((l) => l.name), rows };
+  const rows: LayerCategoryRow[] = readLayerResults(project.db, run.id).map((r) => {
+    // units, selective and proportion are the row's own columns: the stored metrics repeat them.
+    const { units: _units, selectiveCount: _selective, proportion: _proportion, ...metrics } = r.metrics;
+    return {
+      model: run.model,
+      layer: layers[r.position]!.name,
+      layerIndex: r.position,
+      depth: layers.length > 1 ? r.position / (layers.length - 1) : 0,
+      category: r.category,
+      units: r.units,
+      selective: r.selective,
+      proportion: r.units > 0 ? r.selective / r.units : 0,
+      metrics,
+    };
+  });
+  const categories = readRunCategories(project.db, run.id);
+  return {
+    run,
+    categories: targetCategories(project.db, run.id),
+    layers: layers.map((l) => l.name),
+    rows,
+    images: categories.map((c) => ({ category: c.name, role: c.role, n: c.images })),
+    warnings: unreachableThresholds(run.recipe, categories),
+  };
 }
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);

@@ -13,6 +13,7 @@ import type { RunStarted } from '../../contract/results-types.ts';
 import { preprocessingSchema } from '../../contract/preprocessing.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { DEFAULT_PRECISION, extractSufficientStats } from '../inference/extract.ts';
+import { runtimeInfo } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
@@ -380,7 +381,13 @@ async function extract(project: Project, runId: number, options: ExecuteOptions,
     deleteCheckpoint(db, runId);
     setRunProvider(db, runId, result.provider, result.providerFallback);
     const manifest = readRunManifest(db, runId) as RunManifest | null;
-    if (manifest) setRunManifest(db, runId, { ...manifest, execution: { ...manifest.execution, provider: result.provider, fallback: result.providerFallback, precision: result.precision } });
+    if (manifest) {
+      const runtime = runtimeInfo();
+      setRunManifest(db, runId, {
+        ...manifest,
+        execution: { ...manifest.execution, provider: result.provider, fallback: result.providerFallback, precision: result.precision, effectiveBatch: result.batchSize, groupSize: result.groupSize, onnxruntime: runtime.onnxruntime, intraOpThreads: runtime.intraOpThreads },
+      });
+    }
   }).immediate();
   return { seconds: result.seconds, imagesPerSecond: result.imagesPerSecond };
 }

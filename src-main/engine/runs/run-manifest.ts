@@ -6,6 +6,7 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import type { RecipeSettings, StatsPrecision } from '../../contract/recipe.ts';
 import type { CategoryDef, TapShape } from '../pipeline-types.ts';
 import { APP_VERSION } from '../version.ts';
+import { buildInfo, type BuildInfo } from '../build-info.ts';
 
 export interface ManifestImage {
   id: number;
@@ -15,7 +16,8 @@ export interface ManifestImage {
 }
 
 export interface RunManifest {
-  app: { name: 'unitscope'; version: string };
+  /** build: the git commit the app ran from (engine/build-info.ts), absent in runs made before it was recorded. */
+  app: { name: 'unitscope'; version: string; build?: BuildInfo };
   run: { id: number; parentRun: number | null; createdAt: string };
   model: { name: string; sha256: string; bytes: number; source: string | null; preprocessing: unknown; inputName: string; taps: TapShape[] };
   stimuli: {
@@ -31,7 +33,19 @@ export interface RunManifest {
    * precision: how extraction reduced the taps (float64 exact, float32 fused in-graph; engine/inference/extract.ts);
    * memoryBudgetMB: the budget asked for (null: the engine's default; absent in runs made before it was recorded).
    */
-  execution: { requested: string; provider: string | null; fallback: string | null; batch: number | null; precision?: StatsPrecision; memoryBudgetMB?: number | null };
+  execution: {
+    requested: string;
+    provider: string | null;
+    fallback: string | null;
+    batch: number | null;
+    precision?: StatsPrecision;
+    memoryBudgetMB?: number | null;
+    /** What extraction used: images per runtime call, images merged at once, the runtime and its threads. */
+    effectiveBatch?: number;
+    groupSize?: number;
+    onnxruntime?: string;
+    intraOpThreads?: number;
+  };
   timings: { extractionSeconds: number | null; analysisSeconds: number | null; totalSeconds: number | null; imagesPerSecond: number | null; finishedAt: string | null };
   platform: { os: string; release: string; arch: string; node: string; cpus: number; cpuModel: string; memoryBytes: number };
   /** Present when the statistics were merged from shards computed elsewhere (engine/shards). */
@@ -68,5 +82,5 @@ export function platformInfo(): RunManifest['platform'] {
 }
 
 export function appInfo(): RunManifest['app'] {
-  return { name: 'unitscope', version: APP_VERSION };
+  return { name: 'unitscope', version: APP_VERSION, build: buildInfo() };
 }

@@ -1,7 +1,9 @@
-// Model comparison per aligned layer x category (method.md "Model comparison"): two-proportion z-test on
-// the proportions of selective units, Mann-Whitney U on the CSI of selective units, seeded bootstrap for
-// channel entropy and Gini, and BH FDR across layers x categories for each test. Layers of the two runs
-// align by name or by relative depth.
+// Unit-level model comparison per aligned layer x category (docs/method.md#comparison-descriptive):
+// two-proportion z-test on the proportions of selective units, Mann-Whitney U on the CSI of selective
+// units, seeded bootstrap over selective units for channel entropy and Gini, and BH FDR across layers x
+// categories for each test. Units are not independent samples (they share the images), so these are
+// descriptive; the comparison's tests resample images (image-bootstrap.ts, compare-images.ts). Layers of
+// the two runs align by name or by relative depth. Every difference is A - B.
 import type { LayerAnalysis } from '../pipeline-types.ts';
 import { tapUnits, unitChannel } from '../pipeline-types.ts';
 import { createRng, type Rng } from '../random.ts';
@@ -78,6 +80,8 @@ export interface ComparisonRow {
   layerA: string;
   layerB: string;
   category: string;
+  selectiveA: number;
+  selectiveB: number;
   proportionA: number;
   proportionB: number;
   proportionZ: number;
@@ -87,6 +91,7 @@ export interface ComparisonRow {
   csiMedianB: number;
   csiP: number;
   csiQ: number;
+  /** Entropy of A minus entropy of B. */
   channelEntropyDiff: number;
   channelEntropyP: number;
   channelEntropyQ: number;
@@ -160,6 +165,8 @@ export function compareRuns(a: readonly LayerAnalysis[], b: readonly LayerAnalys
         layerA: la.tap.name,
         layerB: lb.tap.name,
         category: ra.category,
+        selectiveA: count(ra),
+        selectiveB: count(rb),
         proportionA: count(ra) / na,
         proportionB: count(rb) / nb,
         proportionZ: prop.z,

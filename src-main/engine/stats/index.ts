@@ -12,7 +12,7 @@
 //     responses in unit slices under opts.budgetBytes (default 256 MiB).
 //   SufficientAccumulator / mergeLayerStats / pooledMoments: build and merge LayerStats.
 //
-// Results follow method.md; undefined tests give NaN (never selective, outside the FDR family).
+// Results follow docs/method.md#recipes; undefined tests give NaN (never selective, outside the FDR family).
 export { analyzeLayer, analyzeLayers, analyzeRun, type AnalyzeLayersOptions, type AnalyzeRunOptions, type LayerJob } from './analyze.ts';
 export { SufficientAccumulator, mergeLayerStats, emptyLayerStats, pooledMoments, categoryMoments, layerStatsFromRows, type GroupMoments } from './sufficient.ts';
 export { comparisonSet, targetIndices, topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';

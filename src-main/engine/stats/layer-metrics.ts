@@ -1,4 +1,4 @@
-// Layer metrics of method.md ("Layer metrics") from the per-unit results of one layer: proportion,
+// Layer metrics of docs/method.md#layer-metrics from the per-unit results of one layer: proportion,
 // overlap, CSI distribution, feature-map (channel) distribution, spatial localization and activation
 // strength. Undefined values are NaN (no selective units, a 1 x 1 map, a single channel).
 import type { LayerAnalysis, LayerMetrics, LayerStats, UnitResults } from '../pipeline-types.ts';

@@ -1,4 +1,4 @@
-// Selection recipes of method.md ("Selection recipes") and the per-unit results for every target
+// Selection recipes of docs/method.md#recipes and the per-unit results for every target
 // category: selective flag, CSI, tMin / pMax / qMax, category means, d' vs others and vs the second-best
 // category, mean pairwise t. Everything but ranksum-maxp works from sufficient statistics alone. Which
 // settings a recipe uses and fixes comes from the recipe table (contract/recipe.ts); SELECTORS holds

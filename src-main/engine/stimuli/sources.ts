@@ -29,7 +29,7 @@ export interface SourceScan {
   roles: Map<string, { role: CategoryRole; controlsFor: string | null }>;
 }
 
-/** fLoc (Stigliani et al. 2015) subcategory -> category, per method.md. Users may override entries. */
+/** fLoc (Stigliani et al. 2015) subcategory -> category, per docs/method.md (Stimuli). Users may override entries. */
 export const FLOC_CATEGORY_MAP: Readonly<Record<string, string>> = {
   adult: 'faces',
   child: 'faces',

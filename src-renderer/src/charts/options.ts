@@ -1,4 +1,4 @@
-// ECharts options for the app's figures (method.md "Figures"), as pure functions of the engine's
+// ECharts options for the app's figures (docs/method.md), as pure functions of the engine's
 // aggregates and the selection, so they can be checked without a browser and exported identically.
 import type { LayerCategoryRow } from '../../../src-main/contract/types.ts';
 import type { ChannelsResult, CompareResult, ConsistencyResult, CsiResult, SpatialResult, UnitInspection } from '../../../src-main/contract/results-types.ts';
@@ -217,11 +217,15 @@ export function inspectorOption(unit: UnitInspection, categories: string[]): Cha
   };
 }
 
-/** Model comparison for one metric: A and B per aligned layer and category, '*' where significant after FDR. */
+/**
+ * Model comparison for one metric: A and B per aligned layer and category (image-level values, 95 % bootstrap
+ * intervals in the tooltip), '*' where the difference is significant after FDR.
+ */
 export function compareOption(result: CompareResult, metric: string, categories: string[]): ChartOption {
-  const tests = result.tests.filter((t) => t.metric === metric);
-  const layerPairs = [...new Set(tests.map((t) => `${t.layerA} / ${t.layerB}`))];
-  const cats = categories.filter((c) => tests.some((t) => t.category === c));
+  const rows = result.rows.filter((t) => t.metric === metric);
+  const layerPairs = [...new Set(rows.map((t) => (t.layerA === null ? 'all layers (slope)' : `${t.layerA} / ${t.layerB}`)))];
+  const pairOf = (t: CompareResult['rows'][number]) => (t.layerA === null ? 'all layers (slope)' : `${t.layerA} / ${t.layerB}`);
+  const cats = categories.filter((c) => rows.some((t) => t.category === c));
   const series = cats.flatMap((category) =>
     result.models.map((model, m) => ({
       type: 'bar',
@@ -229,15 +233,21 @@ export function compareOption(result: CompareResult, metric: string, categories:
       color: categoryColor(categories, category),
       itemStyle: m === 1 ? { decal: { symbol: 'rect', dashArrayX: [1, 0], dashArrayY: [3, 3], rotation: Math.PI / 4 } } : {},
       data: layerPairs.map((pair) => {
-        const t = tests.find((x) => x.category === category && `${x.layerA} / ${x.layerB}` === pair);
+        const t = rows.find((x) => x.category === category && pairOf(x) === pair);
         const value = t ? (m === 0 ? t.valueA : t.valueB) : null;
-        return { value, label: { show: m === 1 && t?.significant === true, position: 'top', formatter: '*', fontSize: 16 }, q: t?.q ?? null };
+        const ci = t ? (m === 0 ? t.ciA : t.ciB) : null;
+        return { value, label: { show: m === 1 && t?.significant === true, position: 'top', formatter: '*', fontSize: 16 }, q: t?.q ?? null, low: ci?.low ?? null, high: ci?.high ?? null, n: t ? (m === 0 ? t.n.imagesA : t.n.imagesB) : null };
       }),
     })),
   );
   return {
     aria: { enabled: true, decal: { show: true } },
-    tooltip: { ...tooltip, trigger: 'item', formatter: (p: { seriesName: string; name: string; data: { value: number | null; q: number | null } }) => html`${p.seriesName}<br/>${p.name}<br/>${metric} ${fmt(p.data.value, 4)}<br/>q ${fmt(p.data.q, 4)}` },
+    tooltip: {
+      ...tooltip,
+      trigger: 'item',
+      formatter: (p: { seriesName: string; name: string; data: { value: number | null; q: number | null; low: number | null; high: number | null; n: number | null } }) =>
+        html`${p.seriesName}<br/>${p.name}<br/>${metric} ${fmt(p.data.value, 4)} (95 % CI ${fmt(p.data.low, 4)} – ${fmt(p.data.high, 4)})<br/>q of A − B ${fmt(p.data.q, 4)}<br/>n images ${p.data.n ?? '–'}`,
+    },
     legend: { type: 'scroll', top: 0 },
     grid: { ...grid, top: 40, bottom: 70 },
     xAxis: { type: 'category', data: layerPairs, axisLabel: { rotate: 30, fontSize: 9 } },

@@ -95,14 +95,26 @@ describe('runs through the contract', () => {
       [2, 'finished', 1],
       [3, 'finished', 1],
     ]);
-    const cmp = await client.call('results.compare', { path, runs: [1, stricter.run] });
+    // Another recipe: refused, saying why, unless forced (then recorded as a warning).
+    await expect(client.call('results.compare', { path, runs: [1, stricter.run] })).rejects.toThrow(/cannot be compared: the recipe settings differ \(alpha 0.05 vs 0.001, fdr bh vs bonferroni\).*--force/);
+    const cmp = await client.call('results.compare', { path, runs: [1, stricter.run], force: true, iterations: 20 });
     expect(cmp.alignment).toBe('name');
-    expect(cmp.tests).toHaveLength(5 * 2 * 4);
-    const prop = cmp.tests.filter((t) => t.metric === 'proportion');
+    expect(cmp.forced).toBe(true);
+    expect(cmp.warnings).toEqual(['the recipe settings differ (alpha 0.05 vs 0.001, fdr bh vs bonferroni)']);
+    expect(cmp.unitLevel).toHaveLength(5 * 2 * 4);
+    const prop = cmp.unitLevel.filter((t) => t.metric === 'proportion');
     for (const t of prop) {
       const a = t1.rows.find((r) => r.layer === t.layerA && r.category === t.category)!;
       expect(t.valueA).toBeCloseTo(a.proportion, 12);
       expect(t.significant).toBe(t.q !== null && t.q < 0.05);
+    }
+    // Image level: 8 metrics per layer x target, plus the slope with depth per target.
+    expect(cmp.rows).toHaveLength(8 * 5 * 2 + 2);
+    expect(cmp.bootstrap).toMatchObject({ iterations: 20, seed: 0, unitsPerStratum: 2048 });
+    for (const r of cmp.rows.filter((x) => x.metric === 'proportion')) {
+      const a = t1.rows.find((x) => x.layer === r.layerA && x.category === r.category)!;
+      expect(r.fullA).toBeCloseTo(a.proportion, 12);
+      expect(r.n.imagesA).toBe(t1.categories.length ? r.n.imagesA : 0);
     }
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { m040Results } from './m040-results.ts';
 import { m060Analyses } from './m060-analyses.ts';
 import { m070StorageTotals } from './m070-storage-totals.ts';
 import { m080TapLayout } from './m080-tap-layout.ts';
+import { m090RunBootstraps } from './m090-run-bootstraps.ts';
 
 export interface Migration {
   version: number;
@@ -13,6 +14,6 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals, m080TapLayout];
+export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals, m080TapLayout, m090RunBootstraps];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

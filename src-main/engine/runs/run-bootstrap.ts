@@ -1,0 +1,122 @@
+// A run's image-bootstrap replicates (docs/method.md#image-bootstrap), computed once per (run, settings)
+// and stored (storage/bootstrap-store.ts), so comparing one run with several others resamples it once.
+// The per-image responses of each layer's unit subset are gathered in-graph from the run's model and
+// images (layers in as few passes as fit half the memory budget), turned into replicates layer by layer
+// and dropped: nothing per image is stored.
+import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
+import { recipeSchema, type RecipeSettings } from '../../contract/recipe.ts';
+import type { Progress } from '../../contract/protocol.ts';
+import { throwIfAborted } from '../errors.ts';
+import { openWeightedSums } from '../inference/weighted-sums.ts';
+import type { TapShape } from '../pipeline-types.ts';
+import type { Project } from '../project.ts';
+import { layerReplicates } from '../stats/image-bootstrap.ts';
+import { bootstrapWeights } from '../stats/image-weights.ts';
+import { unitSubset, type UnitSubset } from '../stats/unit-subset.ts';
+import { readBootstrap, writeBootstrap, type StoredBootstrap } from '../storage/bootstrap-store.ts';
+import { readRunCategories, readRunImages, readRunLayers } from '../storage/results-store.ts';
+import { readRunManifest, readRunRecord } from '../storage/runs-store.ts';
+import { targetCategories } from './results-queries.ts';
+import type { RunManifest } from './run-manifest.ts';
+import { runGatherer } from './stored-analysis.ts';
+
+export interface BootstrapSettings {
+  iterations: number;
+  seed: number;
+  /** Units per stratum of each layer's subset (docs/method.md#unit-subset). */
+  unitsPerStratum: number;
+}
+
+/** Defaults recorded in every comparison (docs/method.md#image-bootstrap says why these). */
+export const DEFAULT_BOOTSTRAP: BootstrapSettings = { iterations: 1000, seed: 0, unitsPerStratum: 2048 };
+
+/** The settings as the stored row's key (the recipe is the run's own, so not part of it). */
+function settingsKey(s: BootstrapSettings): string {
+  return JSON.stringify({ v: 1, iterations: s.iterations, seed: s.seed, unitsPerStratum: s.unitsPerStratum });
+}
+
+/** Each layer's subset seed: the comparison seed and the layer's position, so layers draw independently. */
+function layerSubset(tap: TapShape, position: number, s: BootstrapSettings): UnitSubset {
+  return unitSubset(tap, s.unitsPerStratum, (s.seed * 1000003 + position * 7919) >>> 0);
+}
+
+export interface BootstrapHooks {
+  signal?: AbortSignal | undefined;
+  progress?: ((p: Progress) => void) | undefined;
+}
+
+/** The run's replicates: read back when stored with these settings, else computed (and stored when writable). */
+export async function runBootstrap(project: Project, runId: number, settings: BootstrapSettings, hooks: BootstrapHooks = {}): Promise<StoredBootstrap> {
+  const key = settingsKey(settings);
+  const stored = readBootstrap(project.db, runId, key);
+  if (stored) return stored;
+  const started = performance.now();
+  const db = project.db;
+  const recipe: RecipeSettings = recipeSchema.parse(JSON.parse(readRunRecord(db, runId)!.recipe) as unknown);
+  const taps = readRunLayers(db, runId);
+  const categories = readRunCategories(db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
+  const images = readRunImages(db, runId);
+  const imageCategories = Int32Array.from(images, (i) => i.category);
+  const weights = bootstrapWeights(settings.seed, images.map((i) => i.sha256), settings.iterations);
+  const subsets = taps.map((tap, l) => layerSubset(tap, l, settings));
+  const budgetMB = (readRunManifest(db, runId) as RunManifest | null)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  // Half the budget holds one pass's responses (float32); the replicates of one layer need about twice
+  // its responses again in float64 (centered values and their squares), taken from the other half.
+  const passBytes = (budgetMB * 1024 * 1024) / 2;
+  const passes: number[][] = [];
+  let bytes = Infinity;
+  subsets.forEach((s, l) => {
+    const layerBytes = images.length * s.units.length * 4;
+    if (bytes + layerBytes > passBytes) {
+      passes.push([]);
+      bytes = 0;
+    }
+    passes[passes.length - 1]!.push(l);
+    bytes += layerBytes;
+  });
+  const values: Float64Array[] = new Array<Float64Array>(taps.length);
+  const gatherer = await runGatherer(project, runId, 'auto', budgetMB);
+  const sums = await openWeightedSums();
+  let done = 0;
+  try {
+    for (const pass of passes) {
+      throwIfAborted(hooks.signal, 'the image bootstrap');
+      hooks.progress?.({ phase: `bootstrap of run #${runId}: gathering`, done, total: taps.length, unit: 'layers' });
+      const rows = await gatherer.gatherLayers(
+        pass.map((l) => ({ tap: taps[l]!.name, units: subsets[l]!.units })),
+        hooks.signal,
+      );
+      for (const [r, l] of pass.entries()) {
+        values[l] = await layerReplicates({
+          tap: taps[l]!,
+          subset: subsets[l]!,
+          rows: rows[r]!,
+          imageCategories,
+          categories,
+          recipe,
+          weights,
+          iterations: settings.iterations,
+          sums,
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+        });
+        rows[r] = new Float32Array(0);
+        hooks.progress?.({ phase: `bootstrap of run #${runId}`, done: ++done, total: taps.length, unit: 'layers' });
+      }
+    }
+  } finally {
+    await sums.close();
+    await gatherer.close();
+  }
+  const result: StoredBootstrap = {
+    header: {
+      layers: taps.map((t) => t.name),
+      targets: targetCategories(db, runId),
+      iterations: settings.iterations,
+      subsets: subsets.map((s) => ({ units: s.units.length, channelStratum: s.channelStratum.length, spatialStratum: s.spatialStratum.length, positions: s.positions, channels: s.channels })),
+    },
+    values,
+    seconds: (performance.now() - started) / 1000,
+  };
+  if (!db.readonly) writeBootstrap(db, runId, key, result);
+  return result;
+}
