@@ -1,7 +1,7 @@
 // Runs through the contract (as the app and CLI call them) on a real tiny project: start, results table,
 // unit inspector cross-checked against the stored statistics, consistency, reanalysis without inference
 // (the model file is deleted first), and model comparison of the two runs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,8 @@ describe('runs through the contract', () => {
   }, 60_000);
 
   it('reanalyses from stored statistics with no inference, then compares the two runs', async () => {
-    rmSync(join(dir, 'r.files', 'tiny.onnx')); // extraction would now fail: reanalysis must not need it
+    const modelFile = join(dir, 'r.files', 'tiny.onnx');
+    renameSync(modelFile, `${modelFile}.aside`); // extraction would now fail: reanalysis must not need it
     const same = await client.call('run.reanalyze', { path, run: 1, recipe: {} });
     const stricter = await client.call('run.reanalyze', { path, run: 1, recipe: { alpha: 0.001, fdr: 'bonferroni' } });
     const t1 = await client.call('results.table', { path, run: 1 });
@@ -95,12 +96,15 @@ describe('runs through the contract', () => {
       [2, 'finished', 1],
       [3, 'finished', 1],
     ]);
+    // The image-level comparison reads the model and images again (docs/method.md#unit-subset).
+    await expect(client.call('results.compare', { path, runs: [1, same.run] })).rejects.toThrow(/tiny\.onnx: no such model file/);
+    renameSync(`${modelFile}.aside`, modelFile);
     // Another recipe: refused, saying why, unless forced (then recorded as a warning).
-    await expect(client.call('results.compare', { path, runs: [1, stricter.run] })).rejects.toThrow(/cannot be compared: the recipe settings differ \(alpha 0.05 vs 0.001, fdr bh vs bonferroni\).*--force/);
+    await expect(client.call('results.compare', { path, runs: [1, stricter.run] })).rejects.toThrow(/cannot be compared: the recipe settings differ \(fdr bh vs bonferroni, alpha 0.05 vs 0.001\).*--force/);
     const cmp = await client.call('results.compare', { path, runs: [1, stricter.run], force: true, iterations: 20 });
     expect(cmp.alignment).toBe('name');
     expect(cmp.forced).toBe(true);
-    expect(cmp.warnings).toEqual(['the recipe settings differ (alpha 0.05 vs 0.001, fdr bh vs bonferroni)']);
+    expect(cmp.warnings).toEqual(['the recipe settings differ (fdr bh vs bonferroni, alpha 0.05 vs 0.001)']);
     expect(cmp.unitLevel).toHaveLength(5 * 2 * 4);
     const prop = cmp.unitLevel.filter((t) => t.metric === 'proportion');
     for (const t of prop) {
