@@ -118,4 +118,20 @@ describe('model comparison of two runs', () => {
     expect(readFileSync(join(dir, 'cmp.unit-level.csv'), 'utf8')).toMatch(/descriptive/);
     await expect(client.call('export.compare', { path, runs: [1, 2], iterations: 50, out })).rejects.toThrow(/the file exists/);
   }, 120_000);
+
+  it('warns when ranksum-maxp cannot reach its threshold, and compares such runs at the unit level only, saying why', async () => {
+    const a = await client.call('run.reanalyze', { path, run: 1, recipe: { recipe: 'ranksum-maxp', ranksumP: 0.0005 } });
+    const b = await client.call('run.reanalyze', { path, run: 2, recipe: { recipe: 'ranksum-maxp', ranksumP: 0.0005 } });
+    const table = await client.call('results.table', { path, run: a.run });
+    // 8 against 8 images: the smallest attainable rank-sum p is 0.00094.
+    expect(table.warnings[0]).toMatch(/^ranksum-maxp cannot select faces units: with 8 faces and 8 scenes images the rank-sum p is at least 0\.000939/);
+    const shown = runCli(['results', path, '--run', String(a.run)]);
+    expect(shown.stdout).toMatch(/images per category: faces 8, scenes 8, scrambled_scenes 8/);
+    expect(shown.stdout).toMatch(/warning: ranksum-maxp cannot select faces units/);
+    const cmp = await client.call('results.compare', { path, runs: [a.run, b.run], iterations: 20 });
+    expect(cmp.bootstrap).toBeNull();
+    expect(cmp.rows).toEqual([]);
+    expect(cmp.imageLevelUnavailable).toMatch(/ranksum-maxp ranks every image per unit/);
+    expect(cmp.unitLevel.length).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -62,4 +62,56 @@ describe('representational consistency', () => {
     expect(a.baseline.unitsUsed).toEqual([5, 5, 5, 5]);
     expect(Array.from(a.baseline.matrix)).not.toEqual(Array.from(c.baseline.matrix));
   });
+
+  it('leaves a layer with fewer than 3 selective units undefined, with the reason', async () => {
+    const images = 12;
+    const units = 6;
+    const rng = (i: number, u: number) => Math.sin(i * 12.9898 + u * 78.233) * 43758.5453 - Math.floor(Math.sin(i * 12.9898 + u * 78.233) * 43758.5453);
+    const layer = (name: string, selected: number) => ({
+      tap: { name, tensor: name, channels: units, height: 1, width: 1 },
+      units: [{ category: 'faces', selective: Uint8Array.from({ length: units }, (_, u) => (u < selected ? 1 : 0)) } as unknown as UnitResults],
+      metrics: {},
+      density: {},
+      channelCounts: {},
+      overlap: [],
+    });
+    const analyses = [layer('a', 5), layer('b', 2), layer('c', 5)] satisfies LayerAnalysis[];
+    const gatherer: ResponseGatherer = {
+      images: Array.from({ length: images }, (_, id) => ({ id, path: `/i/${id}.png`, category: 0 })),
+      async gather(tap, list) {
+        const l = 'abc'.indexOf(tap);
+        return Float32Array.from({ length: images * list.length }, (_, k) => rng(Math.floor(k / list.length) + l, list[k % list.length]!));
+      },
+    };
+    const result = await consistencyMatrix(analyses, gatherer);
+    const m = result.categories[0]!.matrix;
+    // Two units give Pearson r = +/-1 only: not a representation, so row and column b are undefined.
+    for (let j = 0; j < 3; j++) {
+      expect(m[1 * 3 + j]).toBeNaN();
+      expect(m[j * 3 + 1]).toBeNaN();
+    }
+    expect(Number.isFinite(m[0 * 3 + 2]!)).toBe(true);
+    expect(result.categories[0]!.notes).toEqual(['b: 2 units (an RDM needs at least 3): undefined']);
+  });
+
+  it('leaves out the pairs of an image that responds equally in every unit, not the whole layer', async () => {
+    const { analyses, gatherer } = setup();
+    const reference = await consistencyMatrix(analyses, gatherer, { maxUnits: 1000 });
+    // Image 0 gives the same response in every unit of layer 0 (a dead input for that layer).
+    const flat: ResponseGatherer = {
+      images: gatherer.images,
+      async gather(tap, units) {
+        const out = await gatherer.gather(tap, units);
+        if (tap === 'l0') out.fill(0.5, 0, units.length);
+        return out;
+      },
+    };
+    const result = await consistencyMatrix(analyses, flat, { maxUnits: 1000 });
+    const L = fx.layers.length;
+    for (let j = 1; j < L; j++) expect(Number.isFinite(result.baseline.matrix[0 * L + j]!), `baseline l0-l${j}`).toBe(true);
+    expect(Number.isFinite(result.baseline.mean)).toBe(true);
+    // The pairs between other layers are untouched.
+    expect(result.baseline.matrix[1 * L + 2]).toBe(reference.baseline.matrix[1 * L + 2]);
+    expect(result.baseline.notes).toEqual(['l0: image 0 responds equally in every unit (Pearson r undefined): its pairs are left out']);
+  });
 });
