@@ -69,6 +69,8 @@ export interface LayerCategoryRow {
   units: number;
   selective: number;
   proportion: number;
+  /** Images of the category in the run: the n of the row's statistics. */
+  images: number;
   /** Remaining metrics by name (csi_mean, channel_entropy, ...); NaN where undefined. */
   metrics: Record<string, number | null>;
 }

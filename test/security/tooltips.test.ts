@@ -14,7 +14,7 @@ describe('tooltip text is escaped', () => {
   });
 
   it('the proportion chart shows a hostile category, layer and model name as text', () => {
-    const row = { model: EVIL, layer: `${EVIL}l`, layerIndex: 0, depth: 0, category: `${EVIL}c`, units: 1, selective: 1, proportion: 0.5, metrics: {} };
+    const row = { model: EVIL, layer: `${EVIL}l`, layerIndex: 0, depth: 0, category: `${EVIL}c`, units: 1, selective: 1, proportion: 0.5, images: 2, metrics: {} };
     const option = proportionOption([row], [row.category], null, null) as { tooltip: { formatter: (p: unknown) => string }; series: { data: unknown[] }[] };
     const text = option.tooltip.formatter({ data: option.series[0]!.data[0] });
     expect(text).not.toContain('<img');

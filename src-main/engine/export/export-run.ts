@@ -54,13 +54,13 @@ function metricKeys(rows: readonly LayerCategoryRow[]): string[] {
   return [...keys].sort();
 }
 
-const LAYER_BASE = ['model', 'layer', 'layer_index', 'depth', 'category', 'units', 'selective', 'proportion'] as const;
+const LAYER_BASE = ['model', 'layer', 'layer_index', 'depth', 'category', 'units', 'selective', 'proportion', 'images'] as const;
 
 function layerTable(rows: readonly LayerCategoryRow[]): { header: string[]; values: (string | number | null)[][] } {
   const keys = metricKeys(rows);
   return {
     header: [...LAYER_BASE, ...keys],
-    values: rows.map((r) => [r.model, r.layer, r.layerIndex, r.depth, r.category, r.units, r.selective, r.proportion, ...keys.map((k) => r.metrics[k] ?? null)]),
+    values: rows.map((r) => [r.model, r.layer, r.layerIndex, r.depth, r.category, r.units, r.selective, r.proportion, r.images, ...keys.map((k) => r.metrics[k] ?? null)]),
   };
 }
 

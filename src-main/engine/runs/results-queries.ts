@@ -74,6 +74,7 @@ export function resultsTable(project: Project, runId?: number): ResultsTable {
   const run = runId === undefined ? latestFinishedRun(project.db) : requireFinished(project, runId);
   if (!run) throw new EngineError('not_found', `${project.path}: the project has no finished run yet`, { file: project.path });
   const layers = readRunLayers(project.db, run.id);
+  const categories = readRunCategories(project.db, run.id);
   const rows: LayerCategoryRow[] = readLayerResults(project.db, run.id).map((r) => {
     // units, selective and proportion are the row's own columns: the stored metrics repeat them.
     const { units: _units, selectiveCount: _selective, proportion: _proportion, ...metrics } = r.metrics;
@@ -86,10 +87,10 @@ export function resultsTable(project: Project, runId?: number): ResultsTable {
       units: r.units,
       selective: r.selective,
       proportion: r.units > 0 ? r.selective / r.units : 0,
+      images: categories.find((c) => c.name === r.category)?.images ?? 0,
       metrics,
     };
   });
-  const categories = readRunCategories(project.db, run.id);
   return {
     run,
     categories: targetCategories(project.db, run.id),

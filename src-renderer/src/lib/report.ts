@@ -15,7 +15,7 @@ export function reportHtml(projectName: string, table: ResultsTable, figures: Re
   const run = table.run;
   const manifest = JSON.stringify({ project: projectName, ...run }, null, 2);
   const rows = table.rows
-    .map((r) => `<tr><td>${escape(r.model)}</td><td>${escape(r.layer)}</td><td>${escape(r.category)}</td><td>${r.units}</td><td>${r.selective}</td><td>${num(r.proportion)}</td><td>${num(r.metrics.csiMedian ?? null)}</td></tr>`)
+    .map((r) => `<tr><td>${escape(r.model)}</td><td>${escape(r.layer)}</td><td>${escape(r.category)}</td><td>${r.images}</td><td>${r.units}</td><td>${r.selective}</td><td>${num(r.proportion)}</td><td>${num(r.metrics.csiMedian ?? null)}</td></tr>`)
     .join('\n');
   // An SVG from ECharts carries its own width/height; the figure scales it to the page.
   const figureHtml = figures.map((f) => `<figure><figcaption>${escape(f.title)}</figcaption>${f.svg}</figure>`).join('\n');
@@ -45,7 +45,7 @@ pre { background: #f4f5f7; padding: 1rem; overflow: auto; font-size: 12px; }
 ${figureHtml}
 </div>
 <h2>Layers × categories</h2>
-<table><thead><tr><th>model</th><th>layer</th><th>category</th><th>units</th><th>selective</th><th>proportion</th><th>CSI median</th></tr></thead><tbody>
+<table><thead><tr><th>model</th><th>layer</th><th>category</th><th>n images</th><th>units</th><th>selective</th><th>proportion</th><th>CSI median</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <h2>Run manifest</h2>

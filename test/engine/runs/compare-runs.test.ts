@@ -14,6 +14,9 @@ import { Engine } from '../../../src-main/engine/engine.ts';
 import { runCli } from '../../support/run-cli.ts';
 import { TINY_INPUT_SIZE } from '../../../src-main/engine/onnx/generators/tiny.ts';
 import { makeTinyProject } from './tiny-project.ts';
+import { Project } from '../../../src-main/engine/project.ts';
+import { readRunManifest } from '../../../src-main/engine/storage/runs-store.ts';
+import type { RunManifest } from '../../../src-main/engine/runs/run-manifest.ts';
 
 let dir: string;
 let path: string;
@@ -134,4 +137,16 @@ describe('model comparison of two runs', () => {
     expect(cmp.imageLevelUnavailable).toMatch(/ranksum-maxp ranks every image per unit/);
     expect(cmp.unitLevel.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("records the runtime, threads, effective batch and the app's build in the manifest", () => {
+    const project = Project.open(path, { readonly: true });
+    try {
+      const manifest = readRunManifest(project.db, 1) as RunManifest;
+      expect(manifest.execution).toMatchObject({ onnxruntime: expect.stringMatching(/^\d+\.\d+\.\d+/), intraOpThreads: expect.any(Number), effectiveBatch: expect.any(Number), groupSize: expect.any(Number) });
+      // The tests run from a git checkout: the commit is known.
+      expect(manifest.app.build).toEqual({ commit: expect.stringMatching(/^[0-9a-f]{40}(\+dirty)?$/), unknownBecause: null });
+    } finally {
+      project.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFixture, mismatch } from './fixture-support.ts';
-import { pinnedRunResults, type PinnedResults } from './pinned-run.ts';
+import { PINNED_IMAGES_PER_CATEGORY, pinnedRunResults, type PinnedResults } from './pinned-run.ts';
 
 const pinned = loadFixture<PinnedResults>('pinned-run.json');
 const dir = mkdtempSync(join(tmpdir(), 'unitscope-pinned-'));
@@ -39,12 +39,18 @@ describe('a whole small run', () => {
       const repeated = ['units', 'selectiveCount', 'proportion'];
       const metricsFrom = ref.layers.header.indexOf('proportion') + 1;
       const pinnedColumns = ref.layers.header.map((name, c) => ({ name, c })).filter(({ name, c }) => !(c >= metricsFrom && repeated.includes(name)));
-      expect(run.layers.header).toEqual(pinnedColumns.map((p) => p.name));
+      // It also added each row's n: the images of its category (checked against the run's categories).
+      const images = run.layers.header.indexOf('images');
+      expect(images).toBe(metricsFrom);
+      for (const row of run.layers.rows) expect(row[images]).toBe(PINNED_IMAGES_PER_CATEGORY);
+      const header = run.layers.header.filter((_, c) => c !== images);
+      expect(header).toEqual(pinnedColumns.map((p) => p.name));
       expect(run.layers.rows.length).toBe(ref.layers.rows.length);
-      run.layers.rows.forEach((row, r) => {
+      run.layers.rows.forEach((full, r) => {
+        const row = full.filter((_, c) => c !== images);
         row.forEach((cell, c) => {
           const want = ref.layers.rows[r]![pinnedColumns[c]!.c]!;
-          if (typeof want === 'number' && typeof cell === 'number') expect(mismatch([cell], [want], 1e-12), `${run.recipe} layers.csv [${r}][${run.layers.header[c]}]`).toBeNull();
+          if (typeof want === 'number' && typeof cell === 'number') expect(mismatch([cell], [want], 1e-12), `${run.recipe} layers.csv [${r}][${header[c]}]`).toBeNull();
           else expect(cell).toEqual(want);
         });
       });

@@ -19,6 +19,8 @@ import { readLayerStats } from '../../../src-main/engine/storage/results-store.t
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
 export const PINNED_LAYERS = ['layer3.0', 'avgpool'];
+/** Images per category of the pinned project. */
+export const PINNED_IMAGES_PER_CATEGORY = 6;
 
 /** The first run uses the default recipe; each further one reanalyses it with these settings. */
 export const PINNED_REANALYSES: RecipeInput[] = [
@@ -105,7 +107,7 @@ function parseLayers(csv: string): PinnedRun['layers'] {
 /** Makes the tiny project in `dir`, runs, reanalyses and exports it, and returns the pinned digest. */
 export async function pinnedRunResults(dir: string): Promise<PinnedResults> {
   const path = join(dir, 'pinned.unitscope');
-  await makeTinyProject(path, 6, 21);
+  await makeTinyProject(path, PINNED_IMAGES_PER_CATEGORY, 21);
   const engine = new Engine();
   const client = connectInProcess(engine);
   try {
