@@ -7,7 +7,7 @@
 // once; they run through the WeightedSums port, in blocks of iterations.
 import type { RecipeSettings } from '../../contract/recipe.ts';
 import { throwIfAborted } from '../errors.ts';
-import type { CategoryDef, LayerStats, TapShape, WeightedSums } from '../pipeline-types.ts';
+import { tapPositions, tapUnits, unitChannel, unitPosition, type CategoryDef, type LayerStats, type TapShape, type WeightedSums } from '../pipeline-types.ts';
 import { gini, normalizedEntropy, percentileSorted } from './layer-metrics.ts';
 import { comparisonSet, targetIndices } from './recipes.ts';
 import { selectOnSubset } from './resample-selection.ts';
@@ -71,8 +71,7 @@ export async function layerReplicates(input: LayerReplicateInput): Promise<Float
     });
     return d;
   });
-  const plane = tap.height * tap.width;
-  const familyScale = (tap.channels * plane) / S;
+  const familyScale = tapUnits(tap) / S;
   const sets = new Map(targets.map((c) => [c, comparisonSet(categories, c, recipe)] as const));
   const subTap: TapShape = { name: tap.name, tensor: tap.tensor, channels: S, height: 1, width: 1 };
   const stats: LayerStats = { tap: subTap, count: new Float64Array(K), mean: new Float64Array(K * S), m2: new Float64Array(K * S) };
@@ -123,7 +122,8 @@ export async function layerReplicates(input: LayerReplicateInput): Promise<Float
 /** The metrics of REPLICATE_METRICS, in order, for target c from its mask over the subset. */
 function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mask: Uint8Array, subset: UnitSubset, tap: TapShape): number[] {
   const S = subset.units.length;
-  const plane = tap.height * tap.width;
+  const plane = tapPositions(tap);
+  const gridSize = tap.height * tap.width;
   const mean = stats.mean;
   const channelCounts = new Float64Array(tap.channels);
   const csi: number[] = [];
@@ -136,7 +136,7 @@ function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mas
     for (let k = 0; k < stats.count.length; k++) layerSum += stats.count[k]! * mean[k * S + j]!;
     if (!mask[j]) continue;
     selected++;
-    channelCounts[Math.floor(subset.units[j]! / plane)]!++;
+    channelCounts[unitChannel(tap, subset.units[j]!)]!++;
     const mc = mean[c * S + j]!;
     activation += mc;
     let mo = 0;
@@ -146,7 +146,9 @@ function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mas
     if (denom !== 0) csi.push((mc - mo) / denom);
   }
   const density = new Float64Array(plane);
-  for (const j of subset.spatialStratum) if (mask[j]) density[subset.units[j]! % plane]!++;
+  for (const j of subset.spatialStratum) if (mask[j]) density[unitPosition(tap, subset.units[j]!)]!++;
+  // Over the grid only, as the layer metrics (docs/method.md#spatial): a class token is outside it.
+  const grid = density.subarray(plane - gridSize);
   const sorted = Float64Array.from(csi).sort();
   let csiSum = 0;
   for (const v of sorted) csiSum += v;
@@ -157,8 +159,8 @@ function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mas
     sorted.length ? csiSum / sorted.length : NaN,
     normalizedEntropy(channelCounts),
     gini(channelCounts),
-    plane > 1 ? normalizedEntropy(density) : NaN,
-    plane > 1 ? gini(density) : NaN,
+    gridSize > 1 ? normalizedEntropy(grid) : NaN,
+    gridSize > 1 ? gini(grid) : NaN,
     selected ? activation / selected / layerMean : NaN,
     selected,
   ];

@@ -3,12 +3,13 @@
 // - the channel stratum: every channel at the same seeded sample of positions, for the proportion, the CSI,
 //   the activation and the feature-map (channel) metrics, which need every channel represented equally;
 // - the spatial stratum: every position in the same seeded sample of channels, for the spatial metrics.
-// A layer with one position (1-D outputs) has no spatial stratum.
-import type { TapShape } from '../pipeline-types.ts';
+// A layer with one grid position (1-D outputs) has no spatial stratum. Positions are the tap's own
+// (pipeline-types.ts: a transformer's class token is a position outside the grid).
+import { tapPositions, type TapShape } from '../pipeline-types.ts';
 import { createRng, type Rng } from '../random.ts';
 
 export interface UnitSubset {
-  /** Every unit of the subset, ascending flat indices (u = c * H * W + y * W + x). */
+  /** Every unit of the subset, ascending flat indices (the tap's layout: docs/method.md#units). */
   units: Int32Array;
   /** Columns (indices into `units`) of the channel stratum. */
   channelStratum: Int32Array;
@@ -37,17 +38,18 @@ function sample(n: number, take: number, rng: Rng): Int32Array {
  * The same (tap, perStratum, seed) always gives the same subset.
  */
 export function unitSubset(tap: TapShape, perStratum: number, seed: number): UnitSubset {
-  const plane = tap.height * tap.width;
+  const plane = tapPositions(tap);
   const C = tap.channels;
+  const unitAt = (c: number, p: number) => (tap.layout === 'tokens' ? p * C + c : c * plane + p);
   const rng = createRng(seed);
   const positions = Math.max(1, Math.min(plane, Math.floor(perStratum / C)));
-  const channels = plane > 1 ? Math.max(1, Math.min(C, Math.floor(perStratum / plane))) : 0;
+  const channels = tap.height * tap.width > 1 ? Math.max(1, Math.min(C, Math.floor(perStratum / plane))) : 0;
   const sampledPositions = sample(plane, positions, rng);
   const sampledChannels = sample(C, channels, rng);
   const channelUnits: number[] = [];
-  for (let c = 0; c < C; c++) for (const p of sampledPositions) channelUnits.push(c * plane + p);
+  for (let c = 0; c < C; c++) for (const p of sampledPositions) channelUnits.push(unitAt(c, p));
   const spatialUnits: number[] = [];
-  for (const c of sampledChannels) for (let p = 0; p < plane; p++) spatialUnits.push(c * plane + p);
+  for (const c of sampledChannels) for (let p = 0; p < plane; p++) spatialUnits.push(unitAt(c, p));
   const units = Int32Array.from(new Set([...channelUnits, ...spatialUnits])).sort();
   const column = new Map<number, number>();
   units.forEach((u, j) => column.set(u, j));
