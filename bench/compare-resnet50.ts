@@ -66,11 +66,13 @@ async function compare(): Promise<void> {
   try {
     const before = peakRssMB();
     const started = performance.now();
-    const result = await client.call('results.compare', { path: PROJECT, runs: [1, 2] });
+    // A new seed each time: the replicates are stored per (run, settings), and the bench measures computing them.
+    const seed = Number(process.env.BENCH_COMPARE_SEED ?? Date.now() % 1_000_000);
+    const result = await client.call('results.compare', { path: PROJECT, runs: [1, 2], seed });
     const seconds = (performance.now() - started) / 1000;
     const runA = (await client.call('run.list', { path: PROJECT })).find((r) => r.id === 1)!;
     process.stdout.write(
-      `${JSON.stringify({ seconds, peakRssMB: peakRssMB(), peakBeforeMB: before, bootstrapSeconds: result.bootstrap?.seconds, runSeconds: runA.seconds, rows: result.rows.length, significant: result.rows.filter((r) => r.significant).length, subsetUnits: result.bootstrap?.subsets[0].reduce((s, l) => s + l.subsetUnits, 0) })}\n`,
+      `${JSON.stringify({ seed, seconds, peakRssMB: peakRssMB(), peakBeforeMB: before, bootstrapSeconds: result.bootstrap?.seconds, runSeconds: runA.seconds, rows: result.rows.length, significant: result.rows.filter((r) => r.significant).length, subsetUnits: result.bootstrap?.subsets[0].reduce((s, l) => s + l.subsetUnits, 0) })}\n`,
     );
   } finally {
     client.disconnect();
@@ -88,7 +90,7 @@ function child(mode: string): string {
 export async function run() {
   child('setup');
   const load = loadavg();
-  const m = JSON.parse(child('compare')) as { seconds: number; peakRssMB: number; peakBeforeMB: number; bootstrapSeconds: [number, number]; runSeconds: number | null; rows: number; significant: number; subsetUnits: number };
+  const m = JSON.parse(child('compare')) as { seed: number; seconds: number; peakRssMB: number; peakBeforeMB: number; bootstrapSeconds: [number, number]; runSeconds: number | null; rows: number; significant: number; subsetUnits: number };
   const bootstrap = m.bootstrapSeconds[0] + m.bootstrapSeconds[1];
   return [
     {
@@ -97,6 +99,7 @@ export async function run() {
       unit: 's',
       images: IMAGES,
       iterations: 1000,
+      seed: m.seed,
       units_per_stratum: 2048,
       subset_units_per_run: m.subsetUnits,
       peak_rss_mb: m.peakRssMB,

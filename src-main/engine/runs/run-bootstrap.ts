@@ -27,6 +27,9 @@ export interface BootstrapSettings {
   unitsPerStratum: number;
 }
 
+/** The smallest budget the gatherer accepts (contract/fields.ts MEMORY_BUDGET_MB's floor). */
+const MIN_GATHER_BUDGET_MB = 256;
+
 /** Defaults recorded in every comparison (docs/method.md#image-bootstrap says why these). */
 export const DEFAULT_BOOTSTRAP: BootstrapSettings = { iterations: 1000, seed: 0, unitsPerStratum: 2048 };
 
@@ -75,7 +78,9 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
     bytes += layerBytes;
   });
   const values: Float64Array[] = new Array<Float64Array>(taps.length);
-  const gatherer = await runGatherer(project, runId, 'auto', budgetMB);
+  // The gatherer sizes its image batches from the budget it is given; the runtime's own activations for a
+  // batch of ResNet-50 took most of a 1 GiB budget by themselves (bench compare_resnet50), so it gets a quarter.
+  const gatherer = await runGatherer(project, runId, 'auto', Math.max(MIN_GATHER_BUDGET_MB, budgetMB / 4));
   const sums = await openWeightedSums();
   let done = 0;
   try {
