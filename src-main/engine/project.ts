@@ -7,13 +7,12 @@ import type { ProjectInfo } from '../contract/types.ts';
 import { PROJECT_EXTENSION } from '../contract/paths.ts';
 import { EngineError } from './errors.ts';
 import { openDatabase, schemaVersion, type Db } from './storage/database.ts';
-import { countRows, getMeta, listCategories, listRuns, setMeta } from './storage/project-store.ts';
-import { APP_VERSION } from './version.ts';
 import { holdsWriteLock, lockHolder, type LockOwner } from './storage/project-lock.ts';
-import { markRunningInterrupted } from './storage/runs-store.ts';
-import { runTimings, storedBytes } from './storage/results-store.ts';
-import { listImageKeys, toAbsolutePath } from './storage/stimuli-store.ts';
 import { listModelRows } from './storage/models-store.ts';
+import { countRows, getMeta, setMeta, storedBytes } from './storage/project-store.ts';
+import { listRuns, markRunningInterrupted, runTimings } from './storage/runs-store.ts';
+import { listCategories, listImageKeys } from './storage/stimuli-store.ts';
+import { APP_VERSION } from './version.ts';
 
 export { PROJECT_EXTENSION };
 
@@ -77,7 +76,7 @@ export class Project {
   *referencedFiles(): Generator<string> {
     yield this.filesDir;
     const base = dirname(this.path);
-    for (const key of listImageKeys(this.db)) yield toAbsolutePath(base, key.path);
+    for (const key of listImageKeys(this.db, base)) yield key.path;
     for (const model of listModelRows(this.db, this.path)) yield model.path;
   }
 

@@ -11,9 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parametersOf, RECIPE_PARAMETERS, RECIPE_TABLE } from '../../src-main/contract/recipe.ts';
 import { Project } from '../../src-main/engine/project.ts';
-import type { RunManifest } from '../../src-main/engine/runs/run-manifest.ts';
-import { getRun } from '../../src-main/engine/storage/project-store.ts';
-import { readRunManifest } from '../../src-main/engine/storage/runs-store.ts';
+import { getRun, readRunManifest } from '../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from '../engine/runs/tiny-project.ts';
 import { spawnCli } from '../support/run-cli.ts';
 import { launchChromium, SCREENSHOT_DIR, waitForServeUrl } from './browser-support.ts';
@@ -153,7 +151,7 @@ describe('the Run form and the field rules', () => {
     const run = Number(/Run (\d+)/.exec((await page.getByTestId('run-message').textContent()) ?? '')![1]);
     const recipe = stored((p) => getRun(p.db, run)!.recipe);
     expect(recipe).toMatchObject({ recipe: 'ranksum-maxp', ranksumP: 0.02 });
-    expect(stored((p) => (readRunManifest(p.db, run) as RunManifest).execution.memoryBudgetMB)).toBe(512);
+    expect(stored((p) => readRunManifest(p.db, run)!.execution.memoryBudgetMB)).toBe(512);
   });
 
   it('checks the analyses forms with the same rules, at their fields', async () => {

@@ -11,7 +11,7 @@ import { Engine } from '../../src-main/engine/engine.ts';
 import { connectInProcess } from '../../src-main/engine/connect.ts';
 import { Project } from '../../src-main/engine/project.ts';
 import { importStimuli } from '../../src-main/engine/stimuli/import.ts';
-import { listCategories } from '../../src-main/engine/storage/project-store.ts';
+import { listCategories } from '../../src-main/engine/storage/stimuli-store.ts';
 import { runCli } from '../support/run-cli.ts';
 import { writePng } from '../engine/stimuli/corpus.ts';
 import { schemaLeaves } from './schema-leaves.ts';

@@ -322,7 +322,7 @@ export async function exportRun(project: Project, options: ExportOptions, hooks:
   const files = await writers[options.format](project, run.id, run.model, plan, dir, hooks, rows);
   const manifestPath = join(dir, 'manifest.json');
   const manifest = {
-    ...((readRunManifest(project.db, run.id) as Record<string, unknown> | null) ?? {}),
+    ...readRunManifest(project.db, run.id),
     export: {
       format: options.format,
       layers: plan.chunks.length > 0 ? [...new Set(plan.chunks.map((c) => c.tap.name))] : [],

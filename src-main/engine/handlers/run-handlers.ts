@@ -1,7 +1,7 @@
 // run.*: start, resume and reanalyse runs (long jobs, cancellable, with progress) and list them.
 import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
-import { listRuns } from '../storage/project-store.ts';
+import { listRuns } from '../storage/runs-store.ts';
 import { reanalyzeRun, resumeRun, runAnalysis } from '../runs/run-analysis.ts';
 
 export function runHandlers(engine: Engine) {

@@ -12,8 +12,7 @@ import { importStimuli } from '../stimuli/import.ts';
 import { deleteProject, duplicateProject, renameProject } from '../stimuli/project-lifecycle.ts';
 import { scrambleCategory } from '../stimuli/scramble-category.ts';
 import { checkStimuli } from '../stimuli/validate.ts';
-import { listCategories } from '../storage/project-store.ts';
-import { getThumbnails, listImages } from '../storage/stimuli-store.ts';
+import { listCategories, getThumbnails, listImages } from '../storage/stimuli-store.ts';
 import type { EngineHandlers } from './types.ts';
 
 export function stimuliHandlers(engine: Engine) {

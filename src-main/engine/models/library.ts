@@ -110,7 +110,7 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
     sha256,
     bytes: statSync(path).size,
     source: options.source ?? null,
-    preprocessing: JSON.stringify(preprocessing),
+    preprocessing,
     inputName: loaded.input.name,
     outputKind: outDims === 2 && outputs.length === 1 ? (taps.some((t) => t.name === 'attnpool') ? 'embedding' : 'classifier') : 'unknown',
     addedAt: new Date().toISOString(),
@@ -127,7 +127,7 @@ async function fileState(row: ModelRow): Promise<{ changed: boolean; missing: bo
 }
 
 function toLibraryModel(row: ModelRow, changed: boolean): LibraryModel {
-  return { id: row.id, name: row.name, path: row.path, sha256: row.sha256, preprocessing: preprocessingSchema.parse(JSON.parse(row.preprocessing)), inputName: row.inputName, taps: row.taps, changed };
+  return { id: row.id, name: row.name, path: row.path, sha256: row.sha256, preprocessing: row.preprocessing, inputName: row.inputName, taps: row.taps, changed };
 }
 
 export async function listModels(project: Project): Promise<ModelInfo[]> {

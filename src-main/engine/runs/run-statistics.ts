@@ -5,10 +5,11 @@ import type { CompareResult, CompareTest, ConsistencyResult } from '../../contra
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Project } from '../project.ts';
 import { compareRuns, consistencyMatrix, type ConsistencyMatrix } from '../stats/index.ts';
-import { readAggregate, readRunLayers, writeAggregate } from '../storage/results-store.ts';
+import { readAggregate, writeAggregate } from '../storage/layer-results-store.ts';
+import { readRunLayers } from '../storage/run-inputs-store.ts';
 import { requireRun } from './results-queries.ts';
 import { runGatherer, storedLayerAnalyses } from './stored-analysis.ts';
-import type { RunHooks } from './run-analysis.ts';
+import type { RunHooks } from './run-lifecycle.ts';
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
@@ -61,7 +62,7 @@ function toMatrix(m: ConsistencyMatrix, layers: number): (number | null)[][] {
 
 export async function runConsistency(project: Project, runId: number, category: string | undefined, hooks: RunHooks = {}): Promise<ConsistencyResult> {
   const run = requireFinishedRun(project, runId);
-  let result = readAggregate<ConsistencyResult>(project.db, runId, 'consistency', -1, '');
+  let result = readAggregate(project.db, runId, 'consistency', -1, '');
   if (!result) {
     const analyses = storedLayerAnalyses(project, runId);
     const gatherer = await runGatherer(project, runId);

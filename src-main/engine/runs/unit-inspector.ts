@@ -5,9 +5,10 @@ import type { CategoryInterval, UnitInspection, UnitRow } from '../../contract/r
 import { EngineError } from '../errors.ts';
 import { positionCell, tapUnits, unitChannel, unitPosition } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { readLayerStats, readRunCategories } from '../storage/results-store.ts';
+import { readLayerStats } from '../storage/statistics-store.ts';
+import { readRunCategories } from '../storage/run-inputs-store.ts';
 import { requireLayer, requireRun, targetCategories, unitsPage } from './results-queries.ts';
-import { statsSource } from './run-analysis.ts';
+import { statsSource } from './run-inputs.ts';
 import { runGatherer } from './stored-analysis.ts';
 
 export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {

@@ -13,17 +13,16 @@ import type { CategoryRole, ImageStorage, StimulusImportResult, StimulusProblem 
 import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
-import { listCategories } from '../storage/project-store.ts';
 import {
   ensureCategory,
   findCategory,
   getThumbnails,
   insertImage,
+  listCategories,
   listImageKeys,
   listCategoryRows,
   putThumbnail,
   setImageStatus,
-  toAbsolutePath,
   updateImageContent,
   type ImageKey,
   type NewImage,
@@ -144,8 +143,8 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
   const baseDir = dirname(project.path);
   const problems: StimulusProblem[] = [...batch.problems];
   const candidates = withValidCategories(batch.candidates, problems);
-  const keys = listImageKeys(db);
-  const byPath = new Map(keys.map((k) => [toAbsolutePath(baseDir, k.path), k]));
+  const keys = listImageKeys(db, baseDir);
+  const byPath = new Map(keys.map((k) => [k.path, k]));
   const thumbs = getThumbnails(db, keys.map((k) => k.id));
   const categoryNames = new Map(listCategoryRows(db).map((c) => [c.id, c.name]));
   const present = new Map<string, ImageKey>();
@@ -186,7 +185,7 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
         unchanged++; // this file was copied in before
         continue;
       }
-      problems.push({ file, reason: `duplicate of ${toAbsolutePath(baseDir, holder.path)} in category ${holderCategory} (same sha256)`, severity: 'error' });
+      problems.push({ file, reason: `duplicate of ${holder.path} in category ${holderCategory} (same sha256)`, severity: 'error' });
       continue;
     }
     if (Math.min(item.header.width, item.header.height) < SMALL_IMAGE_PX) {
@@ -207,9 +206,8 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
     batch.missingUnder === null
       ? []
       : keys.filter((k) => {
-          const abs = toAbsolutePath(baseDir, k.path);
-          const rel = relative(batch.missingUnder!, abs);
-          return k.status !== 'missing' && !rel.startsWith('..') && !rel.startsWith(sep) && !seen.has(abs) && !existsSync(abs);
+          const rel = relative(batch.missingUnder!, k.path);
+          return k.status !== 'missing' && !rel.startsWith('..') && !rel.startsWith(sep) && !seen.has(k.path) && !existsSync(k.path);
         });
 
   let added = 0;
@@ -276,7 +274,7 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
       throw error;
     }
   }
-  for (const key of vanished) problems.push({ file: toAbsolutePath(baseDir, key.path), reason: 'missing (imported before, no longer there)', severity: 'error' });
+  for (const key of vanished) problems.push({ file: key.path, reason: 'missing (imported before, no longer there)', severity: 'error' });
   problems.push(...categoryProblems(listCategories(db)));
   return {
     source: batch.source,

@@ -6,8 +6,8 @@ import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
 import { EngineError } from '../errors.ts';
 import type { Engine } from '../engine.ts';
 import { Project, PROJECT_EXTENSION } from '../project.ts';
-import { setMeta } from '../storage/project-store.ts';
-import { copyDatabaseTo, rebaseImagePaths } from '../storage/stimuli-store.ts';
+import { setMeta, copyDatabaseTo } from '../storage/project-store.ts';
+import { rebaseImagePaths } from '../storage/stimuli-store.ts';
 import { rebaseModelPaths } from '../storage/models-store.ts';
 
 function filesDirOf(path: string): string {

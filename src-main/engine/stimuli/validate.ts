@@ -8,8 +8,7 @@ import type { Progress } from '../../contract/protocol.ts';
 import { throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
-import { listCategories } from '../storage/project-store.ts';
-import { duplicateImageGroups, listImages, setImageStatus } from '../storage/stimuli-store.ts';
+import { listCategories, duplicateImageGroups, listImages, setImageStatus } from '../storage/stimuli-store.ts';
 
 export const MIN_CATEGORY_IMAGES = 10;
 export const SMALL_IMAGE_PX = 64;

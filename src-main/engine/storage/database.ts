@@ -8,7 +8,7 @@ import { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 import { checkProjectMarker, markNewProject } from './project-marker.ts';
 
 export type Db = Database.Database;
-export type Statement = Database.Statement;
+export type Statement<Params extends unknown[] = unknown[], Row = unknown> = Database.Statement<Params, Row>;
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 

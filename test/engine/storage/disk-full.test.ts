@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
-import { listRuns } from '../../../src-main/engine/storage/project-store.ts';
+import { listRuns } from '../../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
 let dir: string;
