@@ -28,7 +28,7 @@ import type {
   UnitsPage,
 } from './results-types.ts';
 import { UNIT_SORTS } from './results-types.ts';
-import { GENERATOR_KINDS, modelAddArgs, modelInspectArgs, WEIGHT_ARCHITECTURES, type CatalogueEntry, type ModelInfo, type ModelInspection, type TapInfo, type WeightsConversion } from './models.ts';
+import { GENERATOR_KINDS, modelAddArgs, modelInspectArgs, WEIGHT_ARCHITECTURES, type CatalogueEntry, type ModelInfo, type ModelInspection, type ModelRefreshResult, type TapInfo, type WeightsConversion } from './models.ts';
 import type { FlocFetchResult } from './types.ts';
 import { nameSchema } from './names.ts';
 import { newProjectPath, projectPath, readPath, writePath } from './paths.ts';
@@ -97,8 +97,8 @@ export const api = {
       limit: z.number().int().min(1).optional(),
     }),
   ),
-  /** Rescans every file (missing? changed?) and validates the set. */
-  'stimuli.check': method<StimuliCheckReport>()(z.object({ path: projectPath }), { long: true }),
+  /** Rescans every file (missing? changed?) and validates the set; `update` records what changed files hold now. */
+  'stimuli.check': method<StimuliCheckReport>()(z.object({ path: projectPath, update: z.boolean().optional() }), { long: true }),
   'stimuli.scramble': method<ScrambleResult>()(
     z.object({
       path: projectPath,
@@ -206,6 +206,8 @@ export const api = {
   'model.list': method<ModelInfo[]>()(z.object({ path: projectPath })),
   /** A model file's inputs, outputs, opset, op counts and candidate taps (auto picks marked), without adding it. */
   'model.inspect': method<ModelInspection>()(modelInspectArgs),
+  /** Records what a model's file holds now (sha256, size, input, tap shapes) after it changed on disk. */
+  'model.refresh': method<ModelRefreshResult>()(z.object({ path: projectPath, name: nameSchema }), { long: true }),
   /** The taps of a model: friendly name, tensor, shape and units. */
   'model.layers': method<TapInfo[]>()(z.object({ path: projectPath, name: nameSchema })),
   /** Writes an untrained control network (or the tiny test CNN) as ONNX. */

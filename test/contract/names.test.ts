@@ -44,6 +44,7 @@ const BASE: Partial<Record<ApiMethod, Record<string, unknown>>> = {
   'results.consistency': { path: project, run: 1 },
   'model.add': { path: project, file: join(dir, 'm.onnx') },
   'model.layers': { path: project },
+  'model.refresh': { path: project },
   'model.download': { path: project, id: 'resnet50', url: 'http://127.0.0.1:9/m.onnx' },
   'model.importWeights': { path: project, file: join(dir, 'w.safetensors'), arch: 'resnet50' },
   'analysis.ablate': { path: project, run: 1, layer: 'l' },

@@ -10,9 +10,10 @@ import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import type { SessionFactory } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { tapUnits, type StimulusRef } from '../pipeline-types.ts';
+import { tapUnits } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { loadRunInputs, statsSource, type RunInputs } from '../runs/run-inputs.ts';
+import { checkInputFiles } from '../runs/input-files.ts';
+import { checkRunInputs, loadRunInputs, statsSource, type RunInputs, type RunStimulus } from '../runs/run-inputs.ts';
 import { appInfo, platformInfo, stimulusSetHash } from '../runs/run-manifest.ts';
 import { storeAnalysis } from '../storage/analyses-store.ts';
 import { readRunManifest } from '../storage/runs-store.ts';
@@ -52,7 +53,8 @@ export interface AnalysisHooks {
 interface EvalSet {
   project: string;
   categories: string[];
-  images: StimulusRef[];
+  /** With the sha256 their project recorded. */
+  images: RunStimulus[];
   hash: string;
 }
 
@@ -113,12 +115,17 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
   const seed = request.seed ?? DEFAULT_ABLATION_SEED;
   const fill = mode === 'mean' ? overallMeans(project, run, position, layerUnits) : new Float32Array(layerUnits);
   const evalSet = request.evalProject ? projectEvalSet(request.evalProject) : runEvalSet(project, inputs);
+  // The model must be the bytes the run selected its units with; the evaluation images the bytes their
+  // project recorded (the run's own, checked against the run's hashes, or another project's).
+  const checks = [await checkRunInputs(project, inputs, 'the ablation', hooks, request.evalProject ? [] : inputs.images)];
+  if (request.evalProject) {
+    checks.push(await checkInputFiles({ images: evalSet.images }, { project: evalSet.project, model: model.name, recordedBy: 'project', reader: 'the ablation' }, hooks));
+  }
   const controls = randomControls(layerUnits, chosen.length, repeats, seed);
-  const preprocessing = model.preprocessing;
 
   const session = await AblationSession.open({
     modelPath: model.path,
-    preprocessing,
+    preprocessing: model.preprocessing,
     inputName: model.inputName,
     tensor: tap.tensor,
     provider: request.provider ?? 'auto',
@@ -127,7 +134,7 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
   let summary;
   try {
     if (session.units !== layerUnits) throw new EngineError('conflict', `${model.path}: tensor ${tap.tensor} now has ${session.units} units; run #${run} recorded ${layerUnits}`, { file: model.path });
-    const batches = new ImageBatches(evalSet.images, preprocessing, request.batch ?? DEFAULT_ABLATION_BATCH);
+    const batches = new ImageBatches(evalSet.images, model.preprocessing, request.batch ?? DEFAULT_ABLATION_BATCH);
     const meter = new ProgressMeter('ablation', (2 + repeats) * evalSet.images.length, (p) => hooks.progress?.(p), 'images');
     const pass = (units: ArrayLike<number>) => session.outputs(batches, units, fill, { signal: hooks.signal, onBatch: (n) => meter.tick(n) });
     const intact = await pass([]);
@@ -142,6 +149,7 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
     for (const c of controls) controlEffects.push(await measure(c));
     const counts = [...evalSet.categories.map((_, k) => imageCategories.filter((c) => c === k).length), evalSet.images.length];
     summary = summarizeEffects(outputKind, evalSet.categories, counts, selectiveEffects, controlEffects);
+    for (const check of checks) check.assertUnchanged();
   } finally {
     await session.release();
   }
@@ -152,7 +160,7 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
     kind: 'ablation',
     createdAt: new Date().toISOString(),
     run: { id: run, project: project.path, recipe: record.recipe, stimulusHash: readRunManifest(db, run)?.stimuli.hash ?? null },
-    model: { name: model.name, sha256: inputs.modelSha256, tensor: tap.tensor, layer: tap.name, outputKind },
+    model: { name: model.name, sha256: model.sha256, tensor: tap.tensor, layer: tap.name, outputKind },
     evaluation: { project: evalSet.project, images: evalSet.images.length, categories: evalSet.categories, stimulusHash: evalSet.hash },
     settings: params,
     seeds: { controls: seed },

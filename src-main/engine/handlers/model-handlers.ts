@@ -9,6 +9,7 @@ import { addModel, checkNewModelName, generateModel, listModels, projectModelsDi
 import { downloadPretrained } from '../models/pretrained.ts';
 import { insideFolder } from '../owned-files.ts';
 import { convertWeights } from '../weights/import-weights.ts';
+import { refreshModel } from '../models/refresh.ts';
 import type { EngineHandlers } from './types.ts';
 
 async function modelInfo(engine: Engine, path: string, name: string): Promise<ModelInfo> {
@@ -34,6 +35,10 @@ export function modelHandlers(engine: Engine) {
     },
     'model.list': async ({ path }) => listModels(engine.project(path)),
     'model.inspect': async ({ file, size }) => inspectModelFile(file, size),
+    'model.refresh': async ({ path, name }) => {
+      const { previousSha256, updated } = await refreshModel(engine.project(path), name);
+      return { model: await modelInfo(engine, path, name), previousSha256, updated };
+    },
     'model.layers': async ({ path, name }) => (await modelInfo(engine, path, name)).taps,
     'model.generate': async ({ kind, seed, out }) => generateModel(kind, seed, out),
     'model.catalogue': async () => catalogue(),

@@ -53,7 +53,7 @@ export function stimuliHandlers(engine: Engine) {
       });
       return { categories: listCategories(project.db), ...page };
     },
-    'stimuli.check': async ({ path }, { signal, progress }) => checkStimuli(engine.project(path), { signal, progress }),
+    'stimuli.check': async ({ path, update }, { signal, progress }) => checkStimuli(engine.project(path), { update, signal, progress }),
     'stimuli.scramble': async ({ path, from, as, method, grid, seed, phaseMode }, { signal, progress }) =>
       scrambleCategory(
         engine.project(path),

@@ -10,7 +10,7 @@ import type { TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, quoted } from '../errors.ts';
 import type { Project } from '../project.ts';
-import { loadModel, resolveTaps, type TapSelection } from '../inference/model-graph.ts';
+import { loadModel, resolveTaps, type LoadedModel, type TapSelection } from '../inference/model-graph.ts';
 import { generate, type GeneratorKind } from '../onnx/generators/index.ts';
 import { externalLocation } from '../onnx/read.ts';
 import { encodeModel } from '../onnx/proto.ts';
@@ -101,8 +101,6 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
     path = copyIntoProject(project, source, options.name);
   }
   const sha256 = await sha256File(path);
-  const outputs = loaded.model.graph?.output ?? [];
-  const outDims = outputs[0]?.type?.tensorType?.shape?.dim?.length ?? 0;
   const id = insertModel(project.db, project.path, {
     name: options.name,
     path,
@@ -112,11 +110,19 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
     source: options.source ?? null,
     preprocessing,
     inputName: loaded.input.name,
-    outputKind: outDims === 2 && outputs.length === 1 ? (taps.some((t) => t.name === 'attnpool') ? 'embedding' : 'classifier') : 'unknown',
+    outputKind: outputKindOf(loaded, taps),
     addedAt: new Date().toISOString(),
     taps,
   });
   return { id, name: options.name, path, sha256, preprocessing, inputName: loaded.input.name, taps, changed: false };
+}
+
+/** A single 2-D output is a classifier's logits, or CLIP's embedding when the model has an attnpool tap. */
+export function outputKindOf(loaded: LoadedModel, taps: readonly TapShape[]): ModelRow['outputKind'] {
+  const outputs = loaded.model.graph?.output ?? [];
+  const outDims = outputs[0]?.type?.tensorType?.shape?.dim?.length ?? 0;
+  if (outDims !== 2 || outputs.length !== 1) return 'unknown';
+  return taps.some((t) => t.name === 'attnpool') ? 'embedding' : 'classifier';
 }
 
 async function fileState(row: ModelRow): Promise<{ changed: boolean; missing: boolean }> {

@@ -11,7 +11,7 @@ import type { SessionFactory } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import { tapUnits, type LayerStats, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { loadRunInputs } from '../runs/run-inputs.ts';
+import { checkRunInputs, loadRunInputs } from '../runs/run-inputs.ts';
 import { appInfo, platformInfo } from '../runs/run-manifest.ts';
 import { storeAnalysis } from '../storage/analyses-store.ts';
 import { readRunManifest } from '../storage/runs-store.ts';
@@ -76,6 +76,8 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
     throw new EngineError('validation', `run #${run}: ${(error as Error).message}`);
   }
   const chunks = chunkTaps(taps, layout.total, (request.memoryBudgetMB ?? DEFAULT_GROUP_BUDGET_MB) * 1024 * 1024);
+  // The halves stand for run #run's images: they must be its bytes (checked again after every pass).
+  const checked = await checkRunInputs(project, inputs, 'the reliability analysis', hooks);
   const meter = new ProgressMeter('split-half statistics', chunks.length * images.length, (p) => hooks.progress?.(p), 'images');
   const grouped: LayerStats[] = [];
   let provider = '';
@@ -98,6 +100,7 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
         last = done;
       },
     });
+    checked.assertUnchanged();
     provider = extraction.provider;
     grouped.push(...extraction.layers);
   }
@@ -111,7 +114,7 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
     kind: 'reliability',
     createdAt: new Date().toISOString(),
     run: { id: run, project: project.path, recipe, stimulusHash: readRunManifest(project.db, run)?.stimuli.hash ?? null },
-    model: { name: model.name, sha256: inputs.modelSha256 },
+    model: { name: model.name, sha256: model.sha256 },
     settings: params,
     seeds: { groups: seed, splits: seed },
     execution: { requested: request.provider ?? 'auto', provider, passes: chunks.length, batch: request.batch ?? null },

@@ -41,12 +41,17 @@ function storeLayer(project: Project, runId: number, position: number, analysis:
   }).immediate();
 }
 
+/** Whether `recipe` reads per-image responses (gathered from the model and images), not only the statistics. */
+export function readsPerImageResponses(recipe: RecipeSettings): boolean {
+  return recipe.recipe === 'ranksum-maxp';
+}
+
 /** Analyses run `runId` with `recipe` from the final statistics of run `statsRun` (itself or the run it reanalyses). */
 export async function analyseRun(project: Project, runId: number, statsRun: number, recipe: RecipeSettings, hooks: RunHooks): Promise<void> {
   const taps = readRunLayers(project.db, runId);
   const categories: CategoryDef[] = readRunCategories(project.db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
   const meter = new ProgressMeter('analysis', taps.length, (p) => hooks.progress?.(p), 'layers');
-  if (recipe.recipe === 'ranksum-maxp' || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
+  if (readsPerImageResponses(recipe) || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
     // The global top k % needs every layer's strengths together, and ranksum-maxp per-image responses
     // (gathered in-graph in unit slices): all layers are recomputed together.
     deleteRunAnalysis(project.db, runId);
@@ -54,7 +59,7 @@ export async function analyseRun(project: Project, runId: number, statsRun: numb
     // The run's memory budget (recorded at its start; reanalyses keep their source's) bounds the gathers;
     // a quarter of it holds one slice of per-image responses (256 MiB of the default 1024).
     const budgetMB = readRunManifest(project.db, runId)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
-    const gatherer = recipe.recipe === 'ranksum-maxp' ? await runGatherer(project, runId, 'auto', budgetMB) : undefined;
+    const gatherer = readsPerImageResponses(recipe) ? await runGatherer(project, runId, hooks, 'auto', budgetMB) : undefined;
     let analyses: LayerAnalysis[];
     try {
       analyses = await analyzeRun(all, categories, recipe, gatherer, { budgetBytes: (budgetMB * 1024 * 1024) / 4, onLayer: (done, total) => hooks.progress?.({ phase: 'analysis', done, total, unit: 'layers' }) });

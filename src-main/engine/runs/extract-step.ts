@@ -13,7 +13,7 @@ import { setRunProvider } from '../storage/runs-store.ts';
 import { deleteCheckpoint, readCheckpoint, readLayerStats, writeCheckpoint, writeLayerStats } from '../storage/statistics-store.ts';
 import type { RunHooks } from './run-lifecycle.ts';
 import { updateRunManifest, withExtraction } from './run-manifest.ts';
-import type { RunInputs } from './run-inputs.ts';
+import { checkRunInputs, type RunInputs } from './run-inputs.ts';
 
 export interface ExtractOptions {
   provider: ExecutionProviderChoice;
@@ -43,6 +43,8 @@ export async function extractRun(project: Project, inputs: RunInputs, options: E
   const db = project.db;
   const runId = inputs.run.id;
   const { model, taps, images } = inputs;
+  // The bytes read must be the ones the run recorded, checked before, at each checkpoint and at the end.
+  const checked = await checkRunInputs(project, inputs, `run #${runId}`, hooks);
   const resume = resumeState(project, inputs);
   const meter = new ProgressMeter('extraction', images.length, (p) => hooks.progress?.(p), 'images');
   if (resume) meter.resumeAt(resume.doneImageIds.length);
@@ -66,6 +68,7 @@ export async function extractRun(project: Project, inputs: RunInputs, options: E
       last = done;
     },
     onCheckpoint: (state) => {
+      checked.assertUnchanged();
       // One transaction: statistics and the list of images they cover always agree.
       db.transaction(() => {
         state.layers.forEach((stats, l) => writeLayerStats(db, runId, l, stats, 'partial'));
@@ -74,6 +77,7 @@ export async function extractRun(project: Project, inputs: RunInputs, options: E
     },
   });
   throwIfAborted(hooks.signal, 'the run');
+  checked.assertUnchanged();
   db.transaction(() => {
     result.layers.forEach((stats, l) => writeLayerStats(db, runId, l, stats, 'final'));
     deleteCheckpoint(db, runId);

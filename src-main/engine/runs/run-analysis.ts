@@ -13,12 +13,12 @@ import type { Project } from '../project.ts';
 import { insertRunCategories, insertRunImages, insertRunLayers, readRunCategories, readRunImages, readRunLayers } from '../storage/run-inputs-store.ts';
 import { getRun, insertRun, readRunManifest, setRunManifest, setRunProvider, setRunStatus } from '../storage/runs-store.ts';
 import { countFinalStats, writeLayerStats } from '../storage/statistics-store.ts';
-import { analyseRun } from './analyse-step.ts';
+import { analyseRun, readsPerImageResponses } from './analyse-step.ts';
 import { extractRun, type ExtractOptions } from './extract-step.ts';
 import { carryRun, type RunHooks } from './run-lifecycle.ts';
 import { newRunManifest, reanalysisManifest } from './run-manifest.ts';
-import { loadRunInputs, requireRunRecord, statsSource } from './run-inputs.ts';
-import { planRun, type RunPlan } from './run-plan.ts';
+import { checkRunInputs, loadRunInputs, requireRunRecord, statsSource } from './run-inputs.ts';
+import { checkPlanFiles, planRun, type RunPlan } from './run-plan.ts';
 
 export interface RunRequest {
   model: string;
@@ -49,10 +49,14 @@ function createRun(project: Project, plan: RunPlan, recipe: RecipeSettings, exec
   }).immediate();
 }
 
+function extractionDone(project: Project, runId: number): boolean {
+  return countFinalStats(project.db, runId) === readRunLayers(project.db, runId).length;
+}
+
 /** Extraction (unless its final statistics are stored) and then the analysis of run `runId`. */
 async function extractAndAnalyse(project: Project, runId: number, options: ExtractOptions, hooks: RunHooks) {
   const inputs = loadRunInputs(project, runId);
-  const extraction = countFinalStats(project.db, runId) !== inputs.taps.length ? await extractRun(project, inputs, options, hooks) : null;
+  const extraction = extractionDone(project, runId) ? null : await extractRun(project, inputs, options, hooks);
   const analysisStarted = performance.now();
   await analyseRun(project, runId, runId, inputs.run.recipe, hooks);
   return {
@@ -75,17 +79,14 @@ export async function runAnalysis(project: Project, request: RunRequest, hooks: 
     project,
     {
       purpose: 'a run',
-      // The precision and the budget are recorded before the first checkpoint: a resumed run continues with
-      // the same arithmetic and the same merge groups.
-      open: () =>
-        createRun(project, planRun(project, request.model, request.layers), recipe, {
-          requested: options.provider,
-          provider: null,
-          fallback: null,
-          batch: request.batch ?? null,
-          precision: options.precision,
-          memoryBudgetMB: request.memoryBudgetMB ?? null,
-        }),
+      open: async () => {
+        const plan = planRun(project, request.model, request.layers);
+        await checkPlanFiles(project, plan, hooks);
+        // The precision and the budget are recorded before the first checkpoint: a resumed run continues
+        // with the same arithmetic and the same merge groups.
+        const execution = { requested: options.provider, provider: null, fallback: null, batch: request.batch ?? null, precision: options.precision, memoryBudgetMB: request.memoryBudgetMB ?? null };
+        return createRun(project, plan, recipe, execution);
+      },
       work: (runId) => extractAndAnalyse(project, runId, options, hooks),
     },
     hooks,
@@ -99,9 +100,11 @@ export async function resumeRun(project: Project, runId: number, hooks: RunHooks
     project,
     {
       purpose: `resuming run #${runId}`,
-      open: () => {
+      open: async () => {
         const record = requireRunRecord(project, runId);
         if (record.status === 'finished') throw new EngineError('conflict', `run #${runId} is already finished`, { file: project.path });
+        // Refuse before touching the run when extraction would go on over other bytes than it began with.
+        if (!extractionDone(project, runId)) await checkRunInputs(project, loadRunInputs(project, runId), `run #${runId}`, hooks);
         setRunStatus(project.db, runId, 'running');
         return runId;
       },
@@ -143,8 +146,11 @@ export async function reanalyzeRun(project: Project, sourceRun: number, recipeIn
     project,
     {
       purpose: `reanalysing run #${sourceRun}`,
-      open: () =>
-        db.transaction(() => {
+      open: async () => {
+        // A recipe that reads per-image responses reads the source run's files: refuse before creating
+        // the run when they no longer hold the bytes its statistics came from.
+        if (readsPerImageResponses(recipe)) await checkRunInputs(project, loadRunInputs(project, sourceRun), `the reanalysis of run #${sourceRun}`, hooks);
+        return db.transaction(() => {
           const images = readRunImages(db, sourceRun);
           const id = insertRun(db, { modelId: source.modelId, recipe, parentRun: sourceRun, images: images.length });
           insertRunLayers(db, id, readRunLayers(db, sourceRun));
@@ -156,7 +162,8 @@ export async function reanalyzeRun(project: Project, sourceRun: number, recipeIn
           if (provider) setRunProvider(db, id, provider, null);
           setRunStatus(db, id, 'running');
           return id;
-        }).immediate(),
+        }).immediate();
+      },
       work: async (runId) => {
         const started = performance.now();
         await analyseRun(project, runId, statsRun, recipe, hooks);

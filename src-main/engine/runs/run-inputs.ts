@@ -1,11 +1,14 @@
 // What a stored run read: its model, layers, categories and images, resolved to files on disk. Every
-// step that reads them again (extraction on resume, per-image analyses, reliability, ablation) loads
-// them here, so the checks that they are still the run's inputs live in one place.
+// step that reads them again (extraction, per-image analyses, reliability, ablation) loads them here and
+// checks with checkRunInputs that the files still hold the bytes the run recorded (input-files.ts).
 import { dirname } from 'node:path';
 import { EngineError } from '../errors.ts';
+import type { Preprocessing } from '../../contract/preprocessing.ts';
+import type { Progress } from '../../contract/protocol.ts';
 import type { StimulusRef, TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { getModelById, type ModelRow } from '../storage/models-store.ts';
+import { checkInputFiles, type CheckedInputs } from './input-files.ts';
 import { readRunCategories, readRunImages, readRunLayers, type RunCategory } from '../storage/run-inputs-store.ts';
 import { readRunManifest, readRunRecord, type RunRecord } from '../storage/runs-store.ts';
 import { countFinalStats } from '../storage/statistics-store.ts';
@@ -16,12 +19,24 @@ export interface RunStimulus extends StimulusRef {
   sha256: string;
 }
 
+/**
+ * The model as the run used it: the file where the library keeps it now, and the bytes (sha256),
+ * preprocessing and input the run recorded (a refreshed library entry may describe a newer file).
+ */
+export interface RunModel {
+  id: number;
+  name: string;
+  /** Absolute path. */
+  path: string;
+  sha256: string;
+  preprocessing: Preprocessing;
+  inputName: string;
+  outputKind: ModelRow['outputKind'];
+}
+
 export interface RunInputs {
   run: RunRecord;
-  /** The model as the library holds it now (absolute path, preprocessing, input). */
-  model: ModelRow;
-  /** The sha256 of the model bytes the run used (its manifest's; the library's for a run without one). */
-  modelSha256: string;
+  model: RunModel;
   taps: TapShape[];
   categories: RunCategory[];
   /** In the run's extraction order. */
@@ -38,21 +53,40 @@ export function requireRunRecord(project: Project, runId: number): RunRecord {
 export function loadRunInputs(project: Project, runId: number): RunInputs {
   const db = project.db;
   const run = requireRunRecord(project, runId);
-  const model = getModelById(db, project.path, run.modelId);
-  if (!model) throw new EngineError('not_found', `run #${runId}: its model no longer exists in the project`, { file: project.path });
-  const modelSha256 = readRunManifest(db, runId)?.model.sha256 ?? model.sha256;
-  if (modelSha256 !== model.sha256) {
-    throw new EngineError('conflict', `run #${runId} used model bytes ${modelSha256.slice(0, 12)}…, the library now holds ${model.sha256.slice(0, 12)}… for '${model.name}'`, { file: model.path });
-  }
+  const library = getModelById(db, project.path, run.modelId);
+  if (!library) throw new EngineError('not_found', `run #${runId}: its model no longer exists in the project`, { file: project.path });
+  const recorded = readRunManifest(db, runId)?.model ?? library;
+  const model: RunModel = {
+    id: library.id,
+    name: library.name,
+    path: library.path,
+    sha256: recorded.sha256,
+    preprocessing: recorded.preprocessing,
+    inputName: recorded.inputName,
+    outputKind: library.outputKind,
+  };
   const runImages = readRunImages(db, runId);
   const files = readImageFiles(db, dirname(project.path), runImages.map((i) => i.imageId));
   const images = runImages.map((i): RunStimulus => {
     const file = files.get(i.imageId);
     if (!file || file.status === 'missing') throw new EngineError('not_found', `run #${runId}: image ${i.imageId} is missing from the project`, { file: project.path });
-    if (file.sha256 !== i.sha256) throw new EngineError('conflict', `run #${runId}: ${file.path} changed since the run started (sha256 differs); start a new run`, { file: file.path });
     return { id: i.imageId, path: file.path, category: i.category, sha256: i.sha256 };
   });
-  return { run, model, modelSha256, taps: readRunLayers(db, runId), categories: readRunCategories(db, runId), images };
+  return { run, model, taps: readRunLayers(db, runId), categories: readRunCategories(db, runId), images };
+}
+
+/**
+ * Hashes the model file and (unless `images` is false) the images against what run `inputs.run` recorded,
+ * before `reader` reads them; returns the check to repeat once they have been read.
+ */
+export function checkRunInputs(
+  project: Project,
+  inputs: RunInputs,
+  reader: string,
+  hooks: { signal?: AbortSignal | undefined; progress?: ((p: Progress) => void) | undefined },
+  images: readonly RunStimulus[] = inputs.images,
+): Promise<CheckedInputs> {
+  return checkInputFiles({ model: inputs.model, images }, { project: project.path, model: inputs.model.name, recordedBy: inputs.run.id, reader }, hooks);
 }
 
 /** The run whose final statistics serve `runId`: itself, or the ancestor it was reanalysed from. */

@@ -48,7 +48,7 @@ export interface RunLifecycle {
   /** What holds the write lock, for the message another writer gets ("a run", "resuming run #3"). */
   purpose: string;
   /** Creates the run record (or reopens an existing run) and marks it running; returns its id. */
-  open(): number;
+  open(): number | Promise<number>;
   /** The run's work; returns the phase timings (the total is measured here). */
   work(runId: number): Promise<Omit<RunTimings, 'totalSeconds'>>;
 }
@@ -57,7 +57,7 @@ export interface RunLifecycle {
 export async function carryRun(project: Project, lifecycle: RunLifecycle, hooks: RunHooks): Promise<number> {
   const lock = acquireWriteLock(project.path, lifecycle.purpose);
   try {
-    const runId = lifecycle.open();
+    const runId = await lifecycle.open();
     hooks.onCreated?.(runId);
     const started = performance.now();
     try {

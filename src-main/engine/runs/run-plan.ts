@@ -2,6 +2,7 @@
 // analyse, the categories with images (renumbered in run order) and the images in extraction order.
 // Shared by local runs, bundles and sharded runs, so all of them freeze the same inputs.
 import { dirname } from 'node:path';
+import type { Progress } from '../../contract/protocol.ts';
 import type { ManifestImage } from '../../contract/run-manifest.ts';
 import { EngineError } from '../errors.ts';
 import type { TapShape } from '../pipeline-types.ts';
@@ -9,6 +10,7 @@ import type { Project } from '../project.ts';
 import { getModelRow, type ModelRow } from '../storage/models-store.ts';
 import type { RunCategory, RunImage } from '../storage/run-inputs-store.ts';
 import { listStimuliForRun } from '../storage/stimuli-store.ts';
+import { checkInputFiles } from './input-files.ts';
 
 export interface RunPlan {
   model: ModelRow;
@@ -57,4 +59,12 @@ export function planRun(project: Project, modelName: string, layers?: readonly s
     images: planned.map((i) => ({ imageId: i.id, category: i.category, sha256: i.sha256 })),
     manifestImages: planned.map((i) => ({ id: i.id, path: i.path, sha256: i.sha256, category: categories[i.category]!.name })),
   };
+}
+
+/**
+ * Refuses a new run when the model file or an image no longer holds the bytes the project recorded
+ * when it was added: the run would record one sha256 and compute on another file.
+ */
+export async function checkPlanFiles(project: Project, plan: RunPlan, hooks: { signal?: AbortSignal | undefined; progress?: ((p: Progress) => void) | undefined }): Promise<void> {
+  await checkInputFiles({ model: plan.model, images: plan.manifestImages }, { project: project.path, model: plan.model.name, recordedBy: 'project', reader: 'the run' }, hooks);
 }

@@ -65,7 +65,7 @@ export async function runConsistency(project: Project, runId: number, category: 
   let result = readAggregate(project.db, runId, 'consistency', -1, '');
   if (!result) {
     const analyses = storedLayerAnalyses(project, runId);
-    const gatherer = await runGatherer(project, runId);
+    const gatherer = await runGatherer(project, runId, hooks);
     try {
       hooks.progress?.({ phase: 'consistency', done: 0, total: analyses.length, unit: 'layers' });
       const c = await consistencyMatrix(analyses, gatherer, { seed: run.recipe.seed, ...(hooks.signal ? { signal: hooks.signal } : {}) });

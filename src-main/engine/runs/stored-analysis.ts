@@ -9,7 +9,8 @@ import { readAggregate, readLayerResults } from '../storage/layer-results-store.
 import { readRunLayers } from '../storage/run-inputs-store.ts';
 import { readUnitColumn } from '../storage/unit-results-store.ts';
 import { targetCategories } from './results-queries.ts';
-import { loadRunInputs } from './run-inputs.ts';
+import { checkRunInputs, loadRunInputs } from './run-inputs.ts';
+import type { RunHooks } from './run-lifecycle.ts';
 
 const EMPTY = new Float64Array(0);
 
@@ -59,10 +60,17 @@ export function storedLayerAnalyses(project: Project, runId: number): LayerAnaly
   });
 }
 
-/** Per-image responses of a run's model over the run's images (in the run's order). Close it after use. */
-export async function runGatherer(project: Project, runId: number, provider: ExecutionProviderChoice = 'auto', memoryBudgetMB?: number): Promise<ClosableResponseGatherer> {
-  const { model, taps, images } = loadRunInputs(project, runId);
-  return createResponseGatherer({
+/**
+ * Per-image responses of a run's model over the run's images (in the run's order), for analyses that
+ * combine them with the run's stored statistics: the files are checked against the run's hashes before
+ * the gatherer opens and again after every gather, so a response never comes from other bytes.
+ * Close it after use.
+ */
+export async function runGatherer(project: Project, runId: number, hooks: RunHooks = {}, provider: ExecutionProviderChoice = 'auto', memoryBudgetMB?: number): Promise<ClosableResponseGatherer> {
+  const inputs = loadRunInputs(project, runId);
+  const checked = await checkRunInputs(project, inputs, `the per-image analysis of run #${runId}`, hooks);
+  const { model, taps, images } = inputs;
+  const gatherer = await createResponseGatherer({
     modelPath: model.path,
     preprocessing: model.preprocessing,
     inputName: model.inputName,
@@ -71,4 +79,17 @@ export async function runGatherer(project: Project, runId: number, provider: Exe
     provider,
     ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
   });
+  checked.assertUnchanged();
+  return {
+    images: gatherer.images,
+    provider: gatherer.provider,
+    providerFallback: gatherer.providerFallback,
+    maxUnitsPerCall: () => gatherer.maxUnitsPerCall(),
+    close: () => gatherer.close(),
+    async gather(tap, units, signal) {
+      const values = await gatherer.gather(tap, units, signal);
+      checked.assertUnchanged();
+      return values;
+    },
+  };
 }

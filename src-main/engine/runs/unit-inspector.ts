@@ -9,6 +9,7 @@ import { readLayerStats } from '../storage/statistics-store.ts';
 import { readRunCategories } from '../storage/run-inputs-store.ts';
 import { requireLayer, requireRun, targetCategories, unitsPage } from './results-queries.ts';
 import { statsSource } from './run-inputs.ts';
+import type { RunHooks } from './run-lifecycle.ts';
 import { runGatherer } from './stored-analysis.ts';
 
 export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
@@ -24,7 +25,7 @@ export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: F
 
 const TOP_IMAGES = 12;
 
-export async function inspectUnit(project: Project, runId: number, layer: string, unit: number, hooks: { signal?: AbortSignal } = {}): Promise<UnitInspection> {
+export async function inspectUnit(project: Project, runId: number, layer: string, unit: number, hooks: RunHooks = {}): Promise<UnitInspection> {
   const run = requireRun(project, runId);
   const { position, tap } = requireLayer(project, runId, layer);
   const units = tapUnits(tap);
@@ -44,7 +45,7 @@ export async function inspectUnit(project: Project, runId: number, layer: string
     }
   }
   // Per-image responses: gathered in-graph for this one unit over the run's images.
-  const gatherer = await runGatherer(project, runId);
+  const gatherer = await runGatherer(project, runId, hooks);
   let values: Float32Array;
   try {
     values = await gatherer.gather(tap.name, Int32Array.of(unit), hooks.signal);
