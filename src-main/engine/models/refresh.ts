@@ -26,10 +26,13 @@ export async function refreshModel(project: Project, name: string): Promise<Refr
     if (!existsSync(row.path)) throw new EngineError('not_found', `${row.path}: the file of model '${name}' is missing; put it back (or add the model again under another name)`, { file: row.path });
     const sha256 = await sha256File(row.path);
     if (sha256 === row.sha256) return { previousSha256: row.sha256, sha256, updated: false };
-    const [height, width] = row.preprocessing.inputSize;
-    const loaded = loadModel(row.path, row.preprocessing.inputSize);
-    if (loaded.input.height !== height || loaded.input.width !== width) {
-      throw new EngineError('validation', `${row.path}: the new file takes ${loaded.input.height} x ${loaded.input.width} images, model '${name}' is set up for ${height} x ${width}; add it as a new model instead`, { file: row.path });
+    let loaded;
+    try {
+      // The recorded input size: a file whose fixed size differs is refused here.
+      loaded = loadModel(row.path, row.preprocessing.inputSize);
+    } catch (error) {
+      if (!(error instanceof EngineError) || error.kind !== 'validation') throw error;
+      throw new EngineError('validation', `${error.message}; model '${name}' is set up for ${row.preprocessing.inputSize.join(' x ')}: add the new file as a new model instead`, { file: row.path, cause: error });
     }
     const tensors = row.taps.map((t) => t.tensor);
     const known = new Set((loaded.model.graph?.node ?? []).flatMap((n) => n.output ?? []));
