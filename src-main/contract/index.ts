@@ -1,6 +1,7 @@
 // The one contract between the renderer (and the CLI, and tests) and the engine. Every call is declared
-// here once: `domain.verb`, an argument schema, the result type, and whether it is long (progress +
-// cancellation). The engine's handler map is checked against it with `satisfies HandlerMap<Api>`.
+// here once: `domain.verb`, an argument schema, the result type, and whether it is long (it reports
+// progress and runs as a job: job.list, job.cancel, job.follow). The engine's handler map is checked
+// against it with `satisfies HandlerMap<Api>`.
 import { z } from 'zod';
 import { method } from './define.ts';
 import type { DemoCreated, DirectoryListing, ProjectInfo, SessionInfo } from './types.ts';
@@ -34,6 +35,7 @@ import { nameSchema } from './names.ts';
 import { newProjectPath, projectPath, readPath, writePath } from './paths.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
 import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from './shard-types.ts';
+import type { JobEnded, JobInfo } from './jobs.ts';
 
 
 /** Lists and maps in arguments (layers, partial files, categories) stay far below what a message could hold. */
@@ -44,11 +46,19 @@ const tooMany = `at most ${MAX_LIST} entries`;
 const batch = numberSchema(BATCH).optional();
 /** MiB the call sizes its working set to (fields.ts MEMORY_BUDGET_MB); the engine's default when omitted. */
 const memoryBudgetMB = numberSchema(MEMORY_BUDGET_MB).optional();
+const jobId = z.object({ id: z.number().int().positive() });
 
 export const api = {
   'app.version': method<{ version: string; node: string; platform: string }>()(z.object({})),
   /** How this engine was started: which project to open first and which folders file choices may use. */
   'app.session': method<SessionInfo>()(z.object({})),
+
+  /** The long calls running in this engine (runs, imports, analyses, downloads, ...). */
+  'job.list': method<JobInfo[]>()(z.object({})),
+  /** Cancels a running job, whichever connection started it; its caller gets a 'cancelled' error. */
+  'job.cancel': method<{ id: number; cancelling: true }>()(jobId),
+  /** Follows a running job's progress (as this call's progress) until it ends; cancelling stops following only. */
+  'job.follow': method<JobEnded>()(jobId, { long: true, job: false }),
 
   /** Lists a folder for the serve-mode file picker (confined to the session's roots in serve mode). */
   'fs.list': method<DirectoryListing>()(z.object({ path: readPath.optional() })),
@@ -341,3 +351,4 @@ export * from './types.ts';
 export * from './results-types.ts';
 export * from './analysis-types.ts';
 export * from './shard-types.ts';
+export * from './jobs.ts';

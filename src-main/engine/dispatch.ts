@@ -1,9 +1,12 @@
 // The receiving side of the contract: parses every call's arguments with its schema, runs the handler
-// with an AbortSignal and a progress callback, and answers with plain data. Transport-agnostic.
-import type { Contract, HandlerMap } from '../contract/define.ts';
+// with an AbortSignal and a progress callback, and answers with plain data. Transport-agnostic. The
+// contract's `long` flag decides the rest: only long calls report progress, and each runs as a job of
+// `jobs` (listed, cancellable by id, followable from any connection) unless it is declared job: false.
+import type { CallContext, Contract, HandlerMap } from '../contract/define.ts';
 import type { ClientMessage, MessagePortLike, Progress, ServerMessage } from '../contract/protocol.ts';
 import { isClientMessage } from '../contract/protocol.ts';
 import { boundedErrorData, quoted, toErrorData } from './errors.ts';
+import { describeCall, type JobRunner } from './jobs/job-runner.ts';
 
 /** Progress messages are throttled so a fast job cannot flood a slow transport. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -11,21 +14,22 @@ const PROGRESS_INTERVAL_MS = 100;
 const MAX_CALLS_IN_FLIGHT = 256;
 
 export interface Dispatcher {
-  /** Send an event to this connection (e.g. "run.updated"). */
-  emit(name: string, payload: unknown): void;
   dispose(): void;
 }
+
+const noProgress = () => {};
 
 export function serveContract<C extends Contract>(
   contract: C,
   handlers: HandlerMap<C>,
   port: MessagePortLike<ClientMessage, ServerMessage>,
+  jobs: Pick<JobRunner, 'run'>,
 ): Dispatcher {
   const inFlight = new Map<number, AbortController>();
 
   const handleCall = async (id: number, name: string, rawArgs: unknown): Promise<void> => {
     const spec = Object.hasOwn(contract, name) ? contract[name] : undefined;
-    const handler = spec ? (handlers as Record<string, (a: unknown, c: unknown) => Promise<unknown>>)[name] : undefined;
+    const handler = spec ? (handlers as Record<string, (a: unknown, c: CallContext) => Promise<unknown>>)[name] : undefined;
     if (!spec || !handler) {
       port.send({ type: 'error', id, error: { kind: 'unknown_method', message: `unknown method: ${quoted(name)}` } });
       return;
@@ -51,7 +55,8 @@ export function serveContract<C extends Contract>(
       port.send({ type: 'progress', id, progress: p });
     };
     try {
-      const result = await handler(parsed.data, { signal: controller.signal, progress });
+      const ctx: CallContext = { signal: controller.signal, progress: spec.long ? progress : noProgress };
+      const result = await (spec.job ? jobs.run(describeCall(name, parsed.data), (job) => handler(parsed.data, job), ctx) : handler(parsed.data, ctx));
       port.send({ type: 'result', id, result });
     } catch (error) {
       port.send({ type: 'error', id, error: toErrorData(error) });
@@ -81,9 +86,6 @@ export function serveContract<C extends Contract>(
   });
 
   return {
-    emit(name, payload) {
-      port.send({ type: 'event', name, payload });
-    },
     dispose() {
       offMessage();
       offClose();

@@ -5,7 +5,6 @@ import { exportRun } from '../export/export-run.ts';
 
 export function exportHandlers(engine: Engine) {
   return {
-    'export.run': async ({ path, run, format, out, layers }, ctx) =>
-      engine.jobs.run('export', `export run #${run}`, (job) => exportRun(engine.project(path), { run, format, out, layers }, job), ctx),
+    'export.run': async ({ path, run, format, out, layers }, ctx) => exportRun(engine.project(path), { run, format, out, layers }, ctx),
   } satisfies Partial<EngineHandlers>;
 }

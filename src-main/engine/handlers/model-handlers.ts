@@ -46,31 +46,26 @@ export function modelHandlers(engine: Engine) {
       const entry = catalogueEntry(args.id);
       const project = engine.project(args.path);
       const name = args.name ?? entry.name;
-      return engine.jobs.run('model.download', `download ${entry.name}`, async (job) => {
-        await downloadPretrained(project, entry, {
-          name,
-          policy: downloadPolicy(engine.session.mode),
-          signal: job.signal,
-          progress: job.progress,
-          ...(args.url ? { url: args.url } : {}),
-        });
-        return modelInfo(engine, args.path, name);
-      }, ctx);
+      await downloadPretrained(project, entry, {
+        name,
+        policy: downloadPolicy(engine.session.mode),
+        signal: ctx.signal,
+        progress: ctx.progress,
+        ...(args.url ? { url: args.url } : {}),
+      });
+      return modelInfo(engine, args.path, name);
     },
     'model.importWeights': async ({ path, file, arch, name }, ctx) => {
       const project = engine.project(path);
       checkNewModelName(project, name);
       const dir = projectModelsDir(project);
       const out = insideFolder(dir, join(dir, `${name}.onnx`));
-      return engine.jobs.run('model.importWeights', `import weights ${name}`, async (job) => {
-        job.progress({ phase: 'convert', done: 0, total: 1 });
-        const converted = await convertWeights(resolve(file), arch, out);
-        job.progress({ phase: 'convert', done: 1, total: 1 });
-        await addModel(project, { file: out, name, preset: arch === 'clip-rn50' ? 'clip' : 'imagenet', taps: 'auto', storage: 'generated', source: `${resolve(file)} (sha256 ${converted.weightsSha256})` });
-        return modelInfo(engine, path, name);
-      }, ctx);
+      ctx.progress({ phase: 'convert', done: 0, total: 1 });
+      const converted = await convertWeights(resolve(file), arch, out);
+      ctx.progress({ phase: 'convert', done: 1, total: 1 });
+      await addModel(project, { file: out, name, preset: arch === 'clip-rn50' ? 'clip' : 'imagenet', taps: 'auto', storage: 'generated', source: `${resolve(file)} (sha256 ${converted.weightsSha256})` });
+      return modelInfo(engine, path, name);
     },
-    'model.convertWeights': async ({ file, arch, out }, ctx) =>
-      engine.jobs.run('model.convertWeights', `convert ${file}`, async () => convertWeights(resolve(file), arch, resolve(out)), ctx),
+    'model.convertWeights': async ({ file, arch, out }) => convertWeights(resolve(file), arch, resolve(out)),
   } satisfies Partial<EngineHandlers>;
 }

@@ -12,10 +12,8 @@ export function resultsHandlers(engine: Engine) {
     'results.csi': async ({ path, run, layer, category }) => csiResult(engine.project(path), run, category, layer),
     'results.channels': async ({ path, run, layer, category }) => channelsResult(engine.project(path), run, layer, category),
     'results.spatial': async ({ path, run, layer, category }) => spatialResult(engine.project(path), run, layer, category),
-    'results.consistency': async ({ path, run, category }, ctx) =>
-      engine.jobs.run('analysis', `consistency of run #${run}`, (job) => runConsistency(engine.project(path), run, category, job), ctx),
-    'results.compare': async ({ path, runs }, ctx) =>
-      engine.jobs.run('analysis', `compare runs #${runs[0]} and #${runs[1]}`, async (job) => compareStoredRuns(engine.project(path), runs[0], runs[1], job), ctx),
+    'results.consistency': async ({ path, run, category }, ctx) => runConsistency(engine.project(path), run, category, ctx),
+    'results.compare': async ({ path, runs }, ctx) => compareStoredRuns(engine.project(path), runs[0], runs[1], ctx),
     'results.unit': async ({ path, run, layer, unit }, ctx) => inspectUnit(engine.project(path), run, layer, unit, ctx),
   } satisfies Partial<EngineHandlers>;
 }

@@ -71,8 +71,7 @@ export function stimuliHandlers(engine: Engine) {
       const project = engine.project(path);
       // A local copy of the archive is a path like any other: in serve mode it must lie under the roots.
       const source = url === undefined || /^https?:\/\//i.test(url) ? url : engine.confinement.resolve(url.startsWith('file:') ? fileURLToPath(url) : url);
-      return engine.jobs.run('stimuli.fetchFloc', 'fetch fLoc', (job) =>
-        fetchFloc(project, { policy: downloadPolicy(engine.session.mode), signal: job.signal, progress: job.progress, ...(source !== undefined ? { url: source } : {}), ...(controls !== undefined ? { controls } : {}) }), ctx);
+      return fetchFloc(project, { policy: downloadPolicy(engine.session.mode), signal: ctx.signal, progress: ctx.progress, ...(source !== undefined ? { url: source } : {}), ...(controls !== undefined ? { controls } : {}) });
     },
     'stimuli.demo': async ({ outDir, seed, perCategory }, { progress }) =>
       createDemoStimulusSet(outDir, seed ?? 0, { ...(perCategory !== undefined ? { perCategory } : {}), progress }),

@@ -51,12 +51,6 @@ export function chunkTaps(taps: readonly TapShape[], groups: number, budgetBytes
   return chunks;
 }
 
-export interface GroupedExtraction {
-  layers: LayerStats[];
-  passes: number;
-  provider: string;
-}
-
 export async function reliabilityForRun(project: Project, request: ReliabilityRequest, hooks: AnalysisHooks = {}): Promise<ReliabilityResult> {
   const started = performance.now();
   const { run } = request;

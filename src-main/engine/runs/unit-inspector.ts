@@ -12,7 +12,7 @@ import { statsSource } from './run-inputs.ts';
 import type { RunHooks } from './run-lifecycle.ts';
 import { runGatherer } from './stored-analysis.ts';
 
-export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
+function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
   return names.map((category, k) => {
     const n = count[k]!;
     const m = mean[k * units + unit]!;

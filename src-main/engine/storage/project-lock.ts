@@ -17,7 +17,7 @@ export interface LockOwner {
   since: string;
 }
 
-export function lockPath(projectPath: string): string {
+function lockPath(projectPath: string): string {
   return `${projectPath}.lock`;
 }
 

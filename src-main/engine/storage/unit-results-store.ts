@@ -49,7 +49,7 @@ export interface UnitRecord {
   dprime: number;
 }
 
-export function packRecords(results: UnitResults, order: ArrayLike<number>): Uint8Array {
+function packRecords(results: UnitResults, order: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(order.length * RECORD_BYTES);
   const view = new DataView(out.buffer);
   for (let i = 0; i < order.length; i++) {
