@@ -3,7 +3,6 @@
 // checks with checkRunInputs that the files still hold the bytes the run recorded (input-files.ts).
 import { dirname } from 'node:path';
 import { EngineError } from '../errors.ts';
-import type { Preprocessing } from '../../contract/preprocessing.ts';
 import type { Progress } from '../../contract/protocol.ts';
 import type { StimulusRef, TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
@@ -23,16 +22,7 @@ export interface RunStimulus extends StimulusRef {
  * The model as the run used it: the file where the library keeps it now, and the bytes (sha256),
  * preprocessing and input the run recorded (a refreshed library entry may describe a newer file).
  */
-export interface RunModel {
-  id: number;
-  name: string;
-  /** Absolute path. */
-  path: string;
-  sha256: string;
-  preprocessing: Preprocessing;
-  inputName: string;
-  outputKind: ModelRow['outputKind'];
-}
+export type RunModel = Pick<ModelRow, 'id' | 'name' | 'path' | 'sha256' | 'preprocessing' | 'inputName' | 'outputKind'>;
 
 export interface RunInputs {
   run: RunRecord;
