@@ -280,26 +280,24 @@ export function csiResult(project: Project, runId: number, category: string, lay
   return { run: runId, category, layers: readAggregates(project.db, runId, 'csi', category).map((a) => a.data) };
 }
 
-function layerMetrics(project: Project, runId: number, position: number, category: string): Record<string, number | null> {
-  return readLayerResults(project.db, runId).find((r) => r.position === position && r.category === category)?.metrics ?? {};
+/** A finished run's layer for one target category, with the layer metrics named with one of `prefixes`. */
+function layerOfCategory(project: Project, runId: number, layer: string, category: string, prefixes: readonly string[]) {
+  requireFinished(project, runId);
+  requireCategory(project, runId, category);
+  const { position, tap } = requireLayer(project, runId, layer);
+  const all = readLayerResults(project.db, runId).find((r) => r.position === position && r.category === category)?.metrics ?? {};
+  const metrics = Object.fromEntries(Object.entries(all).filter(([k]) => prefixes.some((p) => k.startsWith(p))));
+  return { position, tap, metrics };
 }
 
 export function channelsResult(project: Project, runId: number, layer: string, category: string): ChannelsResult {
-  requireFinished(project, runId);
-  requireCategory(project, runId, category);
-  const { position, tap } = requireLayer(project, runId, layer);
+  const { position, tap, metrics } = layerOfCategory(project, runId, layer, category, ['channel', 'top']);
   const channels = readAggregate(project.db, runId, 'channels', position, category) ?? [];
-  const metrics = layerMetrics(project, runId, position, category);
-  const channelMetrics = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('channel') || k.startsWith('top')));
-  return { run: runId, layer, category, unitsPerChannel: tapPositions(tap), layout: tap.layout ?? 'chw', channels, metrics: channelMetrics };
+  return { run: runId, layer, category, unitsPerChannel: tapPositions(tap), layout: tap.layout ?? 'chw', channels, metrics };
 }
 
 export function spatialResult(project: Project, runId: number, layer: string, category: string): SpatialResult {
-  requireFinished(project, runId);
-  requireCategory(project, runId, category);
-  const { position, tap } = requireLayer(project, runId, layer);
+  const { position, tap, metrics } = layerOfCategory(project, runId, layer, category, ['spatial']);
   const density = readAggregate(project.db, runId, 'density', position, category) ?? [];
-  const metrics = layerMetrics(project, runId, position, category);
-  const spatialMetrics = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('spatial')));
-  return { run: runId, layer, category, height: tap.height, width: tap.width, layout: tap.layout ?? 'chw', extraTokens: tap.extraTokens ?? 0, density, metrics: spatialMetrics };
+  return { run: runId, layer, category, height: tap.height, width: tap.width, layout: tap.layout ?? 'chw', extraTokens: tap.extraTokens ?? 0, density, metrics };
 }

@@ -16,14 +16,7 @@ export interface CategoryRow {
 }
 
 /** What reading an image file tells about it: its bytes' hash and its header. */
-export interface ImageContent {
-  sha256: string;
-  bytes: number;
-  width: number;
-  height: number;
-  channels: number;
-  format: string;
-}
+export type ImageContent = Pick<ImageRecord, 'sha256' | 'bytes' | 'width' | 'height' | 'channels' | 'format'>;
 
 export interface NewImage extends ImageContent {
   categoryId: number;
