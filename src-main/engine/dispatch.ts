@@ -19,6 +19,12 @@ export interface Dispatcher {
 
 const noProgress = () => {};
 
+/** The project a call works on (its `path` argument): errors that name no file are about it. */
+function projectOf(args: unknown): string | undefined {
+  const path = typeof args === 'object' && args !== null ? (args as { path?: unknown }).path : undefined;
+  return typeof path === 'string' ? path : undefined;
+}
+
 export function serveContract<C extends Contract>(
   contract: C,
   handlers: HandlerMap<C>,
@@ -59,7 +65,7 @@ export function serveContract<C extends Contract>(
       const result = await (spec.job ? jobs.run(describeCall(name, parsed.data), (job) => handler(parsed.data, job), ctx) : handler(parsed.data, ctx));
       port.send({ type: 'result', id, result });
     } catch (error) {
-      port.send({ type: 'error', id, error: toErrorData(error) });
+      port.send({ type: 'error', id, error: toErrorData(error, { file: projectOf(parsed.data) }) });
     } finally {
       inFlight.delete(id);
     }
