@@ -155,9 +155,6 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   if (loaded.input.name !== options.inputName) {
     throw new EngineError('validation', `${file}: the model's image input is '${loaded.input.name}', not '${options.inputName}' (the file changed?)`, { file });
   }
-  if (loaded.input.batch !== null && loaded.input.batch !== 1) {
-    throw new EngineError('unsupported', `${file}: the model's batch size is fixed at ${loaded.input.batch}; re-export it with a dynamic batch (or batch 1)`, { file });
-  }
   const layers = options.resume ? options.resume.layers : taps.map((t) => emptyLayerStats(t, categories));
   if (layers.length !== taps.length) throw new EngineError('validation', 'the resume state does not match the taps');
   const rewritten = copyForRewrite(loaded.model);
