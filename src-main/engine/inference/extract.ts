@@ -23,7 +23,7 @@ import { batchSizeFor, runsPerGroupFor } from './batching.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
 import { createWorkerSessionFactory, type WorkerSessionOptions } from './ort-worker.ts';
 import { preprocessBatch } from './preprocess.ts';
-import { modelError, openSession, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
+import { modelError, openSession, type ConcreteProvider, type ProviderAttempt, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 import { countMerged, mergeActivationRange, mergeSums } from './sufficient-stats.ts';
 import { emptyLayerStats } from '../stats/sufficient.ts';
 
@@ -64,6 +64,8 @@ export interface ExtractionResult {
   groupSize: number;
   provider: string;
   providerFallback: string | null;
+  /** Every provider tried, in order, and why each one not used was skipped or failed. */
+  providerAttempts: ProviderAttempt[];
   seconds: number;
   imagesPerSecond: number;
 }
@@ -171,7 +173,7 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
     return { batchSize, runsPerGroup };
   };
   const factory = options.sessionFactory ?? ((model: Uint8Array, provider: ConcreteProvider) => createWorkerSessionFactory(outputSlotsFor(layoutFor(provider), graphOutputs, taps))(model, provider));
-  const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, factory);
+  const { session, provider, fallback, attempts } = await openSession(encodeModel(rewritten), options.provider, file, factory);
   const { batchSize, runsPerGroup: wantedRuns } = layoutFor(provider);
   // Never more runs per group than the session keeps outputs alive for: a group's outputs are merged while
   // the next group runs, so two groups' worth.
@@ -243,7 +245,7 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
     }
     const now = performance.now();
     const seconds = (now - started) / 1000;
-    return { layers, precision, batchSize, groupSize, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
+    return { layers, precision, batchSize, groupSize, provider, providerFallback: fallback, providerAttempts: attempts, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
   } finally {
     // A batch still running (cancel, or an error while reducing) must finish before the session goes.
     if (running) await running.catch(() => undefined);

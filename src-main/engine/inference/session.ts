@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
-import { providerUnavailableReason } from './provider-precheck.ts';
+import { checkProviderMayLoad, ProviderSkipped } from './provider-precheck.ts';
 
 export type ConcreteProvider = Exclude<ExecutionProviderChoice, 'auto'>;
 
@@ -30,11 +30,21 @@ export interface SessionLike {
 /** Creates a session on one provider; throws when the provider cannot load. Injectable for tests. */
 export type SessionFactory = (model: Uint8Array, provider: ConcreteProvider) => Promise<SessionLike>;
 
+/** One provider in the order tried: used, skipped before onnxruntime was asked, or failed to load. */
+export interface ProviderAttempt {
+  provider: ConcreteProvider;
+  outcome: 'used' | 'skipped' | 'failed';
+  /** Why it was skipped or failed; null for the one used. */
+  reason: string | null;
+}
+
 export interface OpenedSession {
   session: SessionLike;
   provider: ConcreteProvider;
   /** Why the requested (or preferred, for auto) provider was not used; null when it was. */
   fallback: string | null;
+  /** Every provider tried, in order, ending with the one used (for the run record). */
+  attempts: ProviderAttempt[];
 }
 
 /** Providers the platform may offer, in the order auto tries them (CPU last, always). */
@@ -62,8 +72,7 @@ export function sessionOptions(provider: ConcreteProvider): ort.InferenceSession
 }
 
 export const ortSessionFactory: SessionFactory = async (model, provider) => {
-  const unavailable = providerUnavailableReason(provider);
-  if (unavailable) throw new Error(unavailable);
+  checkProviderMayLoad(provider);
   return ort.InferenceSession.create(model, sessionOptions(provider));
 };
 
@@ -78,14 +87,16 @@ function firstLine(error: unknown): string {
  */
 export async function openSession(model: Uint8Array, choice: ExecutionProviderChoice, file: string, factory: SessionFactory = ortSessionFactory): Promise<OpenedSession> {
   const order = providerOrder(choice);
+  const attempts: ProviderAttempt[] = [];
   const failures: string[] = [];
   for (const provider of order) {
     try {
       const session = await factory(model, provider);
       const fallback = failures.length > 0 ? failures.join('; ') : null;
-      return { session, provider, fallback };
+      return { session, provider, fallback, attempts: [...attempts, { provider, outcome: 'used', reason: null }] };
     } catch (error) {
       if (provider === 'cpu' || isModelError(error)) throw modelError(error, file);
+      attempts.push({ provider, outcome: error instanceof ProviderSkipped ? 'skipped' : 'failed', reason: firstLine(error) });
       failures.push(`${provider} unavailable: ${firstLine(error)}`);
     }
   }
