@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { Project } from './project.ts';
 import { JobRunner } from './jobs/job-runner.ts';
-import { lockHolder } from './storage/project-lock.ts';
+import { holdsWriteLock, lockHolder } from './storage/project-lock.ts';
 import type { SessionInfo } from '../contract/types.ts';
 import { Confinement } from './path-confinement.ts';
 
@@ -23,8 +23,9 @@ export class Engine {
   project(path: string): Project {
     const full = resolve(path);
     let project = this.projects.get(full);
-    // A read-only connection taken while another process was writing is reopened once that process is done.
-    if (project?.lockedBy && lockHolder(full) === null) {
+    // A read-only connection taken while another process was writing is reopened once that process is
+    // done (nobody holds the lock now, or this process took it since).
+    if (project?.lockedBy && (holdsWriteLock(full) || lockHolder(full) === null)) {
       project.close();
       project = undefined;
     }
