@@ -3,7 +3,7 @@
 // NAME.files/ so the pair can be moved together.
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
-import type { ProjectInfo } from '../contract/types.ts';
+import type { ProjectInfo, RunSummary } from '../contract/types.ts';
 import { PROJECT_EXTENSION } from '../contract/paths.ts';
 import { EngineError } from './errors.ts';
 import { openDatabase, schemaVersion, type Db } from './storage/database.ts';
@@ -104,8 +104,18 @@ export class Project {
       categories: listCategories(this.db),
       imageCount: countRows(this.db, 'images'),
       modelCount: countRows(this.db, 'models'),
-      runs: listRuns(this.db),
+      runs: this.runs(),
     };
+  }
+
+  /**
+   * The project's runs. Through a read-only connection nothing marks a killed process's run interrupted
+   * (that is a write), so a run still 'running' with nobody holding the write lock is shown as what it is.
+   */
+  runs(): RunSummary[] {
+    const runs = listRuns(this.db);
+    if (!this.db.readonly || !runs.some((r) => r.status === 'running') || lockHolder(this.path) !== null) return runs;
+    return runs.map((r) => (r.status === 'running' ? { ...r, status: 'interrupted' } : r));
   }
 
   close(): void {

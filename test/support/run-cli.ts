@@ -82,3 +82,17 @@ export async function runCliKilledWhen(args: string[], seen: (pid: number) => bo
   const now = performance.now();
   return { code, signal, stderr, ms: now - started, sinceSeenMs: seenAt === null ? null : now - seenAt };
 }
+
+/** runCli without blocking the test's event loop, so several commands can run at once. */
+export async function runCliAsync(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const child = spawnCli(args, options);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c));
+  });
+  return { code, stdout, stderr };
+}

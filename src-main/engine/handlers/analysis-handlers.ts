@@ -15,9 +15,9 @@ export function analysisHandlers(engine: Engine) {
       reliabilityForRun(engine.project(path), { run, splits, seed, groupsPerCategory: groups, provider, batch, memoryBudgetMB }, ctx),
     'analysis.replicate': async ({ path, run, pathB, runB, shuffles, seed }) =>
       replicateRuns(engine.project(path), { runA: run, projectB: engine.project(pathB), runB, shuffles, seed }),
-    'analysis.list': async ({ path, run, kind }) => listAnalyses(engine.project(path).db, { run, kind }),
+    'analysis.list': async ({ path, run, kind }) => listAnalyses(engine.reader(path).db, { run, kind }),
     'analysis.get': async ({ path, id }) => {
-      const found = readAnalysis(engine.project(path).db, id);
+      const found = readAnalysis(engine.reader(path).db, id);
       if (!found) throw new EngineError('not_found', `${path}: no analysis #${id}`, { file: path });
       return found;
     },

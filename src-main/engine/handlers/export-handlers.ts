@@ -6,6 +6,6 @@ import { exportRun } from '../export/export-run.ts';
 export function exportHandlers(engine: Engine) {
   return {
     'export.run': async ({ path, run, format, out, layers }, ctx) =>
-      exportRun(engine.project(path), { run, format, out, layers, confinement: engine.confinement.active ? engine.confinement : undefined }, ctx),
+      exportRun(engine.reader(path), { run, format, out, layers, confinement: engine.confinement.active ? engine.confinement : undefined }, ctx),
   } satisfies Partial<EngineHandlers>;
 }

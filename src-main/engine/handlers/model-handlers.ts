@@ -13,7 +13,7 @@ import { refreshModel } from '../models/refresh.ts';
 import type { EngineHandlers } from './types.ts';
 
 async function modelInfo(engine: Engine, path: string, name: string): Promise<ModelInfo> {
-  const found = (await listModels(engine.project(path))).find((m) => m.name === name);
+  const found = (await listModels(engine.reader(path))).find((m) => m.name === name);
   if (!found) throw new EngineError('not_found', `no model named '${name}' in ${path}`);
   return found;
 }
@@ -33,7 +33,7 @@ export function modelHandlers(engine: Engine) {
       });
       return modelInfo(engine, args.path, args.name);
     },
-    'model.list': async ({ path }) => listModels(engine.project(path)),
+    'model.list': async ({ path }) => listModels(engine.reader(path)),
     'model.inspect': async ({ file, size }) => inspectModelFile(file, size),
     'model.refresh': async ({ path, name }) => {
       const { previousSha256, updated } = await refreshModel(engine.project(path), name);

@@ -7,11 +7,11 @@ import { compareStoredRuns, runConsistency } from '../runs/run-statistics.ts';
 
 export function resultsHandlers(engine: Engine) {
   return {
-    'results.table': async ({ path, run }) => resultsTable(engine.project(path), run),
-    'results.units': async ({ path, ...query }) => unitsPage(engine.project(path), query),
-    'results.csi': async ({ path, run, layer, category }) => csiResult(engine.project(path), run, category, layer),
-    'results.channels': async ({ path, run, layer, category }) => channelsResult(engine.project(path), run, layer, category),
-    'results.spatial': async ({ path, run, layer, category }) => spatialResult(engine.project(path), run, layer, category),
+    'results.table': async ({ path, run }) => resultsTable(engine.reader(path), run),
+    'results.units': async ({ path, ...query }) => unitsPage(engine.reader(path), query),
+    'results.csi': async ({ path, run, layer, category }) => csiResult(engine.reader(path), run, category, layer),
+    'results.channels': async ({ path, run, layer, category }) => channelsResult(engine.reader(path), run, layer, category),
+    'results.spatial': async ({ path, run, layer, category }) => spatialResult(engine.reader(path), run, layer, category),
     'results.consistency': async ({ path, run, category }, ctx) => runConsistency(engine.project(path), run, category, ctx),
     'results.compare': async ({ path, runs }, ctx) => compareStoredRuns(engine.project(path), runs[0], runs[1], ctx),
     'results.unit': async ({ path, run, layer, unit }, ctx) => inspectUnit(engine.project(path), run, layer, unit, ctx),

@@ -29,6 +29,6 @@ export function shardHandlers(engine: Engine) {
       return runShard(input, shard, out, { provider, batch, memoryBudgetMB }, ctx);
     },
     'shard.merge': async ({ path, files }, ctx) => mergePartials(engine.project(path), files, ctx),
-    'shard.status': async ({ path, files }) => shardStatus(engine.project(path), files),
+    'shard.status': async ({ path, files }) => shardStatus(engine.reader(path), files),
   } satisfies Partial<EngineHandlers>;
 }

@@ -45,7 +45,7 @@ export function stimuliHandlers(engine: Engine) {
     'stimuli.import': async ({ path, source, map, controls, targets, copy }, { signal, progress }) =>
       importStimuli(engine.project(path), source, { map: map ?? {}, controls: controls ?? {}, targets: targets ?? [], copy: copy ?? false, confinement: engine.confinement, signal, progress }),
     'stimuli.list': async ({ path, category, offset, limit }) => {
-      const project = engine.project(path);
+      const project = engine.reader(path);
       const page = listImages(project.db, dirname(project.path), {
         ...(category !== undefined ? { category } : {}),
         ...(offset !== undefined ? { offset } : {}),
@@ -61,7 +61,7 @@ export function stimuliHandlers(engine: Engine) {
         { signal, progress },
       ),
     'stimuli.thumbnails': async ({ path, ids }) => {
-      const thumbnails = getThumbnails(engine.project(path).db, ids);
+      const thumbnails = getThumbnails(engine.reader(path).db, ids);
       return ids.flatMap((id) => {
         const t = thumbnails.get(id);
         return t ? [{ id, mime: t.mime, width: t.width, height: t.height, base64: t.data.toString('base64') }] : [];
