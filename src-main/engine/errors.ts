@@ -122,6 +122,7 @@ function explainFailure(error: unknown, context: ErrorContext): EngineErrorData 
 export function aboutFile(error: unknown, file: string, doing: string): EngineError {
   if (error instanceof EngineError) return error;
   const data = explainFailure(error, { file });
-  const detail = data.message.startsWith(`${file}: `) ? data.message.slice(file.length + 2) : data.message;
+  const named = data.file ?? file; // the native error's own path, when it has one
+  const detail = data.message.startsWith(`${named}: `) ? data.message.slice(named.length + 2) : data.message;
   return new EngineError(data.kind, `${file}: ${doing}: ${detail}`, { file, cause: error });
 }
