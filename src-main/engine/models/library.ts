@@ -16,7 +16,7 @@ import { externalLocation } from '../onnx/read.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { getModelRow, insertModel, listModelRows, type ModelRow, type ModelStorage } from '../storage/models-store.ts';
 import { listCategories } from '../storage/project-store.ts';
-import { largestTapValueBytes, MAX_VALUE_BYTES, maxStorableTapUnits } from '../storage/value-limits.ts';
+import { checkTapsStorable } from '../storage/value-limits.ts';
 import { sha256File } from './hash.ts';
 import { alreadyExists, insideFolder, writeNewOrSameFile } from '../owned-files.ts';
 
@@ -89,22 +89,6 @@ export function projectModelsDir(project: Project): string {
   return dir;
 }
 
-/**
- * Refuses taps whose statistics could not be stored (SQLite's value limit, storage/value-limits.ts) with
- * `categories` categories: a run would only find out at its end. A contrast needs two at least.
- */
-export function checkStorable(taps: readonly TapShape[], categories: number, file: string): void {
-  for (const tap of taps) {
-    const units = tapUnits(tap);
-    if (largestTapValueBytes(units, categories) <= MAX_VALUE_BYTES) continue;
-    throw new EngineError(
-      'unsupported',
-      `${file}: tap '${tap.name}' (${tap.channels} x ${tap.height} x ${tap.width} = ${units} units) is too large to store: with ${categories} categories its statistics take ${largestTapValueBytes(units, categories)} bytes, over SQLite's ${MAX_VALUE_BYTES} per value; a tap can have at most ${maxStorableTapUnits(categories)} units (tap a smaller tensor, or a smaller input size)`,
-      { file },
-    );
-  }
-}
-
 export async function addModel(project: Project, options: AddModelOptions): Promise<LibraryModel> {
   const source = resolve(options.file);
   checkNewModelName(project, options.name);
@@ -112,7 +96,8 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
   const inputSize: [number, number] = [loaded.input.height, loaded.input.width];
   const preprocessing = resolvePreprocessing(options, inputSize, source);
   const taps = await resolveTaps(loaded, options.taps);
-  checkStorable(taps, Math.max(2, listCategories(project.db).length), source);
+  // A contrast needs two categories at least; a project with more already needs room for them all.
+  checkTapsStorable(taps, Math.max(2, listCategories(project.db).length), source);
   let path = source;
   if (options.copy) {
     const external = (loaded.model.graph?.initializer ?? []).some((t) => externalLocation(t) !== undefined);

@@ -7,7 +7,9 @@ import { EXECUTION_PROVIDERS, recipeSchema, type ExecutionProviderChoice, type R
 import type { RunManifest } from '../../contract/run-manifest.ts';
 import type { RunStarted } from '../../contract/results-types.ts';
 import { EngineError } from '../errors.ts';
+import { checkBatchFits } from '../inference/batching.ts';
 import { DEFAULT_PRECISION } from '../inference/extract.ts';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import type { LayerStats } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { insertRunCategories, insertRunImages, insertRunLayers, readRunCategories, readRunImages, readRunLayers } from '../storage/run-inputs-store.ts';
@@ -81,6 +83,11 @@ export async function runAnalysis(project: Project, request: RunRequest, hooks: 
       purpose: 'a run',
       open: async () => {
         const plan = planRun(project, request.model, request.layers);
+        // Refused before the run is recorded: a batch the budget cannot hold would only fail (or swap) later.
+        if (request.batch !== undefined) {
+          const [height, width] = plan.model.preprocessing.inputSize;
+          checkBatchFits(plan.taps, height * width, request.batch, request.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, options.precision, `model ${plan.model.name}`);
+        }
         await checkPlanFiles(project, plan, hooks);
         // The precision and the budget are recorded before the first checkpoint: a resumed run continues
         // with the same arithmetic and the same merge groups.

@@ -10,6 +10,7 @@ import type { Project } from '../project.ts';
 import { getModelRow, type ModelRow } from '../storage/models-store.ts';
 import type { RunCategory, RunImage } from '../storage/run-inputs-store.ts';
 import { listStimuliForRun } from '../storage/stimuli-store.ts';
+import { checkTapsStorable } from '../storage/value-limits.ts';
 import { checkInputFiles } from './input-files.ts';
 
 export interface RunPlan {
@@ -52,6 +53,7 @@ export function planRun(project: Project, modelName: string, layers?: readonly s
   const renumber = new Map(kept.map((c, k) => [c.old, k]));
   const planned = images.filter((i) => renumber.has(i.category)).map((i) => ({ ...i, category: renumber.get(i.category)! }));
   const categories = kept.map(({ name, role, controlsFor, images: n }) => ({ name, role, controlsFor, images: n }));
+  checkTapsStorable(taps, categories.length, `model ${model.name}`);
   return {
     model,
     taps,
