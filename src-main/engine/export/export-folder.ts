@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { EngineError, aboutFile, quoted } from '../errors.ts';
 import type { Confinement } from '../path-confinement.ts';
 import { isRunning, thisProcess } from '../processes.ts';
+import { taken } from '../owned-files.ts';
 
 const MANIFEST = 'manifest.json';
 /** Files every export writes besides the ones its manifest lists. */
@@ -23,21 +24,12 @@ function previousPath(dir: string): string {
   return join(dirname(dir), `.${basename(dir)}.previous-export`);
 }
 
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Puts right what a killed export into `dir` left: the earlier export set aside mid-swap, dead staging folders. */
 function recover(dir: string): void {
   const previous = previousPath(dir);
-  if (exists(previous)) {
+  if (taken(previous)) {
     // Set aside and the new one renamed in: the swap finished, only the removal did not; else put it back.
-    if (exists(dir)) rmSync(previous, { recursive: true, force: true });
+    if (taken(dir)) rmSync(previous, { recursive: true, force: true });
     else renameSync(previous, dir);
   }
   const prefix = stagingPrefix(dir);
@@ -127,7 +119,7 @@ export async function writeExportFolder(dir: string, confinement: Confinement | 
     renameSync(staging, dir);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    if (exists(previousPath(dir)) && !exists(dir)) renameSync(previousPath(dir), dir);
+    if (taken(previousPath(dir)) && !taken(dir)) renameSync(previousPath(dir), dir);
     throw aboutFile(error, dir, 'the export could not be moved into place (the folder is as it was)');
   }
   rmSync(previousPath(dir), { recursive: true, force: true });

@@ -3,9 +3,10 @@
 // (copies, scrambles) follow the project. Each holds the project's write lock to itself while it works:
 // a run in progress (in any process) makes them wait their turn instead of moving or deleting the file
 // under it, which would lose everything the run stores.
-import { cpSync, existsSync, lstatSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
 import { EngineError } from '../errors.ts';
+import { taken } from '../owned-files.ts';
 import type { Engine } from '../engine.ts';
 import { Project, PROJECT_EXTENSION } from '../project.ts';
 import { setMeta, copyDatabaseTo } from '../storage/project-store.ts';
@@ -15,16 +16,6 @@ import { withExclusiveLock } from '../storage/project-lock.ts';
 
 function filesDirOf(path: string): string {
   return resolve(dirname(path), `${basename(path, PROJECT_EXTENSION)}.files`);
-}
-
-/** Anything at `path`, a dangling symlink included (existsSync would follow it and say no). */
-function taken(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function checkTarget(path: string): string {

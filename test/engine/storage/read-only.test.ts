@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toErrorData } from '../../../src-main/engine/errors.ts';
 import { Project } from '../../../src-main/engine/project.ts';
@@ -81,26 +81,17 @@ async function expectWritesRefused(project: string, why: RegExp): Promise<void> 
 }
 
 describe('a read-only project', () => {
-  it('in a read-only folder: reads work, writes are refused naming the project and the way out', async () => {
-    const project = copyOf('folder');
+  // A read-only folder (its WAL and shared-memory files cannot be made), or only the file.
+  it.each([
+    { what: 'a read-only folder', folder: 'folder', part: (project: string) => dirname(project), why: /read-only file system|its folder is read-only/ },
+    { what: 'a read-only file in a writable folder', folder: 'file', part: (project: string) => project, why: /read-only file system|the file is read-only/ },
+  ])('in $what: reads work, writes are refused naming the project and the way out', async ({ folder, part, why }) => {
+    const project = copyOf(folder);
     const before = digest(project);
-    const undo = makeReadOnly(join(dir, 'folder'));
+    const undo = makeReadOnly(part(project));
     try {
       await expectReadsWork(project);
-      await expectWritesRefused(project, /read-only file system|its folder is read-only/);
-    } finally {
-      undo();
-    }
-    expect(digest(project)).toBe(before);
-  }, 180_000);
-
-  it('a read-only file in a writable folder: the same', async () => {
-    const project = copyOf('file');
-    const before = digest(project);
-    const undo = makeReadOnly(project);
-    try {
-      await expectReadsWork(project);
-      await expectWritesRefused(project, /read-only file system|the file is read-only/);
+      await expectWritesRefused(project, why);
     } finally {
       undo();
     }
