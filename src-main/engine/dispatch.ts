@@ -31,7 +31,16 @@ export function serveContract<C extends Contract>(
   port: MessagePortLike<ClientMessage, ServerMessage>,
   jobs: Pick<JobRunner, 'run'>,
 ): Dispatcher {
-  const inFlight = new Map<number, AbortController>();
+  /**
+   * Calls in flight on this connection. Long calls outlive it: a reloaded tab or a dropped SSH tunnel must
+   * not end hours of extraction, so when the connection closes only the short calls are aborted; a long
+   * one runs on as a job of the engine (listed, followed and cancelled from any connection, see jobs/).
+   */
+  const inFlight = new Map<number, { controller: AbortController; outlives: boolean }>();
+  const endConnection = () => {
+    for (const call of inFlight.values()) if (!call.outlives) call.controller.abort();
+    inFlight.clear();
+  };
 
   const handleCall = async (id: number, name: string, rawArgs: unknown): Promise<void> => {
     const spec = Object.hasOwn(contract, name) ? contract[name] : undefined;
@@ -52,7 +61,7 @@ export function serveContract<C extends Contract>(
       return;
     }
     const controller = new AbortController();
-    inFlight.set(id, controller);
+    inFlight.set(id, { controller, outlives: spec.long });
     let lastProgressAt = 0;
     const progress = (p: Progress) => {
       const now = Date.now();
@@ -74,7 +83,7 @@ export function serveContract<C extends Contract>(
   const offMessage = port.onMessage((message) => {
     if (!isClientMessage(message)) return;
     if (message.type === 'cancel') {
-      inFlight.get(message.id)?.abort();
+      inFlight.get(message.id)?.controller.abort();
       return;
     }
     // Nothing a call does may escape as an unhandled rejection (that would end the process).
@@ -86,16 +95,13 @@ export function serveContract<C extends Contract>(
       }
     });
   });
-  const offClose = port.onClose(() => {
-    for (const controller of inFlight.values()) controller.abort();
-    inFlight.clear();
-  });
+  const offClose = port.onClose(endConnection);
 
   return {
     dispose() {
       offMessage();
       offClose();
-      for (const controller of inFlight.values()) controller.abort();
+      endConnection();
     },
   };
 }

@@ -88,6 +88,7 @@ export class Engine {
   }
 
   close(): void {
+    this.jobs.cancelAll();
     for (const open of [this.projects, this.readers]) {
       for (const project of open.values()) project.close();
       open.clear();

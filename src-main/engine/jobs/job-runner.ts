@@ -65,6 +65,11 @@ export class JobRunner {
     this.entry(id).controller.abort();
   }
 
+  /** Cancels every running job (the engine is closing: nothing may go on writing its projects). */
+  cancelAll(): void {
+    for (const entry of this.jobs.values()) entry.controller.abort();
+  }
+
   list(): JobInfo[] {
     return [...this.jobs.values()].map((e) => ({ ...e.info }));
   }
