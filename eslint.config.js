@@ -30,8 +30,8 @@ const PIPELINE = ['src-main/engine/pipeline-types.ts', 'src-main/engine/errors.t
 const LAYERS = {
   // Arithmetic over sufficient statistics: no I/O, no storage, no runtime (worker threads to use every core).
   'src-main/engine/stats': [CONTRACT, ...PIPELINE, 'src-main/engine/random.ts', 'src-main/engine/module-worker.ts', '@stdlib/*', 'node:worker_threads'],
-  // SQL and nothing else: rows in, domain types out.
-  'src-main/engine/storage': [CONTRACT, ...PIPELINE, 'better-sqlite3', 'zod', 'node:*'],
+  // SQL and nothing else: rows in, domain types out (and the project's write lock, an OS file lock).
+  'src-main/engine/storage': [CONTRACT, ...PIPELINE, 'better-sqlite3', 'fs-native-extensions', 'zod', 'node:*'],
   // The one onnxruntime owner: never runs (orchestration) or storage.
   'src-main/engine/inference': [CONTRACT, ...PIPELINE, 'src-main/engine/onnx', 'src-main/engine/stats', 'src-main/engine/stimuli/decode.ts', 'onnxruntime-node', 'node:*'],
   // Orchestration of runs: reads and writes through storage, computes through inference and stats.

@@ -32,9 +32,9 @@ export function serveContract<C extends Contract>(
   jobs: Pick<JobRunner, 'run'>,
 ): Dispatcher {
   /**
-   * Calls in flight on this connection. Long calls outlive it: a reloaded tab or a dropped SSH tunnel must
-   * not end hours of extraction, so when the connection closes only the short calls are aborted; a long
-   * one runs on as a job of the engine (listed, followed and cancelled from any connection, see jobs/).
+   * Calls in flight on this connection. Jobs outlive it: a reloaded tab or a dropped SSH tunnel must not
+   * end hours of extraction, so when the connection closes only the other calls are aborted (following a
+   * job among them); a job runs on in the engine, listed, followed and cancelled from any connection.
    */
   const inFlight = new Map<number, { controller: AbortController; outlives: boolean }>();
   const endConnection = () => {
@@ -61,7 +61,7 @@ export function serveContract<C extends Contract>(
       return;
     }
     const controller = new AbortController();
-    inFlight.set(id, { controller, outlives: spec.long });
+    inFlight.set(id, { controller, outlives: spec.job });
     let lastProgressAt = 0;
     const progress = (p: Progress) => {
       const now = Date.now();

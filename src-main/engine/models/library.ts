@@ -15,7 +15,7 @@ import { generate, type GeneratorKind } from '../onnx/generators/index.ts';
 import { externalLocation } from '../onnx/read.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { getModelRow, insertModel, listModelRows, type ModelRow, type ModelStorage } from '../storage/models-store.ts';
-import { listCategories } from '../storage/project-store.ts';
+import { listCategories } from '../storage/stimuli-store.ts';
 import { checkTapsStorable } from '../storage/value-limits.ts';
 import { sha256File } from './hash.ts';
 import { alreadyExists, insideFolder, writeNewOrSameFile } from '../owned-files.ts';

@@ -12,8 +12,8 @@ import { Engine } from '../../../src-main/engine/engine.ts';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
-import { acquireWriteLock, lockHolder, lockPath } from '../../../src-main/engine/storage/project-lock.ts';
-import { listRuns } from '../../../src-main/engine/storage/project-store.ts';
+import { acquireWriteLock, lockHolder } from '../../../src-main/engine/storage/project-lock.ts';
+import { listRuns } from '../../../src-main/engine/storage/runs-store.ts';
 import { runCli, spawnCli } from '../../support/run-cli.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
@@ -116,7 +116,7 @@ describe('project write lock', () => {
     expect(total.holds).toBeGreaterThanOrEqual(ROUNDS);
     expect(total.refusals).toBeGreaterThan(ROUNDS);
     expect(readdirSync(markers)).toEqual([]);
-    expect(existsSync(lockPath(path))).toBe(false);
+    expect(existsSync(`${path}.lock`)).toBe(false); // released: the lock file goes with it
     expect(lockHolder(path)).toBeNull();
   }, 120_000);
 
