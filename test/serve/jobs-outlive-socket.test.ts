@@ -1,6 +1,7 @@
 // A run started over a WebSocket outlives the socket (issue 15 item 9): with a real `unitscope serve`
-// process, the socket that started the run closes mid-run, a new one connects, sees the run still
-// running and sees it finish; nothing cancelled it.
+// process, the socket that started the run closes mid-run, a new one connects, finds the run among the
+// running jobs (job.list), follows it to its end (job.follow: its progress, then how it ended) and reads
+// its results; nothing cancelled it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ async function connect(): Promise<{ client: Client<Api>; socket: WebSocket }> {
 }
 
 describe('serve: a run outlives the socket that started it', () => {
-  it('keeps running when the socket closes mid-run; a new socket sees it finish', async () => {
+  it('keeps running when the socket closes mid-run; a new socket lists it, follows it to its end and reads its results', async () => {
     const first = await connect();
     let progressed!: () => void;
     const progressing = new Promise<void>((resolve) => (progressed = resolve));
@@ -73,14 +74,16 @@ describe('serve: a run outlives the socket that started it', () => {
     try {
       const running = await second.client.call('run.list', { path: project });
       expect(running.map((r) => r.status)).toEqual(['running']);
-      // Well past the moment the old socket's close used to cancel it (8 s), and to its end.
-      const deadline = Date.now() + 120_000;
-      let status = 'running';
-      while (status === 'running' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 250));
-        status = (await second.client.call('run.list', { path: project }))[0]!.status;
-      }
-      expect(status, serverErr).toBe('finished');
+      const jobs = await second.client.call('job.list', {});
+      const job = jobs.find((j) => j.method === 'run.start' && j.project === project);
+      expect(job, JSON.stringify(jobs)).toBeDefined();
+      // Followed from the new socket, well past the moment the old socket's close used to cancel it (8 s).
+      const followed: number[] = [];
+      const ended = await second.client.call('job.follow', { id: job!.id }, { onProgress: (p) => followed.push(p.done) });
+      expect(ended, serverErr).toMatchObject({ id: job!.id, method: 'run.start', status: 'finished', error: null });
+      expect(followed.length).toBeGreaterThan(0);
+      expect((await second.client.call('run.list', { path: project })).map((r) => r.status)).toEqual(['finished']);
+      expect(await second.client.call('job.list', {})).toEqual([]);
       const table = await second.client.call('results.table', { path: project, run: running[0]!.id });
       expect(table.rows.length).toBeGreaterThan(0);
     } finally {
