@@ -47,6 +47,14 @@ const shardSchema = z.object({
 
 const seconds = z.number().nullable();
 
+/** One execution provider in the order tried: used, skipped before onnxruntime was asked, or failed to load. */
+const providerAttemptSchema = z.object({
+  provider: z.string(),
+  outcome: z.enum(['used', 'skipped', 'failed']),
+  /** Why it was skipped or failed; null for the one used. */
+  reason: z.string().nullable(),
+});
+
 export const runManifestSchema = z.object({
   app: z.object({ name: z.literal('unitscope'), version: z.string() }),
   /** statisticsFrom: the run whose stored statistics a reanalysis used. */
@@ -71,7 +79,8 @@ export const runManifestSchema = z.object({
   seeds: z.object({ recipe: z.number() }),
   /**
    * precision: how extraction reduced the taps (float64 exact, float32 fused in-graph; engine/inference/extract.ts);
-   * memoryBudgetMB: the budget asked for (null: the engine's default; absent in runs made before it was recorded).
+   * memoryBudgetMB: the budget asked for (null: the engine's default; absent in runs made before it was recorded);
+   * providers: every provider tried, in order, and why each one not used was skipped or failed (absent in older runs).
    */
   execution: z.object({
     requested: z.string(),
@@ -80,6 +89,7 @@ export const runManifestSchema = z.object({
     batch: z.number().nullable(),
     precision: z.enum(STATS_PRECISIONS).optional(),
     memoryBudgetMB: z.number().nullable().optional(),
+    providers: z.array(providerAttemptSchema).optional(),
   }),
   timings: z.object({ extractionSeconds: seconds, analysisSeconds: seconds, totalSeconds: seconds, imagesPerSecond: seconds, finishedAt: z.string().nullable() }),
   platform: z.object({ os: z.string(), release: z.string(), arch: z.string(), node: z.string(), cpus: z.number(), cpuModel: z.string(), memoryBytes: z.number() }),
@@ -88,5 +98,6 @@ export const runManifestSchema = z.object({
 });
 
 export type RunManifest = z.output<typeof runManifestSchema>;
+export type ProviderAttempt = z.output<typeof providerAttemptSchema>;
 export type ManifestImage = z.output<typeof imageSchema>;
 export type ShardManifestEntry = z.output<typeof shardSchema>;

@@ -23,7 +23,8 @@ import { batchSizeFor, runsPerGroupFor } from './batching.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
 import { createWorkerSessionFactory, type WorkerSessionOptions } from './ort-worker.ts';
 import { preprocessBatch } from './preprocess.ts';
-import { modelError, openSession, type ConcreteProvider, type ProviderAttempt, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
+import type { ProviderAttempt } from '../../contract/run-manifest.ts';
+import { modelError, openSession, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 import { countMerged, mergeActivationRange, mergeSums } from './sufficient-stats.ts';
 import { emptyLayerStats } from '../stats/sufficient.ts';
 

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
+import type { ProviderAttempt } from '../../contract/run-manifest.ts';
 import { EngineError } from '../errors.ts';
 import { checkProviderMayLoad, ProviderSkipped } from './provider-precheck.ts';
 
@@ -29,14 +30,6 @@ export interface SessionLike {
 
 /** Creates a session on one provider; throws when the provider cannot load. Injectable for tests. */
 export type SessionFactory = (model: Uint8Array, provider: ConcreteProvider) => Promise<SessionLike>;
-
-/** One provider in the order tried: used, skipped before onnxruntime was asked, or failed to load. */
-export interface ProviderAttempt {
-  provider: ConcreteProvider;
-  outcome: 'used' | 'skipped' | 'failed';
-  /** Why it was skipped or failed; null for the one used. */
-  reason: string | null;
-}
 
 export interface OpenedSession {
   session: SessionLike;

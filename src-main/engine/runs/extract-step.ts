@@ -82,7 +82,7 @@ export async function extractRun(project: Project, inputs: RunInputs, options: E
     result.layers.forEach((stats, l) => writeLayerStats(db, runId, l, stats, 'final'));
     deleteCheckpoint(db, runId);
     setRunProvider(db, runId, result.provider, result.providerFallback);
-    updateRunManifest(project, runId, (m) => withExtraction(m, { provider: result.provider, fallback: result.providerFallback, precision: result.precision }));
+    updateRunManifest(project, runId, (m) => withExtraction(m, { provider: result.provider, fallback: result.providerFallback, precision: result.precision, providers: result.providerAttempts }));
   }).immediate();
   return { seconds: result.seconds, imagesPerSecond: result.imagesPerSecond };
 }

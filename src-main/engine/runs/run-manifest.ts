@@ -57,9 +57,9 @@ export function reanalysisManifest(source: RunManifest, id: number, statisticsFr
   };
 }
 
-/** What extraction learnt: the provider it ran on (and what it fell back from) and the precision it used. */
-export function withExtraction(manifest: RunManifest, result: { provider: string; fallback: string | null; precision: RunManifest['execution']['precision'] }): RunManifest {
-  return { ...manifest, execution: { ...manifest.execution, provider: result.provider, fallback: result.fallback, precision: result.precision } };
+/** What extraction learnt: the provider it ran on (every provider tried, and what it fell back from) and the precision it used. */
+export function withExtraction(manifest: RunManifest, result: Pick<RunManifest['execution'], 'provider' | 'fallback' | 'precision' | 'providers'>): RunManifest {
+  return { ...manifest, execution: { ...manifest.execution, ...result } };
 }
 
 /** What a run took. `extraction` is left as recorded when omitted (a reanalysis keeps its source's). */

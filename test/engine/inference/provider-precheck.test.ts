@@ -60,9 +60,14 @@ describe('provider precheck', () => {
       for (const noise of [/XDG_RUNTIME_DIR/, /Vulkan/i, /dawn/i, /^Warning:/m, /While initializing adapter/]) expect(result.stderr).not.toMatch(noise);
       const project = Project.open(path, { readonly: true });
       try {
-        const execution = (readRunManifest(project.db, 1) as { execution: { provider: string; fallback: string } }).execution;
+        const execution = readRunManifest(project.db, 1)!.execution;
         expect(execution.provider).toBe('cpu');
         expect(execution.fallback).toMatch(/webgpu unavailable: WebGPU needs (a GPU and none is visible|Vulkan)/);
+        // The run record lists every provider tried, in order, and why each GPU one was skipped.
+        const tried = execution.providers!;
+        expect(tried.map((t) => [t.provider, t.outcome])).toEqual([...(process.platform === 'linux' && process.arch === 'x64' ? [['cuda', 'skipped']] : []), ['webgpu', 'skipped'], ['cpu', 'used']]);
+        expect(tried.find((t) => t.provider === 'webgpu')!.reason).toMatch(/^WebGPU needs (a GPU and none is visible|Vulkan)/);
+        expect(tried.at(-1)!.reason).toBeNull();
       } finally {
         project.close();
       }
