@@ -44,12 +44,13 @@ function setup() {
     },
     ...jobHandlers(engine),
   } satisfies HandlerMap<typeof testContract>;
-  const connect = () => {
+  const connectClosable = () => {
     const pair = createInMemoryPair();
     serveContract(testContract, handlers, pair.server, engine.jobs);
-    return createClient<typeof testContract>(pair.client);
+    return { client: createClient<typeof testContract>(pair.client), close: () => pair.close() };
   };
-  return { engine, connect, release: () => release() };
+  const connect = () => connectClosable().client;
+  return { engine, connect, connectClosable, release: () => release() };
 }
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
@@ -100,6 +101,31 @@ describe('long calls as jobs', () => {
     expect(await followed).toMatchObject({ id, status: 'cancelled', error: { kind: 'cancelled' } });
     await expect(other.call('job.cancel', { id })).rejects.toMatchObject({ kind: 'not_found' });
     await expect(other.call('job.follow', { id })).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('a job outlives the connection that started it: a new connection follows it to its end', async () => {
+    const { connect, connectClosable, engine, release } = setup();
+    const first = connectClosable();
+    const running = first.client.call('test.wait', { path: 'p.unitscope', name: 'gone' }).catch((e: unknown) => e);
+    const id = await until(async () => engine.jobs.list()[0]?.id);
+    first.close(); // the tab reloads, the tunnel drops
+    await new Promise((r) => setTimeout(r, 20));
+    expect(engine.jobs.list().map((j) => j.id)).toEqual([id]);
+    const followed = connect().call('job.follow', { id });
+    release();
+    expect(await followed).toEqual({ id, method: 'test.wait', status: 'finished', error: null });
+    void running; // its answer had nowhere to go
+  });
+
+  it('refuses a 65th job while 64 run, and takes new ones once they end', async () => {
+    const { connect, engine, release } = setup();
+    const caller = connect();
+    const waits = Array.from({ length: 64 }, (_, i) => caller.call('test.wait', { path: 'p.unitscope', name: String(i) }));
+    await until(async () => (engine.jobs.list().length === 64 ? true : undefined));
+    await expect(caller.call('test.wait', { path: 'p.unitscope', name: 'one too many' })).rejects.toMatchObject({ kind: 'conflict', message: '64 jobs are running already; wait for some to finish, or cancel some (job.list, job.cancel)' });
+    release();
+    await Promise.all(waits);
+    expect(engine.jobs.list()).toEqual([]);
   });
 
   it('a call not declared long reports no progress and is no job', async () => {

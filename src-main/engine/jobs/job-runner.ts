@@ -17,15 +17,24 @@ interface Entry {
   ended: Promise<JobEnded>;
 }
 
+/**
+ * Jobs one engine runs at once. They outlive their connections (dispatch.ts), so a client that starts
+ * calls and goes away must not pile up work without end: beyond this, new ones are refused.
+ */
+const MAX_RUNNING_JOBS = 64;
+
 export class JobRunner {
   private nextId = 1;
   private readonly jobs = new Map<number, Entry>();
 
   /**
-   * Runs `work` as a job. The caller's own signal (a cancelled call, a closed connection) and
-   * `cancel(id)` both abort it; progress goes to the caller and to every follower.
+   * Runs `work` as a job. The caller's own signal (the call cancelled) and `cancel(id)` both abort it;
+   * progress goes to the caller and to every follower.
    */
   async run<T>(job: Pick<JobInfo, 'method' | 'label' | 'project'>, work: (ctx: JobContext) => Promise<T>, caller: Partial<JobContext> = {}): Promise<T> {
+    if (this.jobs.size >= MAX_RUNNING_JOBS) {
+      throw new EngineError('conflict', `${MAX_RUNNING_JOBS} jobs are running already; wait for some to finish, or cancel some (job.list, job.cancel)`);
+    }
     const controller = new AbortController();
     const onCallerAbort = () => controller.abort();
     caller.signal?.addEventListener('abort', onCallerAbort, { once: true });
