@@ -2,7 +2,7 @@
 // serve`: the page starts a run, is reloaded mid-run, opens on the Run screen, follows the same run's
 // progress (the engine's job, not a new run) and shows it finished; the run's results are there.
 // Screenshots: test-results/screenshots/reattach-*.png.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../src-main/engine/project.ts';
 import { listRuns } from '../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from '../engine/runs/tiny-project.ts';
-import { spawnCli } from '../support/run-cli.ts';
-import { launchChromium, SCREENSHOT_DIR, waitForServeUrl } from './browser-support.ts';
+import { openServedProject, SCREENSHOT_DIR } from './browser-support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'unitscope-reattach-'));
 const projectPath = join(dir, 'reattach.unitscope');
@@ -34,13 +33,7 @@ function runs(): { id: number; status: string }[] {
 beforeAll(async () => {
   // Long enough (a few seconds of extraction here) to reload the page in the middle of it.
   await makeTinyProject(projectPath, 300, 5);
-  server = spawnCli(['serve', projectPath, '--port', '0', '--root', dir], { env: { UNITSCOPE_HOME: join(dir, 'home') } });
-  const url = await waitForServeUrl(server);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.goto(url);
-  await page.getByTestId('project-name').waitFor({ timeout: 60_000 });
+  ({ server, browser, page } = await openServedProject(projectPath, dir));
 });
 
 afterAll(async () => {
