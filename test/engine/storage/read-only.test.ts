@@ -11,7 +11,8 @@ import { toErrorData } from '../../../src-main/engine/errors.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { makeReadOnly } from '../../support/read-only.ts';
-import { runCliAsync } from '../../support/run-cli.ts';
+import { runCliAsync, spawnCli } from '../../support/run-cli.ts';
+import { lockHolder } from '../../../src-main/engine/storage/project-lock.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
 let dir: string;
@@ -113,6 +114,33 @@ describe('a read-only project', () => {
     expect(result.stderr.trim()).toBe(`unitscope: ${empty}: not a Unitscope project (an empty file)`);
     expect(statSync(empty).size).toBe(0);
   }, 180_000);
+
+  it("shows a killed run as interrupted without writing that down (a read changes nothing)", async () => {
+    const project = copyOf('killed');
+    const run = spawnCli(['run', project, '--model', 'tiny', '--batch', '1']);
+    run.stdout!.resume();
+    run.stderr!.resume();
+    const exited = new Promise((r) => run.once('exit', r));
+    const stored = () => {
+      const db = new Database(project, { readonly: true });
+      try {
+        return (db.prepare('SELECT status FROM runs ORDER BY id').all() as { status: string }[]).map((r) => r.status);
+      } finally {
+        db.close();
+      }
+    };
+    // Killed once its run is recorded (and still going: it holds the lock).
+    while (stored().length < 2 && run.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+    expect(lockHolder(project)?.pid).toBe(run.pid);
+    run.kill('SIGKILL');
+    await exited;
+    expect(stored()).toEqual(['finished', 'running']);
+    const before = digest(project);
+    const info = JSON.parse((await runCliAsync(['project', 'info', project, '--json'])).stdout) as { runs: { status: string }[] };
+    expect(info.runs.map((r) => r.status)).toEqual(['finished', 'interrupted']);
+    expect(stored()).toEqual(['finished', 'running']); // the next write marks it, not a read
+    expect(digest(project)).toBe(before);
+  }, 120_000);
 
   it("SQLite's own refusal ('attempt to write a readonly database') is explained with the file and the way out", () => {
     const project = copyOf('native');
