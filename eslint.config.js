@@ -1,6 +1,12 @@
-// Lint: typescript-eslint + svelte, plus the import boundaries that keep the architecture honest:
-// the renderer never imports engine code; only engine/storage imports better-sqlite3; only
-// engine/inference imports onnxruntime-node; nothing outside src-main/electron imports electron.
+// Lint: typescript-eslint + svelte, plus the import boundaries that keep the architecture honest.
+// Two kinds of rules:
+// - package boundaries for the whole tree (no-restricted-imports): only engine/storage imports
+//   better-sqlite3, only engine/inference onnxruntime-node, nothing outside the Electron adapter electron;
+// - an allow-list of imports per layer (local/layers, VS Code's code-import-patterns idea): each folder
+//   below lists what it may import besides its own files. Adding an arrow between layers is then one
+//   visible edit here, not an accident.
+import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
@@ -16,6 +22,76 @@ const engineFromRenderer = {
   message: 'The renderer talks to the engine only through src-main/contract.',
 };
 
+// ---- layers: what each folder may import besides its own files ------------------------------------
+// Entries are repository paths (a folder covers everything below it, a file itself) or packages
+// ('node:*' for Node's built-ins, 'pkg/*' for a package's subpaths). Folders not listed are unchecked.
+const CONTRACT = 'src-main/contract';
+const PIPELINE = ['src-main/engine/pipeline-types.ts', 'src-main/engine/errors.ts'];
+const LAYERS = {
+  // Arithmetic over sufficient statistics: no I/O, no storage, no runtime (worker threads to use every core).
+  'src-main/engine/stats': [CONTRACT, ...PIPELINE, 'src-main/engine/random.ts', 'src-main/engine/module-worker.ts', '@stdlib/*', 'node:worker_threads'],
+  // SQL and nothing else: rows in, domain types out (and the project's write lock, an OS file lock).
+  'src-main/engine/storage': [CONTRACT, ...PIPELINE, 'better-sqlite3', 'fs-native-extensions', 'zod', 'node:*'],
+  // The one onnxruntime owner: never runs (orchestration) or storage.
+  'src-main/engine/inference': [CONTRACT, ...PIPELINE, 'src-main/engine/onnx', 'src-main/engine/stats', 'src-main/engine/stimuli/decode.ts', 'onnxruntime-node', 'node:*'],
+  // Orchestration of runs: reads and writes through storage, computes through inference and stats.
+  'src-main/engine/runs': [
+    CONTRACT,
+    ...PIPELINE,
+    'src-main/engine/project.ts',
+    'src-main/engine/version.ts',
+    'src-main/engine/build-info.ts',
+    'src-main/engine/storage',
+    'src-main/engine/inference',
+    'src-main/engine/stats',
+    'src-main/engine/jobs',
+    'src-main/engine/models/hash.ts',
+    'zod',
+    '@stdlib/*',
+    'node:*',
+  ],
+  // The command line reaches the engine through the contract (an in-process client) only.
+  'src-main/cli': [CONTRACT, 'src-main/engine/connect.ts', 'src-main/engine/engine.ts', 'src-main/engine/errors.ts', 'src-main/engine/version.ts', 'src-main/serve', 'tsx/*', 'node:*'],
+  // Serve mode: an HTTP + WebSocket transport in front of an engine, and the renderer build it serves.
+  'src-main/serve': ['src-main/engine/connect.ts', 'src-main/engine/engine.ts', 'src-main/transport', 'src-renderer/vite.config.ts', 'ws', 'vite', 'node:*'],
+  // The renderer: Svelte, ECharts, the contract (and zod, the contract's schema types).
+  'src-renderer/src': [CONTRACT, 'svelte', 'svelte/*', 'echarts/*', 'zod'],
+};
+
+const root = dirname(fileURLToPath(import.meta.url));
+const toRepo = (file) => relative(root, file).split(sep).join('/');
+const within = (path, entry) => path === entry || path.startsWith(`${entry}/`);
+
+function packageAllowed(spec, allow) {
+  return allow.some((entry) => {
+    if (entry === 'node:*') return spec.startsWith('node:');
+    if (entry.endsWith('/*')) return spec.startsWith(entry.slice(0, -1));
+    return spec === entry;
+  });
+}
+
+const layersRule = {
+  meta: { type: 'problem', schema: [], messages: { outside: "{{folder}} may not import '{{spec}}' ({{target}}); its allowed imports are listed in eslint.config.js (LAYERS)." } },
+  create(context) {
+    const file = toRepo(context.filename);
+    const folder = Object.keys(LAYERS).find((f) => within(file, f));
+    if (!folder) return {};
+    const allow = LAYERS[folder];
+    const check = (node) => {
+      const spec = node.source?.value;
+      if (typeof spec !== 'string') return;
+      if (!spec.startsWith('.')) {
+        if (!packageAllowed(spec, allow)) context.report({ node: node.source, messageId: 'outside', data: { folder, spec, target: 'a package' } });
+        return;
+      }
+      const target = toRepo(resolve(dirname(context.filename), spec));
+      if (within(target, folder) || allow.some((entry) => !entry.includes('*') && within(target, entry))) return;
+      context.report({ node: node.source, messageId: 'outside', data: { folder, spec, target } });
+    };
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+  },
+};
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'unitscope-demo/**', 'bench/.work/**', 'resources/**/*.py'] },
   js.configs.recommended,
@@ -23,9 +99,11 @@ export default tseslint.config(
   ...svelte.configs['flat/recommended'],
   {
     languageOptions: { globals: { ...globals.node } },
+    plugins: { local: { rules: { layers: layersRule } } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': restrict([sqlite, ort, electron]),
+      'local/layers': 'error',
     },
   },
   {
@@ -44,6 +122,12 @@ export default tseslint.config(
     files: ['src-renderer/src/**/*.ts', 'src-renderer/src/**/*.svelte'],
     languageOptions: { globals: { ...globals.browser } },
     rules: { 'no-restricted-imports': restrict([sqlite, ort, electron, engineFromRenderer]) },
+  },
+  {
+    // run reaches shard-commands (run --shard); the way back would close a circle: shared options live
+    // in recipe-options.ts.
+    files: ['src-main/cli/commands/shard-commands.ts'],
+    rules: { 'no-restricted-imports': restrict([sqlite, ort, electron, { group: ['./run-commands.ts'], message: 'run-commands imports this module; shared CLI options belong in recipe-options.ts.' }]) },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],

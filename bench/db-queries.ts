@@ -12,7 +12,10 @@ import type { LayerAnalysis, TapShape, UnitResults } from '../src-main/engine/pi
 import { Project } from '../src-main/engine/project.ts';
 import { csiOrder, layerAggregates } from '../src-main/engine/runs/aggregates.ts';
 import { channelsResult, csiResult, resultsTable, spatialResult, unitsPage } from '../src-main/engine/runs/results-queries.ts';
-import { insertRunCategories, insertRunLayers, readUnitColumn, unitResultBytes, type UnitColumnName, writeAggregate, writeLayerResult, writeLayerStats, writeUnitResults } from '../src-main/engine/storage/results-store.ts';
+import { insertRunCategories, insertRunLayers } from '../src-main/engine/storage/run-inputs-store.ts';
+import { readUnitColumn, unitResultBytes, type UnitColumnName, writeUnitResults } from '../src-main/engine/storage/unit-results-store.ts';
+import { writeAggregate, writeLayerResult } from '../src-main/engine/storage/layer-results-store.ts';
+import { writeLayerStats } from '../src-main/engine/storage/statistics-store.ts';
 import { finishRun, insertRun, setRunStatus } from '../src-main/engine/storage/runs-store.ts';
 import type { BenchResult } from './run.ts';
 import { DEMO_CATEGORIES } from '../src-main/engine/stimuli/demo.ts';

@@ -2,7 +2,7 @@
 import { Engine } from '../engine/engine.ts';
 import { connectInProcess } from '../engine/connect.ts';
 import { EngineCallError } from '../contract/client.ts';
-import { EngineError } from '../engine/errors.ts';
+import { toErrorData } from '../engine/errors.ts';
 import { APP_VERSION } from '../engine/version.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './io.ts';
@@ -21,6 +21,26 @@ function topUsage(): string {
     '  --help         show this help (also after any command)',
     '  --version      print the version',
   ].join('\n');
+}
+
+/**
+ * The one place a failure becomes an exit code and a line on stderr: 2 with the usage text only when the
+ * arguments did not parse (the CLI's own parser, or the contract's schema, which lists the issues); every
+ * other failure is 1 (130 when cancelled) with one line that names the file and the way out.
+ */
+function reportFailure(error: unknown, command: Command): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`unitscope: ${error.message}\n\n${error.usage}\n`);
+    return 2;
+  }
+  const data = error instanceof EngineCallError ? error.data : toErrorData(error);
+  if (data.kind === 'validation' && data.issues !== undefined) {
+    process.stderr.write(`unitscope: ${data.message}\n\n${command.usage}\n`);
+    return 2;
+  }
+  const named = data.file !== undefined && !data.message.includes(data.file) ? `${data.file}: ${data.message}` : data.message;
+  process.stderr.write(`unitscope: ${named.split('\n')[0]}\n`);
+  return data.kind === 'cancelled' ? 130 : 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -53,20 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     const code = await command.run(rest, { engine, client, signal: abort.signal });
     return code ?? 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`unitscope: ${error.message}\n\n${error.usage}\n`);
-      return 2;
-    }
-    if (error instanceof EngineCallError || error instanceof EngineError) {
-      if (error.kind === 'validation' && error instanceof EngineCallError) {
-        process.stderr.write(`unitscope: ${error.message}\n\n${command.usage}\n`);
-        return 2;
-      }
-      process.stderr.write(`unitscope: ${error.message}\n`);
-      return error.kind === 'cancelled' ? 130 : 1;
-    }
-    process.stderr.write(`unitscope: ${(error as Error).message ?? String(error)}\n`);
-    return 1;
+    return reportFailure(error, command);
   } finally {
     process.off('SIGINT', onSigint);
     client.disconnect();

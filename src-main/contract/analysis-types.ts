@@ -7,6 +7,15 @@ export type AblationMode = (typeof ABLATION_MODES)[number];
 export type AnalysisKind = 'ablation' | 'reliability' | 'replication';
 export type AblationMeasureName = 'top1-agreement' | 'top-logit-drop' | 'cosine';
 
+/**
+ * An ablation's permutation p cannot go below 1 / (controls + 1) (docs/method.md#attainable); a sentence
+ * when that floor is not below alpha, since no effect can then be significant.
+ */
+export function ablationFloor(controls: number, alpha: number): { floor: number; warning: string | null } {
+  const floor = 1 / (controls + 1);
+  return { floor, warning: floor >= alpha ? `with ${controls} random controls the permutation p is at least ${floor.toPrecision(3)}, so no effect can reach p < ${alpha}; use at least ${Math.ceil(1 / alpha)} controls` : null };
+}
+
 export interface AblationCategoryEffect {
   /** Evaluation category, or 'all' for every evaluation image together. */
   category: string;

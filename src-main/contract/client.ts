@@ -28,20 +28,14 @@ interface Pending {
 
 export interface Client<C extends Contract> {
   call<M extends MethodName<C>>(method: M, args: ArgsOf<C, M>, options?: CallOptions): Promise<ResultOf<C, M>>;
-  onEvent(listener: (name: string, payload: unknown) => void): () => void;
   close(): void;
 }
 
 export function createClient<C extends Contract>(port: MessagePortLike<ServerMessage, ClientMessage>): Client<C> {
   let nextId = 1;
   const pending = new Map<number, Pending>();
-  const eventListeners = new Set<(name: string, payload: unknown) => void>();
 
   const offMessage = port.onMessage((message) => {
-    if (message.type === 'event') {
-      for (const listener of eventListeners) listener(message.name, message.payload);
-      return;
-    }
     const entry = pending.get(message.id);
     if (!entry) return;
     if (message.type === 'progress') {
@@ -84,10 +78,6 @@ export function createClient<C extends Contract>(port: MessagePortLike<ServerMes
         });
         port.send({ type: 'call', id, method: methodName, args });
       });
-    },
-    onEvent(listener) {
-      eventListeners.add(listener);
-      return () => eventListeners.delete(listener);
     },
     close() {
       offMessage();

@@ -7,14 +7,21 @@ export interface MethodSpec<A extends z.ZodType, R> {
   readonly args: A;
   /** Phantom field: carries the result type, never set at runtime. */
   readonly result?: R;
-  /** True when the call reports progress and may run long (it is then always cancellable). */
+  /**
+   * True when the call reports progress and may run long. The dispatcher forwards progress only for
+   * long calls, and runs each as a job (listed by job.list, cancellable by id, followable) unless
+   * `job` is false.
+   */
   readonly long: boolean;
+  /** Whether a long call is registered as a job (false for job.follow, which watches one). */
+  readonly job: boolean;
 }
 
 export function method<R>() {
-  return <A extends z.ZodType>(args: A, options: { long?: boolean } = {}): MethodSpec<A, R> => ({
+  return <A extends z.ZodType>(args: A, options: { long?: boolean; job?: boolean } = {}): MethodSpec<A, R> => ({
     args,
     long: options.long ?? false,
+    job: (options.long ?? false) && (options.job ?? true),
   });
 }
 
@@ -29,7 +36,7 @@ export type ResultOf<C extends Contract, M extends MethodName<C>> = NonNullable<
 export interface CallContext {
   /** Aborted when the caller cancels or its connection closes. */
   signal: AbortSignal;
-  /** Report progress; a no-op for callers that did not ask for it. */
+  /** Report progress; a no-op for callers that did not ask for it and for calls not declared long. */
   progress(progress: Progress): void;
 }
 

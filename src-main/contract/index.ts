@@ -1,6 +1,7 @@
 // The one contract between the renderer (and the CLI, and tests) and the engine. Every call is declared
-// here once: `domain.verb`, an argument schema, the result type, and whether it is long (progress +
-// cancellation). The engine's handler map is checked against it with `satisfies HandlerMap<Api>`.
+// here once: `domain.verb`, an argument schema, the result type, and whether it is long (it reports
+// progress and runs as a job: job.list, job.cancel, job.follow). The engine's handler map is checked
+// against it with `satisfies HandlerMap<Api>`.
 import { z } from 'zod';
 import { method } from './define.ts';
 import type { DemoCreated, DirectoryListing, ProjectInfo, SessionInfo } from './types.ts';
@@ -29,12 +30,13 @@ import type {
   UnitsPage,
 } from './results-types.ts';
 import { UNIT_SORTS } from './results-types.ts';
-import { GENERATOR_KINDS, modelAddArgs, modelInspectArgs, WEIGHT_ARCHITECTURES, type CatalogueEntry, type ModelInfo, type ModelInspection, type TapInfo, type WeightsConversion } from './models.ts';
+import { GENERATOR_KINDS, modelAddArgs, modelInspectArgs, WEIGHT_ARCHITECTURES, type CatalogueEntry, type ModelInfo, type ModelInspection, type ModelRefreshResult, type TapInfo, type WeightsConversion } from './models.ts';
 import type { FlocFetchResult } from './types.ts';
 import { nameSchema } from './names.ts';
 import { newProjectPath, projectPath, readPath, writePath } from './paths.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
 import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from './shard-types.ts';
+import type { JobEnded, JobInfo } from './jobs.ts';
 
 
 /** Lists and maps in arguments (layers, partial files, categories) stay far below what a message could hold. */
@@ -53,11 +55,19 @@ const compareArgs = z.object({
   seed: numberSchema(SEED).optional(),
   units: numberSchema(SUBSET_UNITS).optional(),
 });
+const jobId = z.object({ id: z.number().int().positive() });
 
 export const api = {
   'app.version': method<{ version: string; node: string; platform: string }>()(z.object({})),
   /** How this engine was started: which project to open first and which folders file choices may use. */
   'app.session': method<SessionInfo>()(z.object({})),
+
+  /** The long calls running in this engine (runs, imports, analyses, downloads, ...). */
+  'job.list': method<JobInfo[]>()(z.object({})),
+  /** Cancels a running job, whichever connection started it; its caller gets a 'cancelled' error. */
+  'job.cancel': method<{ id: number; cancelling: true }>()(jobId),
+  /** Follows a running job's progress (as this call's progress) until it ends; cancelling stops following only. */
+  'job.follow': method<JobEnded>()(jobId, { long: true, job: false }),
 
   /** Lists a folder for the serve-mode file picker (confined to the session's roots in serve mode). */
   'fs.list': method<DirectoryListing>()(z.object({ path: readPath.optional() })),
@@ -106,8 +116,8 @@ export const api = {
       limit: z.number().int().min(1).optional(),
     }),
   ),
-  /** Rescans every file (missing? changed?) and validates the set. */
-  'stimuli.check': method<StimuliCheckReport>()(z.object({ path: projectPath }), { long: true }),
+  /** Rescans every file (missing? changed?) and validates the set; `update` records what changed files hold now. */
+  'stimuli.check': method<StimuliCheckReport>()(z.object({ path: projectPath, update: z.boolean().optional() }), { long: true }),
   'stimuli.scramble': method<ScrambleResult>()(
     z.object({
       path: projectPath,
@@ -219,6 +229,8 @@ export const api = {
   'model.list': method<ModelInfo[]>()(z.object({ path: projectPath })),
   /** A model file's inputs, outputs, opset, op counts and candidate taps (auto picks marked), without adding it. */
   'model.inspect': method<ModelInspection>()(modelInspectArgs),
+  /** Records what a model's file holds now (sha256, size, input, tap shapes) after it changed on disk. */
+  'model.refresh': method<ModelRefreshResult>()(z.object({ path: projectPath, name: nameSchema }), { long: true }),
   /** The taps of a model: friendly name, tensor, shape and units. */
   'model.layers': method<TapInfo[]>()(z.object({ path: projectPath, name: nameSchema })),
   /** Writes an untrained control network (or the tiny test CNN) as ONNX. */
@@ -352,3 +364,4 @@ export * from './types.ts';
 export * from './results-types.ts';
 export * from './analysis-types.ts';
 export * from './shard-types.ts';
+export * from './jobs.ts';

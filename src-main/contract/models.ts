@@ -96,6 +96,13 @@ export interface ModelInfo {
   missing: boolean;
 }
 
+/** `model.refresh`: the entry as recorded now, the sha256 it had, and whether the file had changed. */
+export interface ModelRefreshResult {
+  model: ModelInfo;
+  previousSha256: string;
+  updated: boolean;
+}
+
 /** A tensor the catalogue names as a tap: the friendly name, the tensor in that file (null: found by
  * structure, the k-th residual block output) and its shape per image. */
 export interface CatalogueTap {

@@ -41,8 +41,7 @@ export type ClientMessage =
 export type ServerMessage =
   | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; error: EngineErrorData }
-  | { type: 'progress'; id: number; progress: Progress }
-  | { type: 'event'; name: string; payload: unknown };
+  | { type: 'progress'; id: number; progress: Progress };
 
 /**
  * One end of a bidirectional message channel. Every transport adapts to this, so the dispatcher and the
@@ -64,5 +63,5 @@ export function isClientMessage(value: unknown): value is ClientMessage {
 export function isServerMessage(value: unknown): value is ServerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return v.type === 'result' || v.type === 'error' || v.type === 'progress' || v.type === 'event';
+  return v.type === 'result' || v.type === 'error' || v.type === 'progress';
 }

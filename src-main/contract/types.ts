@@ -166,6 +166,8 @@ export interface StimuliCheckReport {
   ok: number;
   missing: number;
   changed: number;
+  /** Changed files whose new contents were recorded (check --update); they count as ok. */
+  updated: number;
   problems: StimulusProblem[];
 }
 

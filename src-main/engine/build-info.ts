@@ -3,13 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-export interface BuildInfo {
-  /** The commit (40 hex digits, "+dirty" when the checkout has changes), or "unknown". */
-  commit: string;
-  /** Why the commit is unknown; null when it is known. */
-  unknownBecause: string | null;
-}
+import type { BuildInfo } from '../contract/run-manifest.ts';
 
 let cached: BuildInfo | null = null;
 

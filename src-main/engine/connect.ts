@@ -23,15 +23,7 @@ function confinedHandlers(engine: Engine, handlers: EngineHandlers): EngineHandl
 
 export function serveEngine(engine: Engine, port: MessagePortLike<ClientMessage, ServerMessage>): Dispatcher {
   const handlers = createHandlers(engine);
-  const dispatcher = serveContract(api, engine.session.mode === 'serve' ? confinedHandlers(engine, handlers) : handlers, port);
-  const offJobs = engine.jobs.onChange((job, state) => dispatcher.emit('job.changed', { job, state }));
-  return {
-    emit: dispatcher.emit,
-    dispose() {
-      offJobs();
-      dispatcher.dispose();
-    },
-  };
+  return serveContract(api, engine.session.mode === 'serve' ? confinedHandlers(engine, handlers) : handlers, port, engine.jobs);
 }
 
 /** An in-process client of `engine` that still goes through the contract (schemas, plain-data errors). */

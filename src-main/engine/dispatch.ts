@@ -1,9 +1,12 @@
 // The receiving side of the contract: parses every call's arguments with its schema, runs the handler
-// with an AbortSignal and a progress callback, and answers with plain data. Transport-agnostic.
-import type { Contract, HandlerMap } from '../contract/define.ts';
+// with an AbortSignal and a progress callback, and answers with plain data. Transport-agnostic. The
+// contract's `long` flag decides the rest: only long calls report progress, and each runs as a job of
+// `jobs` (listed, cancellable by id, followable from any connection) unless it is declared job: false.
+import type { CallContext, Contract, HandlerMap } from '../contract/define.ts';
 import type { ClientMessage, MessagePortLike, Progress, ServerMessage } from '../contract/protocol.ts';
 import { isClientMessage } from '../contract/protocol.ts';
 import { boundedErrorData, quoted, toErrorData } from './errors.ts';
+import { describeCall, type JobRunner } from './jobs/job-runner.ts';
 
 /** Progress messages are throttled so a fast job cannot flood a slow transport. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -11,21 +14,37 @@ const PROGRESS_INTERVAL_MS = 100;
 const MAX_CALLS_IN_FLIGHT = 256;
 
 export interface Dispatcher {
-  /** Send an event to this connection (e.g. "run.updated"). */
-  emit(name: string, payload: unknown): void;
   dispose(): void;
+}
+
+const noProgress = () => {};
+
+/** The project a call works on (its `path` argument): errors that name no file are about it. */
+function projectOf(args: unknown): string | undefined {
+  const path = typeof args === 'object' && args !== null ? (args as { path?: unknown }).path : undefined;
+  return typeof path === 'string' ? path : undefined;
 }
 
 export function serveContract<C extends Contract>(
   contract: C,
   handlers: HandlerMap<C>,
   port: MessagePortLike<ClientMessage, ServerMessage>,
+  jobs: Pick<JobRunner, 'run'>,
 ): Dispatcher {
-  const inFlight = new Map<number, AbortController>();
+  /**
+   * Calls in flight on this connection. Jobs outlive it: a reloaded tab or a dropped SSH tunnel must not
+   * end hours of extraction, so when the connection closes only the other calls are aborted (following a
+   * job among them); a job runs on in the engine, listed, followed and cancelled from any connection.
+   */
+  const inFlight = new Map<number, { controller: AbortController; outlives: boolean }>();
+  const endConnection = () => {
+    for (const call of inFlight.values()) if (!call.outlives) call.controller.abort();
+    inFlight.clear();
+  };
 
   const handleCall = async (id: number, name: string, rawArgs: unknown): Promise<void> => {
     const spec = Object.hasOwn(contract, name) ? contract[name] : undefined;
-    const handler = spec ? (handlers as Record<string, (a: unknown, c: unknown) => Promise<unknown>>)[name] : undefined;
+    const handler = spec ? (handlers as Record<string, (a: unknown, c: CallContext) => Promise<unknown>>)[name] : undefined;
     if (!spec || !handler) {
       port.send({ type: 'error', id, error: { kind: 'unknown_method', message: `unknown method: ${quoted(name)}` } });
       return;
@@ -42,7 +61,7 @@ export function serveContract<C extends Contract>(
       return;
     }
     const controller = new AbortController();
-    inFlight.set(id, controller);
+    inFlight.set(id, { controller, outlives: spec.job });
     let lastProgressAt = 0;
     const progress = (p: Progress) => {
       const now = Date.now();
@@ -51,10 +70,11 @@ export function serveContract<C extends Contract>(
       port.send({ type: 'progress', id, progress: p });
     };
     try {
-      const result = await handler(parsed.data, { signal: controller.signal, progress });
+      const ctx: CallContext = { signal: controller.signal, progress: spec.long ? progress : noProgress };
+      const result = await (spec.job ? jobs.run(describeCall(name, parsed.data), (job) => handler(parsed.data, job), ctx) : handler(parsed.data, ctx));
       port.send({ type: 'result', id, result });
     } catch (error) {
-      port.send({ type: 'error', id, error: toErrorData(error) });
+      port.send({ type: 'error', id, error: toErrorData(error, { file: projectOf(parsed.data) }) });
     } finally {
       inFlight.delete(id);
     }
@@ -63,7 +83,7 @@ export function serveContract<C extends Contract>(
   const offMessage = port.onMessage((message) => {
     if (!isClientMessage(message)) return;
     if (message.type === 'cancel') {
-      inFlight.get(message.id)?.abort();
+      inFlight.get(message.id)?.controller.abort();
       return;
     }
     // Nothing a call does may escape as an unhandled rejection (that would end the process).
@@ -75,19 +95,13 @@ export function serveContract<C extends Contract>(
       }
     });
   });
-  const offClose = port.onClose(() => {
-    for (const controller of inFlight.values()) controller.abort();
-    inFlight.clear();
-  });
+  const offClose = port.onClose(endConnection);
 
   return {
-    emit(name, payload) {
-      port.send({ type: 'event', name, payload });
-    },
     dispose() {
       offMessage();
       offClose();
-      for (const controller of inFlight.values()) controller.abort();
+      endConnection();
     },
   };
 }

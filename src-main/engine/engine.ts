@@ -3,9 +3,10 @@
 import { resolve } from 'node:path';
 import { Project } from './project.ts';
 import { JobRunner } from './jobs/job-runner.ts';
-import { lockHolder } from './storage/project-lock.ts';
+import { holdsWriteLock, lockHolder } from './storage/project-lock.ts';
 import type { SessionInfo } from '../contract/types.ts';
 import { Confinement } from './path-confinement.ts';
+import { OutdatedSchema, whyReadOnly } from './storage/database.ts';
 
 export class Engine {
   readonly jobs = new JobRunner();
@@ -13,31 +14,60 @@ export class Engine {
   /** Where files may be read and written: the shared folders in serve mode, anywhere otherwise. */
   readonly confinement: Confinement;
   private readonly projects = new Map<string, Project>();
+  /** Read-only connections for calls that only read, where no writable one is open. */
+  private readonly readers = new Map<string, Project>();
 
   constructor(session: Partial<SessionInfo> = {}) {
     this.session = { mode: 'cli', initialProject: null, roots: [], ...session };
     this.confinement = this.session.mode === 'serve' ? new Confinement(this.session.roots) : Confinement.none;
   }
 
-  /** The open project at `path`, opening it on first use. One connection per project per engine. */
+  /** The project at `path` for a call that may write it, opened on first use (one writable connection per project). */
   project(path: string): Project {
     const full = resolve(path);
     let project = this.projects.get(full);
-    // A read-only connection taken while another process was writing is reopened once that process is done.
-    if (project?.lockedBy && lockHolder(full) === null) {
+    // A read-only connection taken while another process was writing is reopened once that process is
+    // done (nobody holds the lock now, or this process took it since).
+    if (project?.lockedBy && (holdsWriteLock(full) || lockHolder(full) === null)) {
       project.close();
       project = undefined;
     }
     if (!project || !project.db.open) {
-      project = Project.open(full);
+      project = this.checked(Project.open(full));
+      this.projects.set(full, project);
+    }
+    return project;
+  }
+
+  /**
+   * The project at `path` for a call that only reads: nothing is written to it (no WAL switch, marker,
+   * migration or status change), so reading works on a read-only file or folder too. The writable
+   * connection when one is open; a project from an older Unitscope is upgraded first when it can be.
+   */
+  reader(path: string): Project {
+    const full = resolve(path);
+    const writable = this.projects.get(full);
+    if (writable?.db.open) return writable;
+    let reader = this.readers.get(full);
+    if (!reader || !reader.db.open) {
       try {
-        // Serve mode: a project (perhaps made elsewhere, perhaps crafted) must not lead to files outside.
-        this.confinement.checkAll(project.referencedFiles(), full);
+        reader = this.checked(Project.open(full, { readonly: true }));
       } catch (error) {
-        project.close();
+        if (error instanceof OutdatedSchema && whyReadOnly(full) === null) return this.project(full);
         throw error;
       }
-      this.projects.set(full, project);
+      this.readers.set(full, reader);
+    }
+    return reader;
+  }
+
+  /** Serve mode: a project (perhaps made elsewhere, perhaps crafted) must not lead to files outside. */
+  private checked(project: Project): Project {
+    try {
+      this.confinement.checkAll(project.referencedFiles(), project.path);
+    } catch (error) {
+      project.close();
+      throw error;
     }
     return project;
   }
@@ -51,12 +81,17 @@ export class Engine {
   /** Forget a project (after delete or rename): closes its connection. */
   closeProject(path: string): void {
     const full = resolve(path);
-    this.projects.get(full)?.close();
-    this.projects.delete(full);
+    for (const open of [this.projects, this.readers]) {
+      open.get(full)?.close();
+      open.delete(full);
+    }
   }
 
   close(): void {
-    for (const project of this.projects.values()) project.close();
-    this.projects.clear();
+    this.jobs.cancelAll();
+    for (const open of [this.projects, this.readers]) {
+      for (const project of open.values()) project.close();
+      open.clear();
+    }
   }
 }

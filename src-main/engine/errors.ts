@@ -28,7 +28,11 @@ export function throwIfAborted(signal: AbortSignal | undefined, what = 'the oper
   if (signal?.aborted) throw cancelledError(what);
 }
 
-const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', 'EROFS', 'EACCES', 'EPERM', 'SQLITE_READONLY', 'SQLITE_CANTOPEN']);
+/** What the call was about, for errors that do not say (SQLite's and the runtime's name no file). */
+export interface ErrorContext {
+  /** The project (or other file) the call works on. */
+  file?: string | undefined;
+}
 
 /** Messages and file names cross the boundary cut to these lengths: an error never echoes a huge input. */
 const MAX_MESSAGE_CHARS = 2000;
@@ -48,27 +52,77 @@ export function boundedErrorData(data: EngineErrorData): EngineErrorData {
   };
 }
 
-export function toErrorData(error: unknown): EngineErrorData {
-  return boundedErrorData(unboundedErrorData(error));
+/** Plain data for any error: EngineErrors as they are, everything else explained (see `explainFailure`). */
+export function toErrorData(error: unknown, context: ErrorContext = {}): EngineErrorData {
+  if (error instanceof EngineError) return boundedErrorData({ kind: error.kind, message: error.message, ...(error.file ? { file: error.file } : {}) });
+  return boundedErrorData(explainFailure(error, context));
 }
 
-function unboundedErrorData(error: unknown): EngineErrorData {
-  if (error instanceof EngineError) {
-    return { kind: error.kind, message: error.message, ...(error.file ? { file: error.file } : {}) };
-  }
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (error.name === 'AbortError') return { kind: 'cancelled', message: error.message };
-    if (code === 'ENOENT') {
-      const path = (error as NodeJS.ErrnoException).path;
-      return { kind: 'not_found', message: error.message, ...(path ? { file: path } : {}) };
-    }
-    if (code !== undefined && DISK_CODES.has(code)) {
-      const path = (error as NodeJS.ErrnoException).path;
-      const reason = code === 'ENOSPC' || code === 'SQLITE_FULL' ? 'the disk is full' : error.message;
-      return { kind: 'io', message: reason, ...(path ? { file: path } : {}) };
-    }
-    return { kind: 'internal', message: error.message };
-  }
-  return { kind: 'internal', message: String(error) };
+/** A failure explained: what happened to which file, and the way out. */
+interface Failure {
+  kind: ErrorKind;
+  /** What happened, in the user's terms (the native message follows in parentheses). */
+  what: string;
+  /** What the user can do about it. */
+  wayOut: string;
+}
+
+const DAMAGED: Failure = {
+  kind: 'bad_input',
+  what: 'the file is damaged',
+  wayOut: 'nothing more was written to it; restore it from a backup (a copy, or the last export for the results)',
+};
+const READ_ONLY: Failure = {
+  kind: 'io',
+  what: 'the file or its folder is read-only',
+  wayOut: 'reading works; to change it, make the file and its folder writable or work on a copy',
+};
+const DISK_FULL: Failure = { kind: 'io', what: 'the disk is full', wayOut: 'free space on that disk and try again' };
+const NO_PERMISSION: Failure = { kind: 'io', what: 'permission denied', wayOut: 'check the permissions of the file and its folder' };
+const VALUE_TOO_BIG: Failure = {
+  kind: 'unsupported',
+  what: "a value is larger than SQLite stores in one piece (1 GB)",
+  wayOut: 'analyse fewer or smaller layers (model layers shows the units per tap)',
+};
+const ARRAY_TOO_BIG: Failure = {
+  kind: 'unsupported',
+  what: 'the data needs a larger array than JavaScript can allocate',
+  wayOut: 'analyse fewer or smaller layers, or fewer categories at once',
+};
+
+/** Error codes and messages of SQLite (better-sqlite3), Node's file system and V8, and what each means here. */
+function classify(error: Error): Failure | null {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const message = error.message;
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || /database disk image is malformed|file is not a database/i.test(message)) return DAMAGED;
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || /attempt to write a readonly database/i.test(message)) return READ_ONLY;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') return DISK_FULL;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_CANTOPEN')) return NO_PERMISSION;
+  if (code === 'SQLITE_TOOBIG' || /bound string, buffer, or bigint is too big|string or blob too big/i.test(message)) return VALUE_TOO_BIG;
+  if (error instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array length/i.test(message)) return ARRAY_TOO_BIG;
+  return null;
+}
+
+function explainFailure(error: unknown, context: ErrorContext): EngineErrorData {
+  if (!(error instanceof Error)) return { kind: 'internal', message: String(error) };
+  if (error.name === 'AbortError') return { kind: 'cancelled', message: error.message };
+  const errno = error as NodeJS.ErrnoException;
+  const file = errno.path ?? context.file;
+  const where = file ? { file } : {};
+  if (errno.code === 'ENOENT') return { kind: 'not_found', message: file ? `${file}: no such file or folder` : error.message, ...where };
+  const failure = classify(error);
+  if (!failure) return { kind: 'internal', message: error.message, ...where };
+  return { kind: failure.kind, message: `${file ? `${file}: ` : ''}${failure.what} (${error.message}); ${failure.wayOut}`, ...where };
+}
+
+/**
+ * `error` as an EngineError about `file`, explained as the boundary would (an EngineError stays as it is):
+ * for failures caught where the file is known and the native error names none (a full disk mid-write).
+ */
+export function aboutFile(error: unknown, file: string, doing: string): EngineError {
+  if (error instanceof EngineError) return error;
+  const data = explainFailure(error, { file });
+  const named = data.file ?? file; // the native error's own path, when it has one
+  const detail = data.message.startsWith(`${named}: `) ? data.message.slice(named.length + 2) : data.message;
+  return new EngineError(data.kind, `${file}: ${doing}: ${detail}`, { file, cause: error });
 }

@@ -6,6 +6,16 @@ import { writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { EngineError } from './errors.ts';
 
+/** Anything at `path`, a dangling symlink included (existsSync would follow it and say no). */
+export function taken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isInsideFolder(folder: string, path: string): boolean {
   const rel = relative(resolve(folder), resolve(path));
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);

@@ -3,17 +3,16 @@
 // NAME.files/ so the pair can be moved together.
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
-import type { ProjectInfo } from '../contract/types.ts';
+import type { ProjectInfo, RunSummary } from '../contract/types.ts';
 import { PROJECT_EXTENSION } from '../contract/paths.ts';
 import { EngineError } from './errors.ts';
 import { openDatabase, schemaVersion, type Db } from './storage/database.ts';
-import { countRows, getMeta, listCategories, listRuns, setMeta } from './storage/project-store.ts';
-import { APP_VERSION } from './version.ts';
 import { holdsWriteLock, lockHolder, type LockOwner } from './storage/project-lock.ts';
-import { markRunningInterrupted } from './storage/runs-store.ts';
-import { runTimings, storedBytes } from './storage/results-store.ts';
-import { listImageKeys, toAbsolutePath } from './storage/stimuli-store.ts';
 import { listModelRows } from './storage/models-store.ts';
+import { countRows, getMeta, setMeta, storedBytes } from './storage/project-store.ts';
+import { listRuns, markRunningInterrupted, runTimings } from './storage/runs-store.ts';
+import { listCategories, listImageKeys } from './storage/stimuli-store.ts';
+import { APP_VERSION } from './version.ts';
 
 export { PROJECT_EXTENSION };
 
@@ -77,7 +76,7 @@ export class Project {
   *referencedFiles(): Generator<string> {
     yield this.filesDir;
     const base = dirname(this.path);
-    for (const key of listImageKeys(this.db)) yield toAbsolutePath(base, key.path);
+    for (const key of listImageKeys(this.db, base)) yield key.path;
     for (const model of listModelRows(this.db, this.path)) yield model.path;
   }
 
@@ -105,8 +104,18 @@ export class Project {
       categories: listCategories(this.db),
       imageCount: countRows(this.db, 'images'),
       modelCount: countRows(this.db, 'models'),
-      runs: listRuns(this.db),
+      runs: this.runs(),
     };
+  }
+
+  /**
+   * The project's runs. Through a read-only connection nothing marks a killed process's run interrupted
+   * (that is a write), so a run still 'running' with nobody holding the write lock is shown as what it is.
+   */
+  runs(): RunSummary[] {
+    const runs = listRuns(this.db);
+    if (!this.db.readonly || !runs.some((r) => r.status === 'running') || lockHolder(this.path) !== null) return runs;
+    return runs.map((r) => (r.status === 'running' ? { ...r, status: 'interrupted' } : r));
   }
 
   close(): void {

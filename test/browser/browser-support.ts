@@ -1,8 +1,10 @@
 // Shared helpers for browser tests: Debian's chromium through playwright-core (Playwright's own browser
 // download does not work here), the serve URL from the CLI's output, and a blank-chart detector.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { spawnCli } from '../support/run-cli.ts';
 
 export const SCREENSHOT_DIR = resolve('test-results', 'screenshots');
 
@@ -72,4 +74,25 @@ export async function canvasInkFraction(container: Locator): Promise<number> {
     }
     return total === 0 ? 0 : ink / total;
   });
+}
+
+export interface ServedPage {
+  server: ChildProcess;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * `unitscope serve PROJECT --root ROOT` (with its own Unitscope home under ROOT) and a 1280 x 900 page
+ * of headless chromium opened on it, once the page shows the project.
+ */
+export async function openServedProject(projectPath: string, root: string): Promise<ServedPage> {
+  const server = spawnCli(['serve', projectPath, '--port', '0', '--root', root], { env: { UNITSCOPE_HOME: join(root, 'home') } });
+  const url = await waitForServeUrl(server);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.goto(url);
+  await page.getByTestId('project-name').waitFor({ timeout: 60_000 });
+  return { server, browser, page };
 }

@@ -3,7 +3,7 @@
 // says so at its field in the contract's words (as the CLI does) and the message goes once it is fixed;
 // Settings keep only valid values and their memory budget reaches the run; the dashboard's channel filter
 // is one query. Screenshots: test-results/screenshots/forms-*.png.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -11,19 +11,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parametersOf, RECIPE_PARAMETERS, RECIPE_TABLE } from '../../src-main/contract/recipe.ts';
 import { Project } from '../../src-main/engine/project.ts';
-import type { RunManifest } from '../../src-main/engine/runs/run-manifest.ts';
-import { getRun } from '../../src-main/engine/storage/project-store.ts';
-import { readRunManifest } from '../../src-main/engine/storage/runs-store.ts';
+import { getRun, readRunManifest } from '../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from '../engine/runs/tiny-project.ts';
-import { spawnCli } from '../support/run-cli.ts';
-import { launchChromium, SCREENSHOT_DIR, waitForServeUrl } from './browser-support.ts';
+import { openServedProject, SCREENSHOT_DIR } from './browser-support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'unitscope-forms-'));
 const projectPath = join(dir, 'forms.unitscope');
 let server: ChildProcess;
 let browser: Browser;
 let page: Page;
-let url: string;
 
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `forms-${name}.png`), fullPage: true });
 const fieldLabels = () => page.getByRole('form', { name: 'Run settings' }).locator('label').evaluateAll((labels) => labels.map((l) => l.firstChild?.textContent?.trim() ?? ''));
@@ -39,13 +35,7 @@ function stored<T>(read: (project: Project) => T): T {
 
 beforeAll(async () => {
   await makeTinyProject(projectPath, 8, 4);
-  server = spawnCli(['serve', projectPath, '--port', '0', '--root', dir], { env: { UNITSCOPE_HOME: join(dir, 'home') } });
-  url = await waitForServeUrl(server);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.goto(url);
-  await page.getByTestId('project-name').waitFor({ timeout: 60_000 });
+  ({ server, browser, page } = await openServedProject(projectPath, dir));
 });
 
 afterAll(async () => {
@@ -153,7 +143,7 @@ describe('the Run form and the field rules', () => {
     const run = Number(/Run (\d+)/.exec((await page.getByTestId('run-message').textContent()) ?? '')![1]);
     const recipe = stored((p) => getRun(p.db, run)!.recipe);
     expect(recipe).toMatchObject({ recipe: 'ranksum-maxp', ranksumP: 0.02 });
-    expect(stored((p) => (readRunManifest(p.db, run) as RunManifest).execution.memoryBudgetMB)).toBe(512);
+    expect(stored((p) => readRunManifest(p.db, run)!.execution.memoryBudgetMB)).toBe(512);
   });
 
   it('checks the analyses forms with the same rules, at their fields', async () => {

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RECIPE_PARAMETERS, RECIPES } from '../../src-main/contract/recipe.ts';
 import { Project } from '../../src-main/engine/project.ts';
-import type { RunManifest } from '../../src-main/engine/runs/run-manifest.ts';
 import { readRunManifest } from '../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from '../engine/runs/tiny-project.ts';
 import { runCli } from '../support/run-cli.ts';
@@ -60,7 +59,7 @@ describe('recipe options on the command line', () => {
     expect(table.run.recipe).toMatchObject({ recipe: 'ranksum-maxp', ranksumP: 0.01 });
     const p = Project.open(project);
     try {
-      expect((readRunManifest(p.db, id) as RunManifest).execution.memoryBudgetMB).toBe(512);
+      expect(readRunManifest(p.db, id)!.execution.memoryBudgetMB).toBe(512);
     } finally {
       p.close();
     }

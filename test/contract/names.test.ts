@@ -11,7 +11,7 @@ import { Engine } from '../../src-main/engine/engine.ts';
 import { connectInProcess } from '../../src-main/engine/connect.ts';
 import { Project } from '../../src-main/engine/project.ts';
 import { importStimuli } from '../../src-main/engine/stimuli/import.ts';
-import { listCategories } from '../../src-main/engine/storage/project-store.ts';
+import { listCategories } from '../../src-main/engine/storage/stimuli-store.ts';
 import { runCli } from '../support/run-cli.ts';
 import { writePng } from '../engine/stimuli/corpus.ts';
 import { schemaLeaves } from './schema-leaves.ts';
@@ -44,6 +44,7 @@ const BASE: Partial<Record<ApiMethod, Record<string, unknown>>> = {
   'results.consistency': { path: project, run: 1 },
   'model.add': { path: project, file: join(dir, 'm.onnx') },
   'model.layers': { path: project },
+  'model.refresh': { path: project },
   'model.download': { path: project, id: 'resnet50', url: 'http://127.0.0.1:9/m.onnx' },
   'model.importWeights': { path: project, file: join(dir, 'w.safetensors'), arch: 'resnet50' },
   'analysis.ablate': { path: project, run: 1, layer: 'l' },

@@ -15,6 +15,7 @@ import { connectInProcess } from '../../src-main/engine/connect.ts';
 import { createInMemoryPair } from '../../src-main/transport/in-memory.ts';
 import { startServer, type RunningServer } from '../../src-main/serve/http-server.ts';
 import { EngineError } from '../../src-main/engine/errors.ts';
+import { JobRunner } from '../../src-main/engine/jobs/job-runner.ts';
 
 // A contract of one long call, to test cancellation independently of any real job.
 const waitContract = {
@@ -71,7 +72,7 @@ const transports: Transport[] = [
     client: async () => connectInProcess(engine),
     waitClient: async () => {
       const pair = createInMemoryPair();
-      serveContract(waitContract, waitHandlers, pair.server);
+      serveContract(waitContract, waitHandlers, pair.server, new JobRunner());
       return createClient<typeof waitContract>(pair.client);
     },
   },
@@ -84,7 +85,7 @@ const transports: Transport[] = [
       const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
       await new Promise((r) => wss.once('listening', r));
       const { websocketServerPort } = await import('../../src-main/transport/websocket-server-port.ts');
-      wss.on('connection', (ws) => serveContract(waitContract, waitHandlers, websocketServerPort(ws)));
+      wss.on('connection', (ws) => serveContract(waitContract, waitHandlers, websocketServerPort(ws), new JobRunner()));
       const port = (wss.address() as { port: number }).port;
       afterAll(() => new Promise<void>((r) => wss.close(() => r())));
       return createClient<typeof waitContract>(websocketClientPort(await openSocket(`ws://127.0.0.1:${port}`)));

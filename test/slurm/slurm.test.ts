@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../src-main/engine/project.ts';
 import { runAnalysis } from '../../src-main/engine/runs/run-analysis.ts';
-import type { RunManifest } from '../../src-main/engine/runs/run-manifest.ts';
 import { createBundle } from '../../src-main/engine/shards/bundle.ts';
 import { readRunManifest } from '../../src-main/engine/storage/runs-store.ts';
 import { CLI } from '../support/run-cli.ts';
@@ -112,7 +111,7 @@ describe('Slurm: job array of shards + afterok merge', () => {
       expect(cmp.tNonFiniteSame).toBe(true);
       expect(cmp.maskDiffs).toBe(0);
       expect(cmp.selectiveA).toBeGreaterThan(0);
-      const manifest = readRunManifest(p.db, merged.run) as RunManifest;
+      const manifest = readRunManifest(p.db, merged.run)!;
       // Each shard records the array task it ran as.
       expect(manifest.shards!.map((s) => s.job)).toEqual([1, 2, 3].map((i) => `slurm ${array}_${i}`));
     } finally {

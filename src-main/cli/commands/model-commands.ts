@@ -7,7 +7,7 @@ import { GENERATOR_KINDS, WEIGHT_ARCHITECTURES } from '../../contract/models.ts'
 const help = { help: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
 function describeModel(m: ModelInfo): string {
-  const flag = m.missing ? '  [FILE MISSING]' : m.changed ? '  [FILE CHANGED since added]' : '';
+  const flag = m.missing ? '  [FILE MISSING]' : m.changed ? '  [FILE CHANGED since added; record it with model refresh]' : '';
   return `${m.name}  ${m.preprocessing.preset} ${m.preprocessing.inputSize.join('x')}  ${m.taps.length} taps  ${m.path}${flag}`;
 }
 
@@ -102,6 +102,30 @@ const list: Command = {
     if (positionals.length !== 1) throw new UsageError('model list: expected PROJECT', listUsage);
     const models = await client.call('model.list', { path: positionals[0]! });
     createOutput(values.json === true).result(models, () => (models.length === 0 ? 'no models' : models.map(describeModel).join('\n')));
+  },
+};
+
+const refreshUsage = `usage: unitscope model refresh PROJECT NAME [--json]
+
+Records what the model's file holds now, after it changed on disk (re-exported, replaced): its sha256,
+size, input and the shapes of its taps (found again by tensor name). New runs then use the new file;
+runs made before keep the sha256 they read and refuse per-image analyses (unit inspector, consistency,
+rank-sum, reliability, ablation) of the new bytes.`;
+const refresh: Command = {
+  name: 'refresh',
+  summary: "record a model file's new contents after it changed on disk",
+  usage: refreshUsage,
+  async run(argv, { client, signal }) {
+    const { values, positionals } = parseCommandArgs(argv, help, refreshUsage);
+    if (values.help) return void process.stdout.write(`${refreshUsage}\n`);
+    if (positionals.length !== 2) throw new UsageError('model refresh: expected PROJECT and NAME', refreshUsage);
+    const output = createOutput(values.json === true);
+    const result = await client.call('model.refresh', { path: positionals[0]!, name: positionals[1]! }, { signal, onProgress: (p) => output.progress(p) });
+    output.result(result, () =>
+      result.updated
+        ? `refreshed ${describeModel(result.model)}\nsha256 ${result.previousSha256} -> ${result.model.sha256}`
+        : `${result.model.name}: the file still holds the recorded bytes (sha256 ${result.model.sha256}); nothing to refresh`,
+    );
   },
 };
 
@@ -207,4 +231,4 @@ const importWeights: Command = {
   },
 };
 
-export const modelCommand = commandGroup('model', 'add, inspect, generate and download models', [add, inspect, list, layers, generateCmd, catalogueCmd, download, importWeights]);
+export const modelCommand = commandGroup('model', 'add, inspect, refresh, generate and download models', [add, inspect, list, refresh, layers, generateCmd, catalogueCmd, download, importWeights]);

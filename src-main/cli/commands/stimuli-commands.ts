@@ -112,20 +112,27 @@ const listCommand: Command = {
   },
 };
 
-const checkUsage = 'usage: unitscope stimuli check PROJECT [--json]';
+const checkUsage = `usage: unitscope stimuli check PROJECT [--update] [--json]
+
+Rescans every image: missing files and files whose bytes changed since import (sha256) are marked and
+listed. --update records what changed files hold now (hash, size, header, thumbnail), so new runs use
+them; runs made before keep the hashes they read and refuse per-image analyses of the new bytes.`;
 const checkCommand: Command = {
   name: 'check',
-  summary: 'rescan the files (missing, changed) and validate the set',
+  summary: 'rescan the files (missing, changed) and validate the set; --update records changed files',
   usage: checkUsage,
   async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean' } }, checkUsage);
+    const { values, positionals } = parseCommandArgs(argv, { update: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, checkUsage);
     if (values.help) return void process.stdout.write(`${checkUsage}\n`);
     if (positionals.length !== 1) throw new UsageError('stimuli check: expected one PROJECT', checkUsage);
     const out = createOutput(values.json === true);
-    const report = await client.call('stimuli.check', { path: positionals[0]! }, { signal, onProgress: (p) => out.progress(p) });
+    const report = await client.call('stimuli.check', { path: positionals[0]!, ...(values.update ? { update: true } : {}) }, { signal, onProgress: (p) => out.progress(p) });
     out.endProgress();
     out.result(report, () =>
-      [`${report.images} images: ${report.ok} ok, ${report.missing} missing, ${report.changed} changed; ${report.problems.length} problems`, ...problemLines(report.problems)].join('\n'),
+      [
+        `${report.images} images: ${report.ok} ok${report.updated > 0 ? ` (${report.updated} updated)` : ''}, ${report.missing} missing, ${report.changed} changed; ${report.problems.length} problems`,
+        ...problemLines(report.problems),
+      ].join('\n'),
     );
   },
 };

@@ -92,9 +92,6 @@ export class AblationSession {
     if (loaded.input.name !== options.inputName) {
       throw new EngineError('validation', `${file}: the model's image input is '${loaded.input.name}', not '${options.inputName}' (the file changed?)`, { file });
     }
-    if (loaded.input.batch !== null && loaded.input.batch !== 1) {
-      throw new EngineError('unsupported', `${file}: the model's batch size is fixed at ${loaded.input.batch}; re-export it with a dynamic batch (or batch 1)`, { file });
-    }
     const outputName = loaded.model.graph?.output?.[0]?.name;
     if (!outputName) throw new EngineError('bad_input', `${file}: the model has no output`, { file });
     const dims = (await probeShapes(loaded, [options.tensor])).get(options.tensor)!;

@@ -3,24 +3,23 @@
 // the same size from the same layer; effects on an evaluation image set (the run's own images or another
 // project's) are summarized per evaluation category against the control distribution, and the study is
 // stored with its manifest.
-import { ablationFloor } from '../stats/attainable.ts';
-import { dirname, isAbsolute, join } from 'node:path';
-import type { AblationMode, AblationResult } from '../../contract/analysis-types.ts';
+import { dirname } from 'node:path';
+import { ablationFloor, type AblationMode, type AblationResult } from '../../contract/analysis-types.ts';
 import type { Progress } from '../../contract/protocol.ts';
-import { preprocessingSchema } from '../../contract/preprocessing.ts';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import type { SessionFactory } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { tapUnits, type StimulusRef } from '../pipeline-types.ts';
+import { tapUnits } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { statsSource } from '../runs/run-analysis.ts';
-import { appInfo, platformInfo, stimulusSetHash, type RunManifest } from '../runs/run-manifest.ts';
-import { completeAnalysis, insertAnalysis } from '../storage/analyses-store.ts';
-import { getModelRow } from '../storage/models-store.ts';
-import { readLayerStats, readRunCategories, readRunImages, readRunLayers, readUnitColumn } from '../storage/results-store.ts';
-import { readImagePaths, readModelById, readRunManifest, readRunRecord } from '../storage/runs-store.ts';
+import { checkInputFiles } from '../runs/input-files.ts';
+import { checkRunInputs, loadRunInputs, statsSource, type RunInputs, type RunStimulus } from '../runs/run-inputs.ts';
+import { appInfo, platformInfo, stimulusSetHash } from '../runs/run-manifest.ts';
+import { storeAnalysis } from '../storage/analyses-store.ts';
+import { readRunManifest } from '../storage/runs-store.ts';
+import { readLayerStats } from '../storage/statistics-store.ts';
 import { listStimuliForRun } from '../storage/stimuli-store.ts';
+import { readUnitColumn } from '../storage/unit-results-store.ts';
 import { AblationSession, ImageBatches } from './ablation-session.ts';
 import { categoryMeans, perImageMeasures, summarizeEffects, type OutputKind } from './effects.ts';
 import { randomControls, selectiveByCsi } from './unit-sets.ts';
@@ -54,29 +53,21 @@ export interface AnalysisHooks {
 interface EvalSet {
   project: string;
   categories: string[];
-  images: StimulusRef[];
+  /** With the sha256 their project recorded. */
+  images: RunStimulus[];
   hash: string;
 }
 
-function runEvalSet(project: Project, run: number): EvalSet {
-  const categories = readRunCategories(project.db, run).map((c) => c.name);
-  const runImages = readRunImages(project.db, run);
-  const files = readImagePaths(project.db, runImages.map((i) => i.imageId));
-  const base = dirname(project.path);
-  const images = runImages.map((i) => {
-    const file = files.get(i.imageId);
-    if (!file || file.status === 'missing') throw new EngineError('not_found', `run #${run}: image ${i.imageId} is missing from the project`, { file: project.path });
-    return { id: i.imageId, path: isAbsolute(file.path) ? file.path : join(base, file.path), category: i.category };
-  });
-  const hash = stimulusSetHash(runImages.map((i) => ({ id: i.imageId, path: '', sha256: i.sha256, category: categories[i.category]! })));
-  return { project: project.path, categories, images, hash };
+function runEvalSet(project: Project, inputs: RunInputs): EvalSet {
+  const categories = inputs.categories.map((c) => c.name);
+  const hash = stimulusSetHash(inputs.images.map((i) => ({ sha256: i.sha256, category: categories[i.category]! })));
+  return { project: project.path, categories, images: inputs.images, hash };
 }
 
 function projectEvalSet(project: Project): EvalSet {
   const { categories, images } = listStimuliForRun(project.db, dirname(project.path));
   if (images.length === 0) throw new EngineError('validation', `${project.path}: the evaluation project has no images`, { file: project.path });
-  const shas = readImagePaths(project.db, images.map((i) => i.id));
-  const hash = stimulusSetHash(images.map((i) => ({ id: i.id, path: '', sha256: shas.get(i.id)?.sha256 ?? '', category: categories[i.category]!.name })));
+  const hash = stimulusSetHash(images.map((i) => ({ sha256: i.sha256, category: categories[i.category]!.name })));
   return { project: project.path, categories: categories.map((c) => c.name), images, hash };
 }
 
@@ -100,32 +91,22 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
   const started = performance.now();
   const db = project.db;
   const { run } = request;
-  const record = readRunRecord(db, run);
-  if (!record) throw new EngineError('not_found', `${project.path}: no run #${run}`, { file: project.path });
+  const inputs = loadRunInputs(project, run);
+  const { model, taps, run: record } = inputs;
   if (record.status !== 'finished') throw new EngineError('conflict', `run #${run} is ${record.status}; ablation needs a finished run`, { file: project.path });
-  const taps = readRunLayers(db, run);
   const position = taps.findIndex((t) => t.name === request.layer);
   if (position < 0) throw new EngineError('validation', `run #${run} has no layer '${request.layer}' (layers: ${taps.map((t) => t.name).join(', ')})`);
   const tap = taps[position]!;
   const layerUnits = tapUnits(tap);
-  const runCategories = readRunCategories(db, run);
-  const target = runCategories.find((c) => c.name === request.category);
+  const target = inputs.categories.find((c) => c.name === request.category);
   if (!target || target.role !== 'target') {
-    throw new EngineError('validation', `run #${run} has no target category '${request.category}' (targets: ${runCategories.filter((c) => c.role === 'target').map((c) => c.name).join(', ')})`);
+    throw new EngineError('validation', `run #${run} has no target category '${request.category}' (targets: ${inputs.categories.filter((c) => c.role === 'target').map((c) => c.name).join(', ')})`);
   }
   const selective = readUnitColumn(db, run, position, request.category, 'selective', 'u8');
   const order = readUnitColumn(db, run, position, request.category, 'csi_order', 'i32');
   if (!selective || !order) throw new EngineError('conflict', `run #${run}: no unit results for ${request.category} in ${request.layer}`, { file: project.path });
   const chosen = selectiveByCsi(selective, order, request.top);
   if (chosen.length === 0) throw new EngineError('validation', `run #${run}: no unit of ${request.layer} is selective for ${request.category}; there is nothing to ablate`);
-
-  const modelRecord = readModelById(db, record.modelId);
-  const model = modelRecord ? getModelRow(db, project.path, modelRecord.name) : undefined;
-  if (!model) throw new EngineError('not_found', `run #${run}: its model no longer exists in the project`, { file: project.path });
-  const manifest = readRunManifest(db, run) as RunManifest | null;
-  if (manifest && manifest.model.sha256 !== model.sha256) {
-    throw new EngineError('conflict', `run #${run} used model bytes ${manifest.model.sha256.slice(0, 12)}…, the library now holds ${model.sha256.slice(0, 12)}… for '${model.name}'`, { file: model.path });
-  }
   const outputKind = request.output ?? (model.outputKind === 'unknown' ? null : model.outputKind);
   if (!outputKind) throw new EngineError('validation', `model '${model.name}': its output is neither a recognised classifier nor an embedding; say which (--output classifier|embedding)`);
 
@@ -133,13 +114,18 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
   const repeats = request.controls ?? DEFAULT_CONTROLS;
   const seed = request.seed ?? DEFAULT_ABLATION_SEED;
   const fill = mode === 'mean' ? overallMeans(project, run, position, layerUnits) : new Float32Array(layerUnits);
-  const evalSet = request.evalProject ? projectEvalSet(request.evalProject) : runEvalSet(project, run);
+  const evalSet = request.evalProject ? projectEvalSet(request.evalProject) : runEvalSet(project, inputs);
+  // The model must be the bytes the run selected its units with; the evaluation images the bytes their
+  // project recorded (the run's own, checked against the run's hashes, or another project's).
+  const checks = [await checkRunInputs(project, inputs, 'the ablation', hooks, request.evalProject ? [] : inputs.images)];
+  if (request.evalProject) {
+    checks.push(await checkInputFiles({ images: evalSet.images }, { project: evalSet.project, model: model.name, recordedBy: 'project', reader: 'the ablation' }, hooks));
+  }
   const controls = randomControls(layerUnits, chosen.length, repeats, seed);
-  const preprocessing = preprocessingSchema.parse(JSON.parse(model.preprocessing) as unknown);
 
   const session = await AblationSession.open({
     modelPath: model.path,
-    preprocessing,
+    preprocessing: model.preprocessing,
     inputName: model.inputName,
     tensor: tap.tensor,
     provider: request.provider ?? 'auto',
@@ -148,7 +134,7 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
   let summary;
   try {
     if (session.units !== layerUnits) throw new EngineError('conflict', `${model.path}: tensor ${tap.tensor} now has ${session.units} units; run #${run} recorded ${layerUnits}`, { file: model.path });
-    const batches = new ImageBatches(evalSet.images, preprocessing, request.batch ?? DEFAULT_ABLATION_BATCH);
+    const batches = new ImageBatches(evalSet.images, model.preprocessing, request.batch ?? DEFAULT_ABLATION_BATCH);
     const meter = new ProgressMeter('ablation', (2 + repeats) * evalSet.images.length, (p) => hooks.progress?.(p), 'images');
     const pass = (units: ArrayLike<number>) => session.outputs(batches, units, fill, { signal: hooks.signal, onBatch: (n) => meter.tick(n) });
     const intact = await pass([]);
@@ -163,6 +149,7 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
     for (const c of controls) controlEffects.push(await measure(c));
     const counts = [...evalSet.categories.map((_, k) => imageCategories.filter((c) => c === k).length), evalSet.images.length];
     summary = summarizeEffects(outputKind, evalSet.categories, counts, selectiveEffects, controlEffects);
+    for (const check of checks) check.assertUnchanged();
   } finally {
     await session.release();
   }
@@ -172,7 +159,7 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
     app: appInfo(),
     kind: 'ablation',
     createdAt: new Date().toISOString(),
-    run: { id: run, project: project.path, recipe: JSON.parse(record.recipe) as unknown, stimulusHash: manifest?.stimuli.hash ?? null },
+    run: { id: run, project: project.path, recipe: record.recipe, stimulusHash: readRunManifest(db, run)?.stimuli.hash ?? null },
     model: { name: model.name, sha256: model.sha256, tensor: tap.tensor, layer: tap.name, outputKind },
     evaluation: { project: evalSet.project, images: evalSet.images.length, categories: evalSet.categories, stimulusHash: evalSet.hash },
     settings: params,
@@ -182,8 +169,8 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
   };
   // BH across the evaluation categories at 0.05 (docs/method.md#ablation).
   const floor = ablationFloor(repeats, 0.05);
-  const result: AblationResult = {
-    analysis: 0,
+  return storeAnalysis(db, 'ablation', run, { params, manifest: analysisManifest, seconds }, (analysis) => ({
+    analysis,
     run,
     layer: tap.name,
     category: request.category,
@@ -202,10 +189,5 @@ export async function ablateRun(project: Project, request: AblationRequest, hook
     measures: summary,
     ablatedUnits: Array.from(chosen),
     seconds,
-  };
-  db.transaction(() => {
-    result.analysis = insertAnalysis(db, 'ablation', run, params, analysisManifest);
-    completeAnalysis(db, result.analysis, result, seconds);
-  }).immediate();
-  return result;
+  }));
 }

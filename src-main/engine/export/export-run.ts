@@ -1,7 +1,7 @@
 // `export`: a finished run as files other tools read: units.* (one row per unit x target category),
 // layers.* (the results table), manifest.json (everything needed to reproduce the run) and load.py /
 // load.R. Units are streamed one (layer, category) chunk at a time, whatever the size of the run.
-import { closeSync, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { basename, join, resolve, dirname } from 'node:path';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
@@ -18,12 +18,16 @@ import { EXPORT_VALUE_COLUMNS, planExport, readChunkColumn, unitCoordinates, typ
 import { bytesOf, npyHeader, npyStrings, type NpyDescr } from './npy.ts';
 import { loadPy, loadR } from './load-scripts.ts';
 import { APP_VERSION } from '../version.ts';
+import type { Confinement } from '../path-confinement.ts';
+import { writeExportFolder } from './export-folder.ts';
 
 export interface ExportOptions {
   run: number;
   format: ExportFormat;
   out?: string | undefined;
   layers?: readonly string[] | undefined;
+  /** Serve mode: the shared folders the export (and its staging folder beside it) must stay in. */
+  confinement?: Confinement | undefined;
 }
 
 export interface ExportHooks {
@@ -280,29 +284,6 @@ export function defaultExportDir(project: Project, runId: number, format: Export
   return join(dirname(project.path), `${basename(project.path, '.unitscope')}-run${runId}-${format}`);
 }
 
-/**
- * The export writes fixed file names (units, layers, manifest.json, load.py, load.R), so it goes into a
- * new or empty folder, or one an earlier export made (its manifest says so): never over other files.
- */
-function checkExportFolder(dir: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return; // not there yet: made below
-  }
-  if (entries.length === 0) return;
-  let exportedBy: unknown;
-  try {
-    exportedBy = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { export?: { exportedBy?: unknown } }).export?.exportedBy;
-  } catch {
-    exportedBy = undefined;
-  }
-  if (typeof exportedBy !== 'string' || !exportedBy.startsWith('unitscope ')) {
-    throw new EngineError('conflict', `${dir}: the folder holds other files; export into a new or empty folder (or one an earlier export made)`, { file: dir });
-  }
-}
-
 export async function exportRun(project: Project, options: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
   const run = requireRun(project, options.run);
   if (run.status !== 'finished') {
@@ -312,30 +293,25 @@ export async function exportRun(project: Project, options: ExportOptions, hooks:
   const table = resultsTable(project, run.id);
   const rows = options.layers ? table.rows.filter((r) => options.layers!.includes(r.layer)) : table.rows;
   const dir = resolve(options.out ?? defaultExportDir(project, run.id, options.format));
-  checkExportFolder(dir);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new EngineError('io', `${dir}: cannot create the export folder (${(error as Error).message})`, { file: dir, cause: error });
-  }
   const writers = { csv: exportCsv, parquet: exportParquet, npy: exportNpz } as const;
-  const files = await writers[options.format](project, run.id, run.model, plan, dir, hooks, rows);
-  const manifestPath = join(dir, 'manifest.json');
-  const manifest = {
-    ...((readRunManifest(project.db, run.id) as Record<string, unknown> | null) ?? {}),
-    export: {
-      format: options.format,
-      layers: plan.chunks.length > 0 ? [...new Set(plan.chunks.map((c) => c.tap.name))] : [],
-      rows: plan.rows,
-      files: files.map((f) => basename(f)),
-      exportedAt: new Date().toISOString(),
-      exportedBy: `unitscope ${APP_VERSION}`,
-    },
-  };
-  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  const pyPath = join(dir, 'load.py');
-  const rPath = join(dir, 'load.R');
-  writeFileSync(pyPath, loadPy(options.format));
-  writeFileSync(rPath, loadR(options.format));
-  return { dir, files: [...files, manifestPath, pyPath, rPath] };
+  const files = await writeExportFolder(dir, options.confinement, async (staging) => {
+    const files = await writers[options.format](project, run.id, run.model, plan, staging, hooks, rows);
+    const manifest = {
+      ...readRunManifest(project.db, run.id),
+      export: {
+        format: options.format,
+        layers: plan.chunks.length > 0 ? [...new Set(plan.chunks.map((c) => c.tap.name))] : [],
+        rows: plan.rows,
+        files: files.map((f) => basename(f)),
+        exportedAt: new Date().toISOString(),
+        exportedBy: `unitscope ${APP_VERSION}`,
+      },
+    };
+    const written = [...files, join(staging, 'manifest.json'), join(staging, 'load.py'), join(staging, 'load.R')];
+    writeFileSync(written[files.length]!, `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(written[files.length + 1]!, loadPy(options.format));
+    writeFileSync(written[files.length + 2]!, loadR(options.format));
+    return written;
+  });
+  return { dir, files };
 }

@@ -3,7 +3,8 @@
 import { EngineError } from '../errors.ts';
 import { positionCell, tapUnits, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { readRunLayers, readUnitColumn, UNIT_COLUMNS, type UnitColumnName } from '../storage/results-store.ts';
+import { readRunLayers } from '../storage/run-inputs-store.ts';
+import { readUnitColumn, UNIT_COLUMNS, type UnitColumnName } from '../storage/unit-results-store.ts';
 import { targetCategories } from '../runs/results-queries.ts';
 
 /** Exported numeric columns in export order: name in the export and the stored column it comes from. */

@@ -1,4 +1,4 @@
-// analysis.*: ablation and split-half reliability (long jobs with progress, cancellable), replication
+// analysis.*: ablation and split-half reliability (long: progress, cancellable), replication
 // between two runs, and the stored analyses.
 import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
@@ -10,17 +10,14 @@ import { listAnalyses, readAnalysis } from '../storage/analyses-store.ts';
 
 export function analysisHandlers(engine: Engine) {
   return {
-    'analysis.ablate': async ({ path, evalPath, ...request }, ctx) =>
-      engine.jobs.run('analysis', `ablate ${request.category} units in ${request.layer} (run #${request.run})`, (job) =>
-        ablateRun(engine.project(path), { ...request, evalProject: evalPath ? engine.project(evalPath) : undefined }, job), ctx),
+    'analysis.ablate': async ({ path, evalPath, ...request }, ctx) => ablateRun(engine.project(path), { ...request, evalProject: evalPath ? engine.project(evalPath) : undefined }, ctx),
     'analysis.reliability': async ({ path, run, splits, seed, groups, provider, batch, memoryBudgetMB }, ctx) =>
-      engine.jobs.run('analysis', `split-half reliability of run #${run}`, (job) =>
-        reliabilityForRun(engine.project(path), { run, splits, seed, groupsPerCategory: groups, provider, batch, memoryBudgetMB }, job), ctx),
+      reliabilityForRun(engine.project(path), { run, splits, seed, groupsPerCategory: groups, provider, batch, memoryBudgetMB }, ctx),
     'analysis.replicate': async ({ path, run, pathB, runB, shuffles, seed }) =>
       replicateRuns(engine.project(path), { runA: run, projectB: engine.project(pathB), runB, shuffles, seed }),
-    'analysis.list': async ({ path, run, kind }) => listAnalyses(engine.project(path).db, { run, kind }),
+    'analysis.list': async ({ path, run, kind }) => listAnalyses(engine.reader(path).db, { run, kind }),
     'analysis.get': async ({ path, id }) => {
-      const found = readAnalysis(engine.project(path).db, id);
+      const found = readAnalysis(engine.reader(path).db, id);
       if (!found) throw new EngineError('not_found', `${path}: no analysis #${id}`, { file: path });
       return found;
     },

@@ -4,7 +4,6 @@ import type { EngineHandlers } from './types.ts';
 
 export function demoHandlers(engine: Engine) {
   return {
-    'demo.create': ({ out, seed }, ctx) =>
-      engine.jobs.run('demo', 'build the demo project', (job) => createDemo(engine, { out, seed }, job), ctx),
+    'demo.create': ({ out, seed }, ctx) => createDemo(engine, { out, seed }, ctx),
   } satisfies Partial<EngineHandlers>;
 }

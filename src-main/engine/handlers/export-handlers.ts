@@ -9,8 +9,8 @@ import { compareStoredRuns } from '../runs/run-statistics.ts';
 export function exportHandlers(engine: Engine) {
   return {
     'export.run': async ({ path, run, format, out, layers }, ctx) =>
-      engine.jobs.run('export', `export run #${run}`, (job) => exportRun(engine.project(path), { run, format, out, layers }, job), ctx),
+      exportRun(engine.reader(path), { run, format, out, layers, confinement: engine.confinement.active ? engine.confinement : undefined }, ctx),
     'export.compare': async ({ path, runs, force, iterations, seed, units, out }, ctx) =>
-      engine.jobs.run('export', `export the comparison of runs #${runs[0]} and #${runs[1]}`, async (job) => exportComparison(await compareStoredRuns(engine.project(path), runs[0], runs[1], { force, iterations, seed, units }, job), out), ctx),
+      exportComparison(await compareStoredRuns(engine.project(path), runs[0], runs[1], { force, iterations, seed, units }, ctx), out),
   } satisfies Partial<EngineHandlers>;
 }

@@ -9,10 +9,11 @@ import { addModel, checkNewModelName, generateModel, listModels, projectModelsDi
 import { downloadPretrained } from '../models/pretrained.ts';
 import { insideFolder } from '../owned-files.ts';
 import { convertWeights } from '../weights/import-weights.ts';
+import { refreshModel } from '../models/refresh.ts';
 import type { EngineHandlers } from './types.ts';
 
 async function modelInfo(engine: Engine, path: string, name: string): Promise<ModelInfo> {
-  const found = (await listModels(engine.project(path))).find((m) => m.name === name);
+  const found = (await listModels(engine.reader(path))).find((m) => m.name === name);
   if (!found) throw new EngineError('not_found', `no model named '${name}' in ${path}`);
   return found;
 }
@@ -32,8 +33,12 @@ export function modelHandlers(engine: Engine) {
       });
       return modelInfo(engine, args.path, args.name);
     },
-    'model.list': async ({ path }) => listModels(engine.project(path)),
+    'model.list': async ({ path }) => listModels(engine.reader(path)),
     'model.inspect': async ({ file, size }) => inspectModelFile(file, size),
+    'model.refresh': async ({ path, name }) => {
+      const { previousSha256, updated } = await refreshModel(engine.project(path), name);
+      return { model: await modelInfo(engine, path, name), previousSha256, updated };
+    },
     'model.layers': async ({ path, name }) => (await modelInfo(engine, path, name)).taps,
     'model.generate': async ({ kind, seed, out }) => generateModel(kind, seed, out),
     'model.catalogue': async () => catalogue(),
@@ -41,31 +46,26 @@ export function modelHandlers(engine: Engine) {
       const entry = catalogueEntry(args.id);
       const project = engine.project(args.path);
       const name = args.name ?? entry.name;
-      return engine.jobs.run('model.download', `download ${entry.name}`, async (job) => {
-        await downloadPretrained(project, entry, {
-          name,
-          policy: downloadPolicy(engine.session.mode),
-          signal: job.signal,
-          progress: job.progress,
-          ...(args.url ? { url: args.url } : {}),
-        });
-        return modelInfo(engine, args.path, name);
-      }, ctx);
+      await downloadPretrained(project, entry, {
+        name,
+        policy: downloadPolicy(engine.session.mode),
+        signal: ctx.signal,
+        progress: ctx.progress,
+        ...(args.url ? { url: args.url } : {}),
+      });
+      return modelInfo(engine, args.path, name);
     },
     'model.importWeights': async ({ path, file, arch, name }, ctx) => {
       const project = engine.project(path);
       checkNewModelName(project, name);
       const dir = projectModelsDir(project);
       const out = insideFolder(dir, join(dir, `${name}.onnx`));
-      return engine.jobs.run('model.importWeights', `import weights ${name}`, async (job) => {
-        job.progress({ phase: 'convert', done: 0, total: 1 });
-        const converted = await convertWeights(resolve(file), arch, out);
-        job.progress({ phase: 'convert', done: 1, total: 1 });
-        await addModel(project, { file: out, name, preset: arch === 'clip-rn50' ? 'clip' : 'imagenet', taps: 'auto', storage: 'generated', source: `${resolve(file)} (sha256 ${converted.weightsSha256})` });
-        return modelInfo(engine, path, name);
-      }, ctx);
+      ctx.progress({ phase: 'convert', done: 0, total: 1 });
+      const converted = await convertWeights(resolve(file), arch, out);
+      ctx.progress({ phase: 'convert', done: 1, total: 1 });
+      await addModel(project, { file: out, name, preset: arch === 'clip-rn50' ? 'clip' : 'imagenet', taps: 'auto', storage: 'generated', source: `${resolve(file)} (sha256 ${converted.weightsSha256})` });
+      return modelInfo(engine, path, name);
     },
-    'model.convertWeights': async ({ file, arch, out }, ctx) =>
-      engine.jobs.run('model.convertWeights', `convert ${file}`, async () => convertWeights(resolve(file), arch, resolve(out)), ctx),
+    'model.convertWeights': async ({ file, arch, out }) => convertWeights(resolve(file), arch, resolve(out)),
   } satisfies Partial<EngineHandlers>;
 }

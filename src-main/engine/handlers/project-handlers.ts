@@ -9,6 +9,6 @@ export function projectHandlers(engine: Engine) {
       recordRecentProject(project.path, project.name);
       return project.info();
     },
-    'project.info': async ({ path }) => engine.project(path).info(),
+    'project.info': async ({ path }) => engine.reader(path).info(),
   } satisfies Partial<EngineHandlers>;
 }

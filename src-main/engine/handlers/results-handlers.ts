@@ -7,15 +7,14 @@ import { compareStoredRuns, runConsistency } from '../runs/run-statistics.ts';
 
 export function resultsHandlers(engine: Engine) {
   return {
-    'results.table': async ({ path, run }) => resultsTable(engine.project(path), run),
-    'results.units': async ({ path, ...query }) => unitsPage(engine.project(path), query),
-    'results.csi': async ({ path, run, layer, category }) => csiResult(engine.project(path), run, category, layer),
-    'results.channels': async ({ path, run, layer, category }) => channelsResult(engine.project(path), run, layer, category),
-    'results.spatial': async ({ path, run, layer, category }) => spatialResult(engine.project(path), run, layer, category),
-    'results.consistency': async ({ path, run, category }, ctx) =>
-      engine.jobs.run('analysis', `consistency of run #${run}`, (job) => runConsistency(engine.project(path), run, category, job), ctx),
+    'results.table': async ({ path, run }) => resultsTable(engine.reader(path), run),
+    'results.units': async ({ path, ...query }) => unitsPage(engine.reader(path), query),
+    'results.csi': async ({ path, run, layer, category }) => csiResult(engine.reader(path), run, category, layer),
+    'results.channels': async ({ path, run, layer, category }) => channelsResult(engine.reader(path), run, layer, category),
+    'results.spatial': async ({ path, run, layer, category }) => spatialResult(engine.reader(path), run, layer, category),
+    'results.consistency': async ({ path, run, category }, ctx) => runConsistency(engine.project(path), run, category, ctx),
     'results.compare': async ({ path, runs, force, iterations, seed, units }, ctx) =>
-      engine.jobs.run('analysis', `compare runs #${runs[0]} and #${runs[1]}`, async (job) => compareStoredRuns(engine.project(path), runs[0], runs[1], { force, iterations, seed, units }, job), ctx),
+      compareStoredRuns(engine.project(path), runs[0], runs[1], { force, iterations, seed, units }, ctx),
     'results.unit': async ({ path, run, layer, unit }, ctx) => inspectUnit(engine.project(path), run, layer, unit, ctx),
   } satisfies Partial<EngineHandlers>;
 }

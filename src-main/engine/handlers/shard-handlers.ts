@@ -12,8 +12,7 @@ import type { EngineHandlers } from './types.ts';
 
 export function shardHandlers(engine: Engine) {
   return {
-    'shard.bundle': async ({ path, model, out, reference, layers, recipe }, ctx) =>
-      engine.jobs.run('bundle', `bundle ${model}`, (job) => createBundle(engine.project(path), { model, out, reference, layers, recipe }, job), ctx),
+    'shard.bundle': async ({ path, model, out, reference, layers, recipe }, ctx) => createBundle(engine.project(path), { model, out, reference, layers, recipe }, ctx),
     'shard.run': async ({ source, shard, out, model, layers, recipe, provider, batch, memoryBudgetMB }, ctx) => {
       checkShardSpec(shard);
       let input: ShardSource;
@@ -27,9 +26,9 @@ export function shardHandlers(engine: Engine) {
         input = readBundle(source);
         engine.confinement.checkAll([input.modelPath, ...input.imagePaths], source);
       }
-      return engine.jobs.run('shard', `shard ${shard.index}/${shard.count}`, (job) => runShard(input, shard, out, { provider, batch, memoryBudgetMB }, job), ctx);
+      return runShard(input, shard, out, { provider, batch, memoryBudgetMB }, ctx);
     },
-    'shard.merge': async ({ path, files }, ctx) => engine.jobs.run('merge', `merge ${files.length} partials`, (job) => mergePartials(engine.project(path), files, job), ctx),
-    'shard.status': async ({ path, files }) => shardStatus(engine.project(path), files),
+    'shard.merge': async ({ path, files }, ctx) => mergePartials(engine.project(path), files, ctx),
+    'shard.status': async ({ path, files }) => shardStatus(engine.reader(path), files),
   } satisfies Partial<EngineHandlers>;
 }

@@ -12,8 +12,7 @@ import { importStimuli } from '../stimuli/import.ts';
 import { deleteProject, duplicateProject, renameProject } from '../stimuli/project-lifecycle.ts';
 import { scrambleCategory } from '../stimuli/scramble-category.ts';
 import { checkStimuli } from '../stimuli/validate.ts';
-import { listCategories } from '../storage/project-store.ts';
-import { getThumbnails, listImages } from '../storage/stimuli-store.ts';
+import { listCategories, getThumbnails, listImages } from '../storage/stimuli-store.ts';
 import type { EngineHandlers } from './types.ts';
 
 export function stimuliHandlers(engine: Engine) {
@@ -46,7 +45,7 @@ export function stimuliHandlers(engine: Engine) {
     'stimuli.import': async ({ path, source, map, controls, targets, copy }, { signal, progress }) =>
       importStimuli(engine.project(path), source, { map: map ?? {}, controls: controls ?? {}, targets: targets ?? [], copy: copy ?? false, confinement: engine.confinement, signal, progress }),
     'stimuli.list': async ({ path, category, offset, limit }) => {
-      const project = engine.project(path);
+      const project = engine.reader(path);
       const page = listImages(project.db, dirname(project.path), {
         ...(category !== undefined ? { category } : {}),
         ...(offset !== undefined ? { offset } : {}),
@@ -54,7 +53,7 @@ export function stimuliHandlers(engine: Engine) {
       });
       return { categories: listCategories(project.db), ...page };
     },
-    'stimuli.check': async ({ path }, { signal, progress }) => checkStimuli(engine.project(path), { signal, progress }),
+    'stimuli.check': async ({ path, update }, { signal, progress }) => checkStimuli(engine.project(path), { update, signal, progress }),
     'stimuli.scramble': async ({ path, from, as, method, grid, seed, phaseMode }, { signal, progress }) =>
       scrambleCategory(
         engine.project(path),
@@ -62,7 +61,7 @@ export function stimuliHandlers(engine: Engine) {
         { signal, progress },
       ),
     'stimuli.thumbnails': async ({ path, ids }) => {
-      const thumbnails = getThumbnails(engine.project(path).db, ids);
+      const thumbnails = getThumbnails(engine.reader(path).db, ids);
       return ids.flatMap((id) => {
         const t = thumbnails.get(id);
         return t ? [{ id, mime: t.mime, width: t.width, height: t.height, base64: t.data.toString('base64') }] : [];
@@ -72,8 +71,7 @@ export function stimuliHandlers(engine: Engine) {
       const project = engine.project(path);
       // A local copy of the archive is a path like any other: in serve mode it must lie under the roots.
       const source = url === undefined || /^https?:\/\//i.test(url) ? url : engine.confinement.resolve(url.startsWith('file:') ? fileURLToPath(url) : url);
-      return engine.jobs.run('stimuli.fetchFloc', 'fetch fLoc', (job) =>
-        fetchFloc(project, { policy: downloadPolicy(engine.session.mode), signal: job.signal, progress: job.progress, ...(source !== undefined ? { url: source } : {}), ...(controls !== undefined ? { controls } : {}) }), ctx);
+      return fetchFloc(project, { policy: downloadPolicy(engine.session.mode), signal: ctx.signal, progress: ctx.progress, ...(source !== undefined ? { url: source } : {}), ...(controls !== undefined ? { controls } : {}) });
     },
     'stimuli.demo': async ({ outDir, seed, perCategory }, { progress }) =>
       createDemoStimulusSet(outDir, seed ?? 0, { ...(perCategory !== undefined ? { perCategory } : {}), progress }),

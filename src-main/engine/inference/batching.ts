@@ -10,6 +10,7 @@
 // - float32 (fused): the graph materializes a centered copy of each tap before reducing it; its outputs
 //   are per batch, not per image.
 import type { StatsPrecision } from '../../contract/recipe.ts';
+import { EngineError } from '../errors.ts';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import type { ConcreteProvider } from './session.ts';
 import type { TapShape } from '../pipeline-types.ts';
@@ -46,4 +47,24 @@ export function batchSizeFor(provider: ConcreteProvider, taps: readonly TapShape
   if (provider === 'cpu' && precision === 'float64') return 1;
   const perImage = bytesPerImage(taps, inputPixels, precision);
   return Math.max(1, Math.min(MAX_BATCH, Math.floor((budgetMB * 1024 * 1024) / perImage)));
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Refuses a batch asked for by hand whose working set (bytesPerImage per image) is over the budget,
+ * before anything runs, saying which batch would fit; also batch 1, when even one image is over it.
+ */
+export function checkBatchFits(taps: readonly TapShape[], inputPixels: number, batch: number, budgetMB: number, precision: StatsPrecision, model: string): void {
+  const perImage = bytesPerImage(taps, inputPixels, precision);
+  if (batch * perImage <= budgetMB * MIB) return;
+  const fits = Math.floor((budgetMB * MIB) / perImage);
+  const advice =
+    fits >= 1
+      ? `batch ${Math.min(fits, MAX_BATCH)} fits (or leave --batch out and the engine picks it)`
+      : 'not even one image fits: raise the budget (--memory-budget) or analyse fewer layers (--layers)';
+  throw new EngineError(
+    'unsupported',
+    `${model}: batch ${batch} needs about ${Math.ceil((batch * perImage) / MIB)} MiB (${Math.ceil(perImage / MIB)} MiB per image for ${taps.length} taps, ${precision} statistics), over the memory budget of ${budgetMB} MiB; ${advice}`,
+  );
 }

@@ -23,6 +23,7 @@ import { batchSizeFor, runsPerGroupFor } from './batching.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
 import { createWorkerSessionFactory, type WorkerSessionOptions } from './ort-worker.ts';
 import { preprocessBatch } from './preprocess.ts';
+import type { ProviderAttempt } from '../../contract/run-manifest.ts';
 import { modelError, openSession, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 import { countMerged, mergeActivationRange, mergeSums } from './sufficient-stats.ts';
 import { emptyLayerStats } from '../stats/sufficient.ts';
@@ -64,6 +65,8 @@ export interface ExtractionResult {
   groupSize: number;
   provider: string;
   providerFallback: string | null;
+  /** Every provider tried, in order, and why each one not used was skipped or failed. */
+  providerAttempts: ProviderAttempt[];
   seconds: number;
   imagesPerSecond: number;
 }
@@ -155,9 +158,6 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   if (loaded.input.name !== options.inputName) {
     throw new EngineError('validation', `${file}: the model's image input is '${loaded.input.name}', not '${options.inputName}' (the file changed?)`, { file });
   }
-  if (loaded.input.batch !== null && loaded.input.batch !== 1) {
-    throw new EngineError('unsupported', `${file}: the model's batch size is fixed at ${loaded.input.batch}; re-export it with a dynamic batch (or batch 1)`, { file });
-  }
   const layers = options.resume ? options.resume.layers : taps.map((t) => emptyLayerStats(t, categories));
   if (layers.length !== taps.length) throw new EngineError('validation', 'the resume state does not match the taps');
   const rewritten = copyForRewrite(loaded.model);
@@ -174,7 +174,7 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
     return { batchSize, runsPerGroup };
   };
   const factory = options.sessionFactory ?? ((model: Uint8Array, provider: ConcreteProvider) => createWorkerSessionFactory(outputSlotsFor(layoutFor(provider), graphOutputs, taps))(model, provider));
-  const { session, provider, fallback } = await openSession(encodeModel(rewritten), options.provider, file, factory);
+  const { session, provider, fallback, attempts } = await openSession(encodeModel(rewritten), options.provider, file, factory);
   const { batchSize, runsPerGroup: wantedRuns } = layoutFor(provider);
   // Never more runs per group than the session keeps outputs alive for: a group's outputs are merged while
   // the next group runs, so two groups' worth.
@@ -246,7 +246,7 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
     }
     const now = performance.now();
     const seconds = (now - started) / 1000;
-    return { layers, precision, batchSize, groupSize, provider, providerFallback: fallback, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
+    return { layers, precision, batchSize, groupSize, provider, providerFallback: fallback, providerAttempts: attempts, seconds, imagesPerSecond: processed / Math.max(1e-9, (now - loopStarted) / 1000) };
   } finally {
     // A batch still running (cancel, or an error while reducing) must finish before the session goes.
     if (running) await running.catch(() => undefined);

@@ -10,7 +10,8 @@ import { buildPlan, selectTaps, shapeOf, type TapPlan } from '../onnx/taps/plan.
 import { missingWeights, zeroFillWeights } from '../onnx/weights.ts';
 import { inlineExternalData, readModelFile } from '../onnx/read.ts';
 import { exposeTensors } from '../onnx/rewrite.ts';
-import { encodeModel, type ModelProto } from '../onnx/proto.ts';
+import { encodeModel, toNumber, type ModelProto, type NodeProto } from '../onnx/proto.ts';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import { modelError, openSession } from './session.ts';
 
 export interface LoadedModel {
@@ -22,8 +23,49 @@ export interface LoadedModel {
 export function loadModel(file: string, size?: readonly [number, number]): LoadedModel {
   const model = readModelFile(file);
   const input = imageInput(model, file, size);
+  // Every run, gather and probe feeds one image or a batch of its own choosing: a batch fixed at more
+  // than one image fits none of them (and probing it would allocate that many images at once).
+  if (input.batch !== null && input.batch !== 1) {
+    throw new EngineError('unsupported', `${file}: the model's batch size is fixed at ${input.batch}; re-export it with a dynamic batch (or batch 1)`, { file });
+  }
   inlineExternalData(model, file);
   return { file, model, input };
+}
+
+const MIB = 1024 * 1024;
+
+function intsAttribute(node: NodeProto, name: string): number[] | undefined {
+  return node.attribute?.find((a) => a.name === name)?.ints?.map((v) => toNumber(v));
+}
+
+/**
+ * A lower bound on the bytes one image takes through the model: the float32 input, plus the output of
+ * the first convolution twice over (the runtime holds it and the next activation); the input alone when
+ * there is no convolution. The declared input size alone can make a model unusable (8192 x 8192: a 768
+ * MiB input, its stem 4 GiB), and this bound is known before anything is allocated.
+ */
+export function leastBytesPerImage(loaded: LoadedModel): number {
+  const { height, width } = loaded.input;
+  const graph = loaded.model.graph;
+  const inputBytes = 3 * height * width * 4;
+  const weights = new Map((graph?.initializer ?? []).map((t) => [t.name ?? '', t.dims?.map((d) => toNumber(d)) ?? []]));
+  const conv = (graph?.node ?? []).find((n) => n.opType === 'Conv' && weights.has(n.input?.[1] ?? ''));
+  if (!conv) return inputBytes;
+  const outChannels = weights.get(conv.input![1]!)![0] ?? 0;
+  const [sy, sx] = intsAttribute(conv, 'strides') ?? [1, 1];
+  return inputBytes + 2 * outChannels * Math.ceil(height / (sy ?? 1)) * Math.ceil(width / (sx ?? 1)) * 4;
+}
+
+/** Refuses a model whose probe run (`images` images) cannot fit `budgetMB`, before the runtime allocates it. */
+function checkProbeFits(loaded: LoadedModel, images: number, budgetMB: number): void {
+  const bytes = images * leastBytesPerImage(loaded);
+  if (bytes <= budgetMB * MIB) return;
+  const { height, width, name } = loaded.input;
+  throw new EngineError(
+    'unsupported',
+    `${loaded.file}: ${images === 1 ? 'one' : images} ${height} x ${width} image${images === 1 ? '' : 's'} need${images === 1 ? 's' : ''} at least ${Math.ceil(bytes / MIB)} MiB inside the model (input '${name}' and its first convolution), over the memory budget of ${budgetMB} MiB; use a model with a smaller input size`,
+    { file: loaded.file },
+  );
 }
 
 /**
@@ -53,6 +95,7 @@ function probeBatch(loaded: LoadedModel): number {
  * model loads and runs, so bad models fail here with one clear message (an unsupported operator first).
  */
 async function probeDims(loaded: LoadedModel, tensors: readonly string[], options: ProbeOptions = {}): Promise<Map<string, number[]>> {
+  checkProbeFits(loaded, probeBatch(loaded), DEFAULT_MEMORY_BUDGET_MB);
   const copy = copyForRewrite(loaded.model);
   const missing = missingWeights(copy);
   if (missing.length > 0) {

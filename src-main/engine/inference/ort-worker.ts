@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
-import { providerUnavailableReason } from './provider-precheck.ts';
+import { checkProviderMayLoad } from './provider-precheck.ts';
 import { sessionOptions, type ConcreteProvider, type SessionFactory, type SessionLike, type TensorLike } from './session.ts';
 
 // \`load\` rather than a literal require call: electron-vite's bundler sees that text as CommonJS syntax
@@ -190,8 +190,7 @@ export function createWorkerSessionFactory(options: WorkerSessionOptions = {}): 
   const optionsFor = options.optionsFor ?? sessionOptions;
   return async (model, provider) => {
     // As in-process: a provider whose files are missing is refused here, before ORT logs its native error.
-    const unavailable = providerUnavailableReason(provider);
-    if (unavailable) throw new Error(unavailable);
+    checkProviderMayLoad(provider);
     return openInWorker(model, optionsFor(provider), options.outputSlots ?? 0, options.slotBytes ?? {});
   };
 }

@@ -4,8 +4,9 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
+import type { ProviderAttempt } from '../../contract/run-manifest.ts';
 import { EngineError } from '../errors.ts';
-import { providerUnavailableReason } from './provider-precheck.ts';
+import { checkProviderMayLoad, ProviderSkipped } from './provider-precheck.ts';
 
 export type ConcreteProvider = Exclude<ExecutionProviderChoice, 'auto'>;
 
@@ -35,6 +36,8 @@ export interface OpenedSession {
   provider: ConcreteProvider;
   /** Why the requested (or preferred, for auto) provider was not used; null when it was. */
   fallback: string | null;
+  /** Every provider tried, in order, ending with the one used (for the run record). */
+  attempts: ProviderAttempt[];
 }
 
 /** Providers the platform may offer, in the order auto tries them (CPU last, always). */
@@ -67,8 +70,7 @@ export function sessionOptions(provider: ConcreteProvider): ort.InferenceSession
 }
 
 export const ortSessionFactory: SessionFactory = async (model, provider) => {
-  const unavailable = providerUnavailableReason(provider);
-  if (unavailable) throw new Error(unavailable);
+  checkProviderMayLoad(provider);
   return ort.InferenceSession.create(model, sessionOptions(provider));
 };
 
@@ -83,14 +85,16 @@ function firstLine(error: unknown): string {
  */
 export async function openSession(model: Uint8Array, choice: ExecutionProviderChoice, file: string, factory: SessionFactory = ortSessionFactory): Promise<OpenedSession> {
   const order = providerOrder(choice);
+  const attempts: ProviderAttempt[] = [];
   const failures: string[] = [];
   for (const provider of order) {
     try {
       const session = await factory(model, provider);
       const fallback = failures.length > 0 ? failures.join('; ') : null;
-      return { session, provider, fallback };
+      return { session, provider, fallback, attempts: [...attempts, { provider, outcome: 'used', reason: null }] };
     } catch (error) {
       if (provider === 'cpu' || isModelError(error)) throw modelError(error, file);
+      attempts.push({ provider, outcome: error instanceof ProviderSkipped ? 'skipped' : 'failed', reason: firstLine(error) });
       failures.push(`${provider} unavailable: ${firstLine(error)}`);
     }
   }

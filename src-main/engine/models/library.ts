@@ -10,11 +10,13 @@ import type { TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, quoted } from '../errors.ts';
 import type { Project } from '../project.ts';
-import { loadModel, resolveTaps, type TapSelection } from '../inference/model-graph.ts';
+import { loadModel, resolveTaps, type LoadedModel, type TapSelection } from '../inference/model-graph.ts';
 import { generate, type GeneratorKind } from '../onnx/generators/index.ts';
 import { externalLocation } from '../onnx/read.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { getModelRow, insertModel, listModelRows, type ModelRow, type ModelStorage } from '../storage/models-store.ts';
+import { listCategories } from '../storage/stimuli-store.ts';
+import { checkTapsStorable } from '../storage/value-limits.ts';
 import { sha256File } from './hash.ts';
 import { alreadyExists, insideFolder, writeNewOrSameFile } from '../owned-files.ts';
 
@@ -94,6 +96,8 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
   const inputSize: [number, number] = [loaded.input.height, loaded.input.width];
   const preprocessing = resolvePreprocessing(options, inputSize, source);
   const taps = await resolveTaps(loaded, options.taps);
+  // A contrast needs two categories at least; a project with more already needs room for them all.
+  checkTapsStorable(taps, Math.max(2, listCategories(project.db).length), source);
   let path = source;
   if (options.copy) {
     const external = (loaded.model.graph?.initializer ?? []).some((t) => externalLocation(t) !== undefined);
@@ -101,8 +105,6 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
     path = copyIntoProject(project, source, options.name);
   }
   const sha256 = await sha256File(path);
-  const outputs = loaded.model.graph?.output ?? [];
-  const outDims = outputs[0]?.type?.tensorType?.shape?.dim?.length ?? 0;
   const id = insertModel(project.db, project.path, {
     name: options.name,
     path,
@@ -110,13 +112,21 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
     sha256,
     bytes: statSync(path).size,
     source: options.source ?? null,
-    preprocessing: JSON.stringify(preprocessing),
+    preprocessing,
     inputName: loaded.input.name,
-    outputKind: outDims === 2 && outputs.length === 1 ? (taps.some((t) => t.name === 'attnpool') ? 'embedding' : 'classifier') : 'unknown',
+    outputKind: outputKindOf(loaded, taps),
     addedAt: new Date().toISOString(),
     taps,
   });
   return { id, name: options.name, path, sha256, preprocessing, inputName: loaded.input.name, taps, changed: false };
+}
+
+/** A single 2-D output is a classifier's logits, or CLIP's embedding when the model has an attnpool tap. */
+export function outputKindOf(loaded: LoadedModel, taps: readonly TapShape[]): ModelRow['outputKind'] {
+  const outputs = loaded.model.graph?.output ?? [];
+  const outDims = outputs[0]?.type?.tensorType?.shape?.dim?.length ?? 0;
+  if (outDims !== 2 || outputs.length !== 1) return 'unknown';
+  return taps.some((t) => t.name === 'attnpool') ? 'embedding' : 'classifier';
 }
 
 async function fileState(row: ModelRow): Promise<{ changed: boolean; missing: boolean }> {
@@ -127,7 +137,7 @@ async function fileState(row: ModelRow): Promise<{ changed: boolean; missing: bo
 }
 
 function toLibraryModel(row: ModelRow, changed: boolean): LibraryModel {
-  return { id: row.id, name: row.name, path: row.path, sha256: row.sha256, preprocessing: preprocessingSchema.parse(JSON.parse(row.preprocessing)), inputName: row.inputName, taps: row.taps, changed };
+  return { id: row.id, name: row.name, path: row.path, sha256: row.sha256, preprocessing: row.preprocessing, inputName: row.inputName, taps: row.taps, changed };
 }
 
 export async function listModels(project: Project): Promise<ModelInfo[]> {

@@ -6,10 +6,13 @@ import { EngineError } from '../errors.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { createRng, deriveSeed } from '../random.ts';
-import { appInfo, platformInfo, type RunManifest } from '../runs/run-manifest.ts';
-import { completeAnalysis, insertAnalysis } from '../storage/analyses-store.ts';
-import { readRunCategories, readRunLayers, readUnitColumn } from '../storage/results-store.ts';
-import { readModelById, readRunManifest, readRunRecord } from '../storage/runs-store.ts';
+import { requireRunRecord } from '../runs/run-inputs.ts';
+import { appInfo, platformInfo } from '../runs/run-manifest.ts';
+import { storeAnalysis } from '../storage/analyses-store.ts';
+import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
+import { readUnitColumn } from '../storage/unit-results-store.ts';
+import { getModelById } from '../storage/models-store.ts';
+import { readRunManifest } from '../storage/runs-store.ts';
 import { expectedDice, meanSd, pearson, setAgreement, shuffledNull, upperP } from './overlap.ts';
 
 export const DEFAULT_SHUFFLES = 1000;
@@ -24,12 +27,10 @@ export interface ReplicationRequest {
 }
 
 function finishedRun(project: Project, run: number) {
-  const record = readRunRecord(project.db, run);
-  if (!record) throw new EngineError('not_found', `${project.path}: no run #${run}`, { file: project.path });
+  const record = requireRunRecord(project, run);
   if (record.status !== 'finished') throw new EngineError('conflict', `${project.path}: run #${run} is ${record.status}; replication needs finished runs`, { file: project.path });
-  const model = readModelById(project.db, record.modelId);
-  const manifest = readRunManifest(project.db, run) as RunManifest | null;
-  const sha256 = manifest?.model.sha256 ?? model?.sha256;
+  const manifest = readRunManifest(project.db, run);
+  const sha256 = manifest?.model.sha256 ?? getModelById(project.db, project.path, record.modelId)?.sha256;
   if (!sha256) throw new EngineError('not_found', `${project.path}: run #${run} records no model sha256`, { file: project.path });
   return { record, sha256, manifest };
 }
@@ -94,17 +95,20 @@ export function replicateRuns(projectA: Project, request: ReplicationRequest): R
     kind: 'replication',
     createdAt: new Date().toISOString(),
     model: { sha256: a.sha256 },
-    runA: { id: runA, project: projectA.path, recipe: JSON.parse(a.record.recipe) as unknown, stimulusHash: a.manifest?.stimuli.hash ?? null },
-    runB: { id: runB, project: projectB.path, recipe: JSON.parse(b.record.recipe) as unknown, stimulusHash: b.manifest?.stimuli.hash ?? null },
+    runA: { id: runA, project: projectA.path, recipe: a.record.recipe, stimulusHash: a.manifest?.stimuli.hash ?? null },
+    runB: { id: runB, project: projectB.path, recipe: b.record.recipe, stimulusHash: b.manifest?.stimuli.hash ?? null },
     settings: params,
     seeds: { shuffles: seed },
     platform: platformInfo(),
   };
-  const result: ReplicationResult = { analysis: 0, runA, projectB: projectB.path, runB, sha256: a.sha256, shuffles, seed, rows };
-  const db = projectA.db;
-  db.transaction(() => {
-    result.analysis = insertAnalysis(db, 'replication', runA, params, manifest);
-    completeAnalysis(db, result.analysis, result, (performance.now() - started) / 1000);
-  }).immediate();
-  return result;
+  return storeAnalysis(projectA.db, 'replication', runA, { params, manifest, seconds: (performance.now() - started) / 1000 }, (analysis) => ({
+    analysis,
+    runA,
+    projectB: projectB.path,
+    runB,
+    sha256: a.sha256,
+    shuffles,
+    seed,
+    rows,
+  }));
 }

@@ -2,22 +2,19 @@
 // stage itself (its images relabelled with their group as the category), so the halves are exact pooled
 // statistics of real responses. Groups multiply the statistics' memory (units x groups x 16 bytes), so the
 // taps are extracted in chunks that fit the memory budget, one inference pass over the images per chunk.
-import { dirname, isAbsolute, join } from 'node:path';
 import type { ReliabilityResult } from '../../contract/analysis-types.ts';
-import { preprocessingSchema } from '../../contract/preprocessing.ts';
-import { recipeSchema, type ExecutionProviderChoice } from '../../contract/recipe.ts';
+import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import type { AnalysisHooks } from '../ablation/run-ablation.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { extractSufficientStats } from '../inference/extract.ts';
 import type { SessionFactory } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { tapUnits, type CategoryDef, type LayerStats, type StimulusRef, type TapShape } from '../pipeline-types.ts';
+import { tapUnits, type LayerStats, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { appInfo, platformInfo, type RunManifest } from '../runs/run-manifest.ts';
-import { completeAnalysis, insertAnalysis } from '../storage/analyses-store.ts';
-import { getModelRow } from '../storage/models-store.ts';
-import { readRunCategories, readRunImages, readRunLayers } from '../storage/results-store.ts';
-import { readImagePaths, readModelById, readRunManifest, readRunRecord } from '../storage/runs-store.ts';
+import { checkRunInputs, loadRunInputs } from '../runs/run-inputs.ts';
+import { appInfo, platformInfo } from '../runs/run-manifest.ts';
+import { storeAnalysis } from '../storage/analyses-store.ts';
+import { readRunManifest } from '../storage/runs-store.ts';
 import { DEFAULT_GROUPS_PER_CATEGORY, DEFAULT_SPLITS, planGroups, splitHalfReliability } from './split-half.ts';
 
 export const DEFAULT_RELIABILITY_SEED = 0;
@@ -54,42 +51,18 @@ export function chunkTaps(taps: readonly TapShape[], groups: number, budgetBytes
   return chunks;
 }
 
-export interface GroupedExtraction {
-  layers: LayerStats[];
-  passes: number;
-  provider: string;
-}
-
 export async function reliabilityForRun(project: Project, request: ReliabilityRequest, hooks: AnalysisHooks = {}): Promise<ReliabilityResult> {
   const started = performance.now();
-  const db = project.db;
   const { run } = request;
-  const record = readRunRecord(db, run);
-  if (!record) throw new EngineError('not_found', `${project.path}: no run #${run}`, { file: project.path });
+  const inputs = loadRunInputs(project, run);
+  const { model, taps, images, run: record } = inputs;
   if (record.status !== 'finished') throw new EngineError('conflict', `run #${run} is ${record.status}; reliability needs a finished run`, { file: project.path });
-  const recipe = recipeSchema.parse(JSON.parse(record.recipe) as unknown);
+  const recipe = record.recipe;
   if (recipe.recipe === 'ranksum-maxp') throw new EngineError('unsupported', `run #${run} uses ranksum-maxp, which needs per-image responses; split halves work from sufficient statistics`);
   const splits = request.splits ?? DEFAULT_SPLITS;
   const seed = request.seed ?? DEFAULT_RELIABILITY_SEED;
   const cap = request.groupsPerCategory ?? DEFAULT_GROUPS_PER_CATEGORY;
-  const taps = readRunLayers(db, run);
-  const categories: CategoryDef[] = readRunCategories(db, run).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
-  const modelRecord = readModelById(db, record.modelId);
-  const model = modelRecord ? getModelRow(db, project.path, modelRecord.name) : undefined;
-  if (!model) throw new EngineError('not_found', `run #${run}: its model no longer exists in the project`, { file: project.path });
-  const manifest = readRunManifest(db, run) as RunManifest | null;
-  if (manifest && manifest.model.sha256 !== model.sha256) {
-    throw new EngineError('conflict', `run #${run} used other bytes for model '${model.name}' than the library now holds (sha256 differs)`, { file: model.path });
-  }
-  const runImages = readRunImages(db, run);
-  const files = readImagePaths(db, runImages.map((i) => i.imageId));
-  const base = dirname(project.path);
-  const images: StimulusRef[] = runImages.map((i) => {
-    const file = files.get(i.imageId);
-    if (!file || file.status === 'missing') throw new EngineError('not_found', `run #${run}: image ${i.imageId} is missing from the project`, { file: project.path });
-    if (file.sha256 !== i.sha256) throw new EngineError('conflict', `run #${run}: ${file.path} changed since the run (sha256 differs)`, { file: file.path });
-    return { id: i.imageId, path: isAbsolute(file.path) ? file.path : join(base, file.path), category: i.category };
-  });
+  const categories = inputs.categories.map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
   let layout;
   try {
     layout = planGroups(images, categories.length, cap, seed);
@@ -97,8 +70,9 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
     throw new EngineError('validation', `run #${run}: ${(error as Error).message}`);
   }
   const chunks = chunkTaps(taps, layout.total, (request.memoryBudgetMB ?? DEFAULT_GROUP_BUDGET_MB) * 1024 * 1024);
+  // The halves stand for run #run's images: they must be its bytes (checked again after every pass).
+  const checked = await checkRunInputs(project, inputs, 'the reliability analysis', hooks);
   const meter = new ProgressMeter('split-half statistics', chunks.length * images.length, (p) => hooks.progress?.(p), 'images');
-  const preprocessing = preprocessingSchema.parse(JSON.parse(model.preprocessing) as unknown);
   const grouped: LayerStats[] = [];
   let provider = '';
   for (const chunk of chunks) {
@@ -106,7 +80,7 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
     let last = 0;
     const extraction = await extractSufficientStats({
       modelPath: model.path,
-      preprocessing,
+      preprocessing: model.preprocessing,
       inputName: model.inputName,
       taps: chunk,
       images: layout.images,
@@ -120,6 +94,7 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
         last = done;
       },
     });
+    checked.assertUnchanged();
     provider = extraction.provider;
     grouped.push(...extraction.layers);
   }
@@ -132,17 +107,22 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
     app: appInfo(),
     kind: 'reliability',
     createdAt: new Date().toISOString(),
-    run: { id: run, project: project.path, recipe, stimulusHash: manifest?.stimuli.hash ?? null },
+    run: { id: run, project: project.path, recipe, stimulusHash: readRunManifest(project.db, run)?.stimuli.hash ?? null },
     model: { name: model.name, sha256: model.sha256 },
     settings: params,
     seeds: { groups: seed, splits: seed },
     execution: { requested: request.provider ?? 'auto', provider, passes: chunks.length, batch: request.batch ?? null },
     platform: platformInfo(),
   };
-  const result: ReliabilityResult = { analysis: 0, run, splits, seed, groupsPerCategory: cap, perImageGroups, passes: chunks.length, rows, seconds };
-  db.transaction(() => {
-    result.analysis = insertAnalysis(db, 'reliability', run, params, analysisManifest);
-    completeAnalysis(db, result.analysis, result, seconds);
-  }).immediate();
-  return result;
+  return storeAnalysis(project.db, 'reliability', run, { params, manifest: analysisManifest, seconds }, (analysis) => ({
+    analysis,
+    run,
+    splits,
+    seed,
+    groupsPerCategory: cap,
+    perImageGroups,
+    passes: chunks.length,
+    rows,
+    seconds,
+  }));
 }

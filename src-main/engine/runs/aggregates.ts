@@ -18,7 +18,7 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-export function quartiles(values: Float64Array): Quartiles {
+function quartiles(values: Float64Array): Quartiles {
   if (values.length === 0) return { min: null, q1: null, median: null, q3: null, max: null, mean: null, count: 0 };
   const sorted = values.slice().sort();
   let sum = 0;
@@ -39,7 +39,7 @@ function binOf(v: number): number {
 }
 
 /** The CSI histogram (all units, selective units) and quartiles of one layer and category. */
-export function csiDistribution(layer: string, units: UnitResults): CsiLayerDistribution {
+function csiDistribution(layer: string, units: UnitResults): CsiLayerDistribution {
   const all = new Array<number>(CSI_BINS).fill(0);
   const selective = new Array<number>(CSI_BINS).fill(0);
   const n = units.csi.length;
@@ -105,7 +105,7 @@ export function csiOrder(csi: ArrayLike<number>): Int32Array {
   return order;
 }
 
-export function channelCounts(tap: TapShape, counts: ArrayLike<number>): ChannelCount[] {
+function channelCounts(tap: TapShape, counts: ArrayLike<number>): ChannelCount[] {
   const perChannel = tapPositions(tap);
   const out: ChannelCount[] = [];
   for (let c = 0; c < tap.channels; c++) out.push({ channel: c, selective: counts[c] ?? 0, fraction: (counts[c] ?? 0) / perChannel });

@@ -2,15 +2,14 @@
 // recipe (its effective settings), the same stimuli (the multiset of image sha256 per category), the same
 // preprocessing and the same statistics precision. Each difference is one sentence; the comparison refuses
 // them unless forced, and then records them as warnings.
-import { effectiveSettings, recipeSchema, RECIPE_PARAMETER_KEYS, usesParameter, type RecipeSettings } from '../../contract/recipe.ts';
+import { effectiveSettings, RECIPE_PARAMETER_KEYS, usesParameter, type RecipeSettings } from '../../contract/recipe.ts';
 import type { Project } from '../project.ts';
-import { readRunCategories, readRunImages } from '../storage/results-store.ts';
+import { readRunCategories, readRunImages } from '../storage/run-inputs-store.ts';
 import { readRunManifest, readRunRecord } from '../storage/runs-store.ts';
 import { DEFAULT_PRECISION } from '../inference/extract.ts';
-import type { RunManifest } from './run-manifest.ts';
 
 function recipeOf(project: Project, runId: number): RecipeSettings {
-  return effectiveSettings(recipeSchema.parse(JSON.parse(readRunRecord(project.db, runId)!.recipe) as unknown));
+  return effectiveSettings(readRunRecord(project.db, runId)!.recipe);
 }
 
 function recipeDifference(a: RecipeSettings, b: RecipeSettings): string | null {
@@ -54,8 +53,8 @@ export function comparisonProblems(project: Project, a: number, b: number): stri
   if (recipe) problems.push(recipe);
   const stimuli = stimuliDifference(stimuliOf(project, a), stimuliOf(project, b));
   if (stimuli) problems.push(stimuli);
-  const ma = readRunManifest(project.db, a) as RunManifest | null;
-  const mb = readRunManifest(project.db, b) as RunManifest | null;
+  const ma = readRunManifest(project.db, a);
+  const mb = readRunManifest(project.db, b);
   const pa = JSON.stringify(ma?.model.preprocessing ?? null);
   const pb = JSON.stringify(mb?.model.preprocessing ?? null);
   if (pa !== pb) problems.push(`the preprocessing differs (${pa} vs ${pb}); expected when the models were trained with different presets, such as ResNet-50 and CLIP`);

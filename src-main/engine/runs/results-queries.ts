@@ -2,9 +2,7 @@
 // answer is small (aggregates or at most 1,000 units), whatever the size of the run.
 import type { LayerCategoryRow, ResultsTable, RunSummary } from '../../contract/types.ts';
 import type {
-  ChannelCount,
   ChannelsResult,
-  CsiLayerDistribution,
   CsiResult,
   SpatialResult,
   UnitRow,
@@ -16,21 +14,11 @@ import { EngineError } from '../errors.ts';
 import { positionCell, tapPositions, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import type { Db } from '../storage/database.ts';
-import { getRun, latestFinishedRun } from '../storage/project-store.ts';
+import { getRun, latestFinishedRun } from '../storage/runs-store.ts';
 import { csiOrder } from './aggregates.ts';
-import {
-  readAggregate,
-  readAggregates,
-  readLayerResults,
-  readRunCategories,
-  readRunLayers,
-  readRecordBytes,
-  readRecords,
-  RECORD_BYTES,
-  unpackRecords,
-  readUnitColumnSlice,
-  type UnitRecord,
-} from '../storage/results-store.ts';
+import { readAggregate, readAggregates, readLayerResults } from '../storage/layer-results-store.ts';
+import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
+import { readRecordBytes, readRecords, RECORD_BYTES, unpackRecords, readUnitColumnSlice, type UnitRecord } from '../storage/unit-results-store.ts';
 
 export function requireRun(project: Project, runId: number): RunSummary {
   const run = getRun(project.db, runId);
@@ -300,32 +288,30 @@ export function csiResult(project: Project, runId: number, category: string, lay
   requireCategory(project, runId, category);
   if (layer !== undefined) {
     const { position } = requireLayer(project, runId, layer);
-    const one = readAggregate<CsiLayerDistribution>(project.db, runId, 'csi', position, category);
+    const one = readAggregate(project.db, runId, 'csi', position, category);
     return { run: runId, category, layers: one ? [one] : [] };
   }
-  return { run: runId, category, layers: readAggregates<CsiLayerDistribution>(project.db, runId, 'csi', category).map((a) => a.data) };
+  return { run: runId, category, layers: readAggregates(project.db, runId, 'csi', category).map((a) => a.data) };
 }
 
-function layerMetrics(project: Project, runId: number, position: number, category: string): Record<string, number | null> {
-  return readLayerResults(project.db, runId).find((r) => r.position === position && r.category === category)?.metrics ?? {};
+/** A finished run's layer for one target category, with the layer metrics named with one of `prefixes`. */
+function layerOfCategory(project: Project, runId: number, layer: string, category: string, prefixes: readonly string[]) {
+  requireFinished(project, runId);
+  requireCategory(project, runId, category);
+  const { position, tap } = requireLayer(project, runId, layer);
+  const all = readLayerResults(project.db, runId).find((r) => r.position === position && r.category === category)?.metrics ?? {};
+  const metrics = Object.fromEntries(Object.entries(all).filter(([k]) => prefixes.some((p) => k.startsWith(p))));
+  return { position, tap, metrics };
 }
 
 export function channelsResult(project: Project, runId: number, layer: string, category: string): ChannelsResult {
-  requireFinished(project, runId);
-  requireCategory(project, runId, category);
-  const { position, tap } = requireLayer(project, runId, layer);
-  const channels = readAggregate<ChannelCount[]>(project.db, runId, 'channels', position, category) ?? [];
-  const metrics = layerMetrics(project, runId, position, category);
-  const channelMetrics = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('channel') || k.startsWith('top')));
-  return { run: runId, layer, category, unitsPerChannel: tapPositions(tap), layout: tap.layout ?? 'chw', channels, metrics: channelMetrics };
+  const { position, tap, metrics } = layerOfCategory(project, runId, layer, category, ['channel', 'top']);
+  const channels = readAggregate(project.db, runId, 'channels', position, category) ?? [];
+  return { run: runId, layer, category, unitsPerChannel: tapPositions(tap), layout: tap.layout ?? 'chw', channels, metrics };
 }
 
 export function spatialResult(project: Project, runId: number, layer: string, category: string): SpatialResult {
-  requireFinished(project, runId);
-  requireCategory(project, runId, category);
-  const { position, tap } = requireLayer(project, runId, layer);
-  const density = readAggregate<number[]>(project.db, runId, 'density', position, category) ?? [];
-  const metrics = layerMetrics(project, runId, position, category);
-  const spatialMetrics = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('spatial')));
-  return { run: runId, layer, category, height: tap.height, width: tap.width, layout: tap.layout ?? 'chw', extraTokens: tap.extraTokens ?? 0, density, metrics: spatialMetrics };
+  const { position, tap, metrics } = layerOfCategory(project, runId, layer, category, ['spatial']);
+  const density = readAggregate(project.db, runId, 'density', position, category) ?? [];
+  return { run: runId, layer, category, height: tap.height, width: tap.width, layout: tap.layout ?? 'chw', extraTokens: tap.extraTokens ?? 0, density, metrics };
 }

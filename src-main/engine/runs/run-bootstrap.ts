@@ -4,8 +4,7 @@
 // images (layers in as few passes as fit half the memory budget), turned into replicates layer by layer
 // and dropped: nothing per image is stored.
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
-import { recipeSchema, type RecipeSettings } from '../../contract/recipe.ts';
-import type { Progress } from '../../contract/protocol.ts';
+import type { RecipeSettings } from '../../contract/recipe.ts';
 import { throwIfAborted } from '../errors.ts';
 import { openWeightedSums } from '../inference/weighted-sums.ts';
 import type { TapShape } from '../pipeline-types.ts';
@@ -14,10 +13,10 @@ import { layerReplicates } from '../stats/image-bootstrap.ts';
 import { bootstrapWeights } from '../stats/image-weights.ts';
 import { unitSubset, type UnitSubset } from '../stats/unit-subset.ts';
 import { readBootstrap, writeBootstrap, type StoredBootstrap } from '../storage/bootstrap-store.ts';
-import { readRunCategories, readRunImages, readRunLayers } from '../storage/results-store.ts';
+import { readRunCategories, readRunImages, readRunLayers } from '../storage/run-inputs-store.ts';
 import { readRunManifest, readRunRecord } from '../storage/runs-store.ts';
 import { targetCategories } from './results-queries.ts';
-import type { RunManifest } from './run-manifest.ts';
+import type { RunHooks } from './run-lifecycle.ts';
 import { runGatherer } from './stored-analysis.ts';
 
 export interface BootstrapSettings {
@@ -43,26 +42,21 @@ function layerSubset(tap: TapShape, position: number, s: BootstrapSettings): Uni
   return unitSubset(tap, s.unitsPerStratum, (s.seed * 1000003 + position * 7919) >>> 0);
 }
 
-export interface BootstrapHooks {
-  signal?: AbortSignal | undefined;
-  progress?: ((p: Progress) => void) | undefined;
-}
-
 /** The run's replicates: read back when stored with these settings, else computed (and stored when writable). */
-export async function runBootstrap(project: Project, runId: number, settings: BootstrapSettings, hooks: BootstrapHooks = {}): Promise<StoredBootstrap> {
+export async function runBootstrap(project: Project, runId: number, settings: BootstrapSettings, hooks: RunHooks = {}): Promise<StoredBootstrap> {
   const key = settingsKey(settings);
   const stored = readBootstrap(project.db, runId, key);
   if (stored) return stored;
   const started = performance.now();
   const db = project.db;
-  const recipe: RecipeSettings = recipeSchema.parse(JSON.parse(readRunRecord(db, runId)!.recipe) as unknown);
+  const recipe: RecipeSettings = readRunRecord(db, runId)!.recipe;
   const taps = readRunLayers(db, runId);
   const categories = readRunCategories(db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
   const images = readRunImages(db, runId);
   const imageCategories = Int32Array.from(images, (i) => i.category);
   const weights = bootstrapWeights(settings.seed, images.map((i) => i.sha256), settings.iterations);
   const subsets = taps.map((tap, l) => layerSubset(tap, l, settings));
-  const budgetMB = (readRunManifest(db, runId) as RunManifest | null)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  const budgetMB = readRunManifest(db, runId)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
   // Half the budget holds one pass's responses (float32); the replicates of one layer need about twice
   // its responses again in float64 (centered values and their squares), taken from the other half.
   const passBytes = (budgetMB * 1024 * 1024) / 2;
@@ -80,7 +74,7 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
   const values: Float64Array[] = new Array<Float64Array>(taps.length);
   // The gatherer sizes its image batches from the budget it is given; the runtime's own activations for a
   // batch of ResNet-50 took most of a 1 GiB budget by themselves (bench compare_resnet50), so it gets a quarter.
-  const gatherer = await runGatherer(project, runId, 'auto', Math.max(MIN_GATHER_BUDGET_MB, budgetMB / 4));
+  const gatherer = await runGatherer(project, runId, hooks, 'auto', Math.max(MIN_GATHER_BUDGET_MB, budgetMB / 4));
   const sums = await openWeightedSums();
   let done = 0;
   try {

@@ -10,12 +10,13 @@ import { compareReplicates, type ImageComparisonRow, type RunReplicates } from '
 import { resamplingRefusal } from '../stats/resample-selection.ts';
 import { alignLayers, compareRuns, consistencyMatrix, type ComparisonRow, type ConsistencyMatrix } from '../stats/index.ts';
 import type { StoredBootstrap } from '../storage/bootstrap-store.ts';
-import { readAggregate, readLayerResults, readRunCategories, readRunLayers, writeAggregate } from '../storage/results-store.ts';
+import { readAggregate, readLayerResults, writeAggregate } from '../storage/layer-results-store.ts';
+import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
 import { comparisonProblems } from './compare-checks.ts';
 import { DEFAULT_BOOTSTRAP, runBootstrap, type BootstrapSettings } from './run-bootstrap.ts';
 import { requireRun } from './results-queries.ts';
 import { runGatherer, storedLayerAnalyses } from './stored-analysis.ts';
-import type { RunHooks } from './run-analysis.ts';
+import type { RunHooks } from './run-lifecycle.ts';
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
@@ -188,12 +189,10 @@ function toMatrix(m: ConsistencyMatrix, layers: number): (number | null)[][] {
 
 export async function runConsistency(project: Project, runId: number, category: string | undefined, hooks: RunHooks = {}): Promise<ConsistencyResult> {
   const run = requireFinishedRun(project, runId);
-  let result = readAggregate<ConsistencyResult>(project.db, runId, 'consistency', -1, '');
-  // Stored before the notes were kept (undefined layers counted as rounding noise then): compute again.
-  if (result && !('notes' in result)) result = undefined;
+  let result = readAggregate(project.db, runId, 'consistency', -1, '');
   if (!result) {
     const analyses = storedLayerAnalyses(project, runId);
-    const gatherer = await runGatherer(project, runId);
+    const gatherer = await runGatherer(project, runId, hooks);
     try {
       hooks.progress?.({ phase: 'consistency', done: 0, total: analyses.length, unit: 'layers' });
       const c = await consistencyMatrix(analyses, gatherer, { seed: run.recipe.seed, ...(hooks.signal ? { signal: hooks.signal } : {}) });

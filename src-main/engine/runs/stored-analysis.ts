@@ -1,15 +1,16 @@
 // Stored runs as inputs to the run-level statistics (model comparison, consistency across layers) and a
 // ResponseGatherer over a run's model and images, for the analyses that need per-image responses.
-import { dirname, isAbsolute, join } from 'node:path';
-import { preprocessingSchema } from '../../contract/preprocessing.ts';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import { createResponseGatherer, type ClosableResponseGatherer } from '../inference/gather.ts';
-import type { LayerAnalysis, StimulusRef, UnitResults } from '../pipeline-types.ts';
+import type { LayerAnalysis, UnitResults } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { readAggregate, readLayerResults, readRunImages, readRunLayers, readUnitColumn } from '../storage/results-store.ts';
-import { readImagePaths, readModelById, readRunRecord } from '../storage/runs-store.ts';
+import { readAggregate, readLayerResults } from '../storage/layer-results-store.ts';
+import { readRunLayers } from '../storage/run-inputs-store.ts';
+import { readUnitColumn } from '../storage/unit-results-store.ts';
 import { targetCategories } from './results-queries.ts';
+import { checkRunInputs, loadRunInputs } from './run-inputs.ts';
+import type { RunHooks } from './run-lifecycle.ts';
 
 const EMPTY = new Float64Array(0);
 
@@ -48,38 +49,52 @@ export function storedLayerAnalyses(project: Project, runId: number): LayerAnaly
     for (const category of targets) {
       const row = rows.find((r) => r.position === position && r.category === category);
       metrics[category] = Object.fromEntries(Object.entries(row?.metrics ?? {}).map(([k, v]) => [k, v ?? NaN]));
-      density[category] = Float64Array.from(readAggregate<number[]>(project.db, runId, 'density', position, category) ?? []);
-      const channels = readAggregate<{ channel: number; selective: number }[]>(project.db, runId, 'channels', position, category) ?? [];
+      density[category] = Float64Array.from(readAggregate(project.db, runId, 'density', position, category) ?? []);
+      const channels = readAggregate(project.db, runId, 'channels', position, category) ?? [];
       const counts = new Float64Array(tap.channels);
       for (const c of channels) counts[c.channel] = c.selective;
       channelCounts[category] = counts;
     }
-    const overlap = readAggregate<number[]>(project.db, runId, 'overlap', position, '') ?? [];
+    const overlap = readAggregate(project.db, runId, 'overlap', position, '') ?? [];
     return { tap, units, metrics, density, channelCounts, overlap };
   });
 }
 
-/** Per-image responses of a run's model over the run's images (in the run's order). Close it after use. */
-export async function runGatherer(project: Project, runId: number, provider: ExecutionProviderChoice = 'auto', memoryBudgetMB?: number): Promise<ClosableResponseGatherer> {
-  const record = readRunRecord(project.db, runId);
-  if (!record) throw new EngineError('not_found', `${project.path}: no run #${runId}`, { file: project.path });
-  const model = readModelById(project.db, record.modelId);
-  if (!model) throw new EngineError('not_found', `run #${runId}: its model no longer exists in the project`, { file: project.path });
-  const base = dirname(project.path);
-  const runImages = readRunImages(project.db, runId);
-  const files = readImagePaths(project.db, runImages.map((i) => i.imageId));
-  const images: StimulusRef[] = runImages.map((i) => {
-    const file = files.get(i.imageId);
-    if (!file || file.status === 'missing') throw new EngineError('not_found', `run #${runId}: image ${i.imageId} is missing from the project`, { file: project.path });
-    return { id: i.imageId, path: isAbsolute(file.path) ? file.path : join(base, file.path), category: i.category };
-  });
-  return createResponseGatherer({
-    modelPath: isAbsolute(model.path) ? model.path : join(base, model.path),
-    preprocessing: preprocessingSchema.parse(JSON.parse(model.preprocessing) as unknown),
+/**
+ * Per-image responses of a run's model over the run's images (in the run's order), for analyses that
+ * combine them with the run's stored statistics: the files are checked against the run's hashes before
+ * the gatherer opens and again after every gather, so a response never comes from other bytes.
+ * Close it after use.
+ */
+export async function runGatherer(project: Project, runId: number, hooks: RunHooks = {}, provider: ExecutionProviderChoice = 'auto', memoryBudgetMB?: number): Promise<ClosableResponseGatherer> {
+  const inputs = loadRunInputs(project, runId);
+  const checked = await checkRunInputs(project, inputs, `the per-image analysis of run #${runId}`, hooks);
+  const { model, taps, images } = inputs;
+  const gatherer = await createResponseGatherer({
+    modelPath: model.path,
+    preprocessing: model.preprocessing,
     inputName: model.inputName,
-    taps: readRunLayers(project.db, runId),
+    taps,
     images,
     provider,
     ...(memoryBudgetMB !== undefined ? { memoryBudgetMB } : {}),
   });
+  checked.assertUnchanged();
+  return {
+    images: gatherer.images,
+    provider: gatherer.provider,
+    providerFallback: gatherer.providerFallback,
+    maxUnitsPerCall: () => gatherer.maxUnitsPerCall(),
+    close: () => gatherer.close(),
+    async gather(tap, units, signal) {
+      const values = await gatherer.gather(tap, units, signal);
+      checked.assertUnchanged();
+      return values;
+    },
+    async gatherLayers(requests, signal) {
+      const values = await gatherer.gatherLayers(requests, signal);
+      checked.assertUnchanged();
+      return values;
+    },
+  };
 }

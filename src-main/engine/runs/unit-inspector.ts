@@ -5,12 +5,14 @@ import type { CategoryInterval, UnitInspection, UnitRow } from '../../contract/r
 import { EngineError } from '../errors.ts';
 import { positionCell, tapUnits, unitChannel, unitPosition } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { readLayerStats, readRunCategories } from '../storage/results-store.ts';
+import { readLayerStats } from '../storage/statistics-store.ts';
+import { readRunCategories } from '../storage/run-inputs-store.ts';
 import { requireLayer, requireRun, targetCategories, unitsPage } from './results-queries.ts';
-import { statsSource } from './run-analysis.ts';
+import { statsSource } from './run-inputs.ts';
+import type { RunHooks } from './run-lifecycle.ts';
 import { runGatherer } from './stored-analysis.ts';
 
-export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
+function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
   return names.map((category, k) => {
     const n = count[k]!;
     const m = mean[k * units + unit]!;
@@ -23,7 +25,7 @@ export function categoryIntervals(count: Float64Array, mean: Float64Array, m2: F
 
 const TOP_IMAGES = 12;
 
-export async function inspectUnit(project: Project, runId: number, layer: string, unit: number, hooks: { signal?: AbortSignal } = {}): Promise<UnitInspection> {
+export async function inspectUnit(project: Project, runId: number, layer: string, unit: number, hooks: RunHooks = {}): Promise<UnitInspection> {
   const run = requireRun(project, runId);
   const { position, tap } = requireLayer(project, runId, layer);
   const units = tapUnits(tap);
@@ -43,7 +45,7 @@ export async function inspectUnit(project: Project, runId: number, layer: string
     }
   }
   // Per-image responses: gathered in-graph for this one unit over the run's images.
-  const gatherer = await runGatherer(project, runId);
+  const gatherer = await runGatherer(project, runId, hooks);
   let values: Float32Array;
   try {
     values = await gatherer.gather(tap.name, Int32Array.of(unit), hooks.signal);

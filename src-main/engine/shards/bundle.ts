@@ -14,7 +14,7 @@ import { isInsideFolder } from '../owned-files.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import { sha256File } from '../models/hash.ts';
 import type { Project } from '../project.ts';
-import { planRun, type RunPlan } from '../runs/run-analysis.ts';
+import { planRun, type RunPlan } from '../runs/run-plan.ts';
 import { APP_VERSION } from '../version.ts';
 import { checkShardPlan, shardPlanFromRun, type ShardPlan } from './shard-plan.ts';
 import type { Progress } from '../../contract/protocol.ts';
@@ -84,8 +84,7 @@ export async function writeBundle(project: Project, run: RunPlan, plan: ShardPla
     throw new EngineError('conflict', `${dir}: the bundle folder must be new or empty`, { file: dir });
   }
   mkdirSync(dir, { recursive: true });
-  const base = dirname(project.path);
-  const modelSource = isAbsolute(run.model.path) ? run.model.path : join(base, run.model.path);
+  const modelSource = run.model.path;
   const modelName = `model${extname(modelSource) || '.onnx'}`;
   let bytes = 0;
   const meter = new ProgressMeter('bundle', plan.images.length + 1, (p) => hooks.progress?.(p), 'files');
@@ -98,8 +97,7 @@ export async function writeBundle(project: Project, run: RunPlan, plan: ShardPla
   const images: string[] = [];
   for (const [p, image] of plan.images.entries()) {
     throwIfAborted(hooks.signal, 'the bundle');
-    const source = run.manifestImages[p]!.path;
-    const absolute = isAbsolute(source) ? source : join(base, source);
+    const absolute = run.manifestImages[p]!.path;
     if (reference) {
       images.push(absolute);
     } else {

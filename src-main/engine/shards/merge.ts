@@ -11,7 +11,7 @@ import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { LayerStats } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { runFromStatistics } from '../runs/run-analysis.ts';
-import type { ShardManifestEntry } from '../runs/run-manifest.ts';
+import type { ShardManifestEntry } from '../../contract/run-manifest.ts';
 import { mergeLayerStats } from '../stats/sufficient.ts';
 import { findRunMergedFrom } from '../storage/runs-store.ts';
 import { shardPositions } from './assignment.ts';

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
 import type { Project } from '../project.ts';
-import { planRun, type RunPlan } from '../runs/run-analysis.ts';
+import { planRun, type RunPlan } from '../runs/run-plan.ts';
 import type { PartialHeader } from './partial-file.ts';
 import { describeDifference, shardPlanFromRun } from './shard-plan.ts';
 

@@ -3,7 +3,7 @@
 // run uses, and write the .partial file. Needs no project database, only a bundle (or the project).
 import { hostname, platform, arch } from 'node:os';
 import { mkdirSync } from 'node:fs';
-import { isAbsolute, join, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Progress } from '../../contract/protocol.ts';
 import type { ExecutionProviderChoice, RecipeInput } from '../../contract/recipe.ts';
 import { recipeSchema } from '../../contract/recipe.ts';
@@ -14,7 +14,7 @@ import { ProgressMeter } from '../jobs/progress-meter.ts';
 import { sha256File } from '../models/hash.ts';
 import type { StimulusRef } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { planRun } from '../runs/run-analysis.ts';
+import { planRun } from '../runs/run-plan.ts';
 import { APP_VERSION } from '../version.ts';
 import { shardPositions, type ShardSpec } from './assignment.ts';
 import type { ShardSource } from './bundle.ts';
@@ -24,13 +24,7 @@ import { shardPlanFromRun } from './shard-plan.ts';
 /** A shard source straight from a project (nodes that can read the project file): the plan of a local run. */
 export function sourceFromProject(project: Project, model: string, layers: readonly string[] | undefined, recipe: RecipeInput | undefined): ShardSource {
   const run = planRun(project, model, layers);
-  const base = dirname(project.path);
-  return {
-    origin: project.path,
-    plan: shardPlanFromRun(run, recipeSchema.parse(recipe ?? {})),
-    modelPath: isAbsolute(run.model.path) ? run.model.path : join(base, run.model.path),
-    imagePaths: run.manifestImages.map((i) => (isAbsolute(i.path) ? i.path : join(base, i.path))),
-  };
+  return { origin: project.path, plan: shardPlanFromRun(run, recipeSchema.parse(recipe ?? {})), modelPath: run.model.path, imagePaths: run.manifestImages.map((i) => i.path) };
 }
 
 export interface ShardRunOptions {

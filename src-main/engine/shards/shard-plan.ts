@@ -8,7 +8,7 @@ import { recipeSchema, type RecipeSettings } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import type { StatsPrecision } from '../../contract/recipe.ts';
 import type { CategoryDef, TapShape } from '../pipeline-types.ts';
-import type { RunPlan } from '../runs/run-analysis.ts';
+import type { RunPlan } from '../runs/run-plan.ts';
 import { stimulusSetHash } from '../runs/run-manifest.ts';
 
 export interface ShardPlan {
@@ -64,7 +64,7 @@ export function shardPlanFromRun(run: RunPlan, recipe: RecipeSettings): ShardPla
       sha256: run.model.sha256,
       bytes: run.model.bytes,
       source: run.model.source,
-      preprocessing: preprocessingSchema.parse(JSON.parse(run.model.preprocessing) as unknown),
+      preprocessing: run.model.preprocessing,
       inputName: run.model.inputName,
     },
     taps: run.taps.map(({ name, tensor, channels, height, width }) => ({ name, tensor, channels, height, width })),

@@ -1,7 +1,7 @@
 // Whether a recipe's threshold can be reached at all with the images a run has (docs/method.md#attainable):
 // an asymptotic rank-sum test of n1 against n2 images cannot give a p below the one of complete separation,
-// and an ablation's permutation p cannot go below 1 / (controls + 1). A threshold below that floor selects
-// nothing whatever the network does, so the run says so.
+// so a threshold below that floor selects nothing whatever the network does, and the run says so (the
+// ablation's floor, 1 / (controls + 1), is contract/analysis-types.ts ablationFloor).
 import { effectiveSettings, type RecipeSettings } from '../../contract/recipe.ts';
 import type { CategoryDef } from '../pipeline-types.ts';
 import { normalSf } from './distributions.ts';
@@ -33,10 +33,4 @@ export function unreachableThresholds(settings: RecipeSettings, categories: read
     }
   }
   return out;
-}
-
-/** The ablation's p floor 1 / (controls + 1), and a sentence when it is not below alpha. */
-export function ablationFloor(controls: number, alpha: number): { floor: number; warning: string | null } {
-  const floor = 1 / (controls + 1);
-  return { floor, warning: floor >= alpha ? `with ${controls} random controls the permutation p is at least ${floor.toPrecision(3)}, so no effect can reach p < ${alpha}; use at least ${Math.ceil(1 / alpha)} controls` : null };
 }

@@ -19,6 +19,14 @@ import { decode as decodeBmp } from 'bmp-ts';
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'bmp' | 'gif';
 
 export const MAX_PIXELS = 100_000_000;
+/** Bytes `sniffFormat` needs to recognise every format. */
+export const SIGNATURE_BYTES = 16;
+/**
+ * Largest image file read: import reads a few files at once, whole, so a few of these must fit the
+ * engine's default 1 GiB budget. Stimuli are kilobytes to a few megabytes (a 50 megapixel camera JPEG is
+ * about 20 MB), so no real stimulus comes near it.
+ */
+export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 export const THUMBNAIL_SIZE = 128;
 
 export interface ImageHeader {
@@ -107,7 +115,7 @@ function checkPixels(header: ImageHeader): void {
 /** Reads the header only (no pixel decoding); throws ImageDecodeError for empty, unknown or oversized files. */
 export async function readHeader(buffer: Buffer): Promise<ImageHeader> {
   if (buffer.length === 0) throw new ImageDecodeError('empty file');
-  const format = sniffFormat(buffer.subarray(0, 16));
+  const format = sniffFormat(buffer.subarray(0, SIGNATURE_BYTES));
   if (format === null) throw new ImageDecodeError('not an image (unrecognised file signature)');
   let header: ImageHeader;
   if (format === 'bmp') {

@@ -10,7 +10,7 @@ import type { Progress } from '../../contract/protocol.ts';
 import type { CategoryRole, DemoStimuliResult, StimulusImportResult } from '../../contract/types.ts';
 import { EngineError } from '../errors.ts';
 import type { Project } from '../project.ts';
-import { listCategories } from '../storage/project-store.ts';
+import { listCategories } from '../storage/stimuli-store.ts';
 import { createRng, deriveSeed, type Rng } from '../random.ts';
 import { decodeRgbBuffer, encodePng, type RgbImage } from './decode.ts';
 import { wordSvg } from './demo-letters.ts';

@@ -2,7 +2,7 @@
 // file decodes), then write everything in ONE transaction, so a failed import leaves the project as it
 // was. Bad files do not stop the import: each becomes a problem line naming the file and the reason.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
@@ -10,28 +10,28 @@ import { availableParallelism } from 'node:os';
 import { parseName } from '../../contract/names.ts';
 import type { Progress } from '../../contract/protocol.ts';
 import type { CategoryRole, ImageStorage, StimulusImportResult, StimulusProblem } from '../../contract/types.ts';
-import { EngineError, quoted, throwIfAborted } from '../errors.ts';
+import { EngineError, aboutFile, quoted, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
-import { listCategories } from '../storage/project-store.ts';
 import {
   ensureCategory,
   findCategory,
   getThumbnails,
   insertImage,
+  listCategories,
   listImageKeys,
   listCategoryRows,
   putThumbnail,
   setImageStatus,
-  toAbsolutePath,
   updateImageContent,
   type ImageKey,
   type NewImage,
 } from '../storage/stimuli-store.ts';
-import { ImageDecodeError, makeThumbnail, readHeader, type ImageHeader, type Thumbnail } from './decode.ts';
+import { ImageDecodeError, makeThumbnail, MAX_IMAGE_BYTES, readHeader, SIGNATURE_BYTES, sniffFormat, type ImageHeader, type Thumbnail } from './decode.ts';
 import { guessScrambledControl, ManifestError, scanSource, type Candidate, type SourceScan } from './sources.ts';
 import { categoryProblems, SMALL_IMAGE_PX } from './validate.ts';
 import { insideFolder } from '../owned-files.ts';
+import { CopyJournal, sweepCopyJournals } from './copy-journal.ts';
 import type { Confinement } from '../path-confinement.ts';
 
 export interface ImportOptions {
@@ -76,12 +76,41 @@ async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, i
 // cores overlaps reading and hashing with decoding without piling up memory.
 const IN_FLIGHT = Math.max(2, availableParallelism() * 2);
 
+/**
+ * The file's first bytes, or the reason it is no image, before it is read whole: a file without an
+ * image signature, or larger than any stimulus should be, costs one small read however big it is.
+ */
+async function screen(file: string): Promise<StimulusProblem | null> {
+  // Only regular files: a FIFO or device named like an image would hold a reading thread forever.
+  const info = await stat(file);
+  if (!info.isFile()) return { file, reason: 'not a regular file', severity: 'error' };
+  if (info.size === 0) return { file, reason: 'empty file', severity: 'error' };
+  const handle = await open(file, 'r');
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(SIGNATURE_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SIGNATURE_BYTES, 0);
+    head = head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (sniffFormat(head) === null) return { file, reason: 'not an image (unrecognised file signature)', severity: 'error' };
+  if (info.size > MAX_IMAGE_BYTES) {
+    return { file, reason: `${mib(info.size)} is more than a stimulus image may have (${mib(MAX_IMAGE_BYTES)}); refused without reading it`, severity: 'error' };
+  }
+  return null;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+}
+
 async function examine(candidate: Candidate, known: ImageKey | undefined, hasThumbnail: boolean): Promise<Examined | StimulusProblem> {
   const file = candidate.absolutePath;
   let buffer: Buffer;
   try {
-    // Only regular files: a FIFO or device named like an image would hold a reading thread forever.
-    if (!(await stat(file)).isFile()) return { file, reason: 'not a regular file', severity: 'error' };
+    const refused = await screen(file);
+    if (refused) return refused;
     buffer = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -138,14 +167,25 @@ function copyTarget(filesDir: string, category: string, source: string, sha256: 
   return target;
 }
 
+/**
+ * Files a killed import or scramble wrote into the project's folder but never recorded (see
+ * copy-journal.ts) are removed, so their names are free again. `recorded`: every image's absolute path.
+ */
+export async function sweepUnrecordedFiles(project: Project, recorded?: ReadonlySet<string>): Promise<void> {
+  const baseDir = dirname(project.path);
+  const paths = recorded ?? new Set(listImageKeys(project.db, baseDir).map((k) => k.path));
+  await sweepCopyJournals(project.filesDir, (file) => paths.has(file));
+}
+
 /** Imports a prepared list of candidates: the shared path of folder, manifest and generated imports. */
 export async function importCandidates(project: Project, batch: CandidateBatch, options: ImportOptions = {}): Promise<StimulusImportResult> {
   const db = project.db;
   const baseDir = dirname(project.path);
   const problems: StimulusProblem[] = [...batch.problems];
   const candidates = withValidCategories(batch.candidates, problems);
-  const keys = listImageKeys(db);
-  const byPath = new Map(keys.map((k) => [toAbsolutePath(baseDir, k.path), k]));
+  const keys = listImageKeys(db, baseDir);
+  const byPath = new Map(keys.map((k) => [k.path, k]));
+  await sweepUnrecordedFiles(project, new Set(byPath.keys()));
   const thumbs = getThumbnails(db, keys.map((k) => k.id));
   const categoryNames = new Map(listCategoryRows(db).map((c) => [c.id, c.name]));
   const present = new Map<string, ImageKey>();
@@ -186,7 +226,7 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
         unchanged++; // this file was copied in before
         continue;
       }
-      problems.push({ file, reason: `duplicate of ${toAbsolutePath(baseDir, holder.path)} in category ${holderCategory} (same sha256)`, severity: 'error' });
+      problems.push({ file, reason: `duplicate of ${holder.path} in category ${holderCategory} (same sha256)`, severity: 'error' });
       continue;
     }
     if (Math.min(item.header.width, item.header.height) < SMALL_IMAGE_PX) {
@@ -207,23 +247,28 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
     batch.missingUnder === null
       ? []
       : keys.filter((k) => {
-          const abs = toAbsolutePath(baseDir, k.path);
-          const rel = relative(batch.missingUnder!, abs);
-          return k.status !== 'missing' && !rel.startsWith('..') && !rel.startsWith(sep) && !seen.has(abs) && !existsSync(abs);
+          const rel = relative(batch.missingUnder!, k.path);
+          return k.status !== 'missing' && !rel.startsWith('..') && !rel.startsWith(sep) && !seen.has(k.path) && !existsSync(k.path);
         });
 
   let added = 0;
   let changed = 0;
-  const copied: string[] = [];
   const writes = plans.filter((p) => p.existing === undefined || p.item.thumbnail !== null);
   if (plans.length > 0 || vanished.length > 0) {
+    const journal = options.copy && writes.length > 0 ? await CopyJournal.begin(project.filesDir, writes.map((p) => p.target)) : null;
+    const copied: string[] = [];
     try {
-      if (options.copy) {
-        for (const plan of writes) {
+      for (const plan of journal ? writes : []) {
+        const from = plan.item.candidate.absolutePath;
+        try {
           await mkdir(dirname(plan.target), { recursive: true });
           // Exclusive: a file that appeared since copyTarget looked is never replaced.
-          await copyFile(plan.item.candidate.absolutePath, plan.target, constants.COPYFILE_EXCL);
+          await copyFile(from, plan.target, constants.COPYFILE_EXCL);
           copied.push(plan.target);
+        } catch (error) {
+          // A cut copy (a full disk) is ours to remove; an existing file (EEXIST) is not.
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') copied.push(plan.target);
+          throw aboutFile(error, plan.target, `cannot copy ${from} into the project (nothing was imported)`);
         }
       }
       db.transaction(() => {
@@ -272,11 +317,12 @@ export async function importCandidates(project: Project, batch: CandidateBatch, 
         for (const key of vanished) setImageStatus(db, key.id, 'missing');
       }).immediate();
     } catch (error) {
-      await Promise.all(copied.map((file) => rm(file, { force: true })));
+      await journal?.abandon(copied);
       throw error;
     }
+    await journal?.end();
   }
-  for (const key of vanished) problems.push({ file: toAbsolutePath(baseDir, key.path), reason: 'missing (imported before, no longer there)', severity: 'error' });
+  for (const key of vanished) problems.push({ file: key.path, reason: 'missing (imported before, no longer there)', severity: 'error' });
   problems.push(...categoryProblems(listCategories(db)));
   return {
     source: batch.source,

@@ -1,27 +1,21 @@
 // Renaming, duplicating and deleting a project: the .unitscope file moves together with its NAME.files/
 // folder, and the stored image paths are rebased so referenced stimuli stay found and owned files
-// (copies, scrambles) follow the project.
-import { cpSync, existsSync, lstatSync, renameSync, rmSync, statSync } from 'node:fs';
+// (copies, scrambles) follow the project. Each holds the project's write lock to itself while it works:
+// a run in progress (in any process) makes them wait their turn instead of moving or deleting the file
+// under it, which would lose everything the run stores.
+import { cpSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
 import { EngineError } from '../errors.ts';
+import { taken } from '../owned-files.ts';
 import type { Engine } from '../engine.ts';
 import { Project, PROJECT_EXTENSION } from '../project.ts';
-import { setMeta } from '../storage/project-store.ts';
-import { copyDatabaseTo, rebaseImagePaths } from '../storage/stimuli-store.ts';
+import { setMeta, copyDatabaseTo } from '../storage/project-store.ts';
+import { rebaseImagePaths } from '../storage/stimuli-store.ts';
 import { rebaseModelPaths } from '../storage/models-store.ts';
+import { withExclusiveLock } from '../storage/project-lock.ts';
 
 function filesDirOf(path: string): string {
   return resolve(dirname(path), `${basename(path, PROJECT_EXTENSION)}.files`);
-}
-
-/** Anything at `path`, a dangling symlink included (existsSync would follow it and say no). */
-function taken(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function checkTarget(path: string): string {
@@ -48,6 +42,10 @@ function rebasePaths(project: Project, from: string, to: string, map: (path: str
 
 /** Renames (or moves) a project file and its files folder; optionally sets a new display name. */
 export function renameProject(engine: Engine, path: string, to: string | undefined, name: string | undefined): Project {
+  return withExclusiveLock(resolve(path), 'renaming the project', () => renameLocked(engine, path, to, name));
+}
+
+function renameLocked(engine: Engine, path: string, to: string | undefined, name: string | undefined): Project {
   const source = engine.project(path);
   if (to === undefined || resolve(to) === source.path) {
     if (name !== undefined) setMeta(source.db, 'name', name);
@@ -74,6 +72,10 @@ export function renameProject(engine: Engine, path: string, to: string | undefin
 
 /** A copy of the project at `to`, with its own copy of the files folder. */
 export function duplicateProject(engine: Engine, path: string, to: string, name: string | undefined): Project {
+  return withExclusiveLock(resolve(path), 'duplicating the project', () => duplicateLocked(engine, path, to, name));
+}
+
+function duplicateLocked(engine: Engine, path: string, to: string, name: string | undefined): Project {
   const source = engine.project(path);
   const target = checkTarget(to);
   copyDatabaseTo(source.db, target);
@@ -95,6 +97,10 @@ export function duplicateProject(engine: Engine, path: string, to: string, name:
 export function deleteProject(engine: Engine, path: string): { path: string; removed: string[] } {
   const full = resolve(path);
   if (!existsSync(full)) throw new EngineError('not_found', `${full}: no such project file`, { file: full });
+  return withExclusiveLock(full, 'deleting the project', () => deleteLocked(engine, full));
+}
+
+function deleteLocked(engine: Engine, full: string): { path: string; removed: string[] } {
   // Opening proves it is a Unitscope project (an SQLite file with our schema) before anything is removed.
   const project = engine.project(full);
   const filesDir = project.filesDir;

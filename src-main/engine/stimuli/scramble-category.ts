@@ -13,7 +13,8 @@ import { WorkerPool, WorkerTaskError } from '../module-worker.ts';
 import { deriveSeed } from '../random.ts';
 import { findCategory, listImages } from '../storage/stimuli-store.ts';
 import { decodeRgb, encodePng } from './decode.ts';
-import { importCandidates } from './import.ts';
+import { importCandidates, sweepUnrecordedFiles } from './import.ts';
+import { CopyJournal } from './copy-journal.ts';
 import { insideFolder, writeNewFile } from '../owned-files.ts';
 import type { PhaseMode, ScrambleTask } from './scramble.ts';
 import type { Candidate } from './sources.ts';
@@ -48,8 +49,8 @@ export async function scrambleCategory(
   if (sources.length === 0) throw new EngineError('bad_input', `category ${from} has no images to scramble`);
 
   const folder = insideFolder(join(project.filesDir, 'stimuli'), join(project.filesDir, 'stimuli', as));
+  await sweepUnrecordedFiles(project); // a killed scramble's files are not "already there"
   if (existsSync(folder)) throw new EngineError('conflict', `${folder} already exists; remove it or choose another category name`, { file: folder });
-  await mkdir(folder, { recursive: true });
   const meter = new ProgressMeter('scramble', sources.length, options.progress ?? (() => {}), 'images');
   const names = new Set<string>();
   const files = sources.map((image) => {
@@ -59,6 +60,9 @@ export async function scrambleCategory(
     return join(folder, name);
   });
   const candidates: Candidate[] = sources.map((image, i) => ({ absolutePath: files[i]!, category: as, subcategory: image.subcategory }));
+  // Recorded before the first file is written: a kill leaves nothing the next import does not remove.
+  const journal = await CopyJournal.begin(project.filesDir, files);
+  await mkdir(folder, { recursive: true });
   // Images are pipelined: the main thread decodes and encodes (sharp, off the event loop) while the
   // workers scramble, one image each, so every core is busy. Each image has its own seeded stream,
   // so the bytes do not depend on the order in which the images finish.
@@ -96,6 +100,7 @@ export async function scrambleCategory(
     // Nothing was recorded yet: remove the files made so far so no half-made category is left behind.
     await Promise.all(inFlight);
     await rm(folder, { recursive: true, force: true });
+    await journal.end();
     throw error;
   } finally {
     await pool.close();
@@ -116,7 +121,9 @@ export async function scrambleCategory(
     ).added;
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
+    await journal.end();
     throw error;
   }
+  await journal.end();
   return { category: as, from, method, images: added, seed };
 }

@@ -2,13 +2,19 @@
 // SQLite file with numbered migrations; `user_version` holds the schema version, and a file written by a
 // newer Unitscope is refused rather than guessed at.
 import Database from 'better-sqlite3';
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EngineError } from '../errors.ts';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 import { checkProjectMarker, markNewProject } from './project-marker.ts';
 
+// URI file names ("file:...?immutable=1", for projects on read-only media) are off in better-sqlite3's
+// build; SQLite reads this switch once, when the first connection of the process opens.
+process.env.SQLITE_USE_URI ??= '1';
+
 export type Db = Database.Database;
-export type Statement = Database.Statement;
+export type Statement<Params extends unknown[] = unknown[], Row = unknown> = Database.Statement<Params, Row>;
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
@@ -37,15 +43,63 @@ function checkLooksLikeSqlite(path: string): void {
   }
 }
 
+/** Why `path` (the project file) cannot be written here, or null when it and its folder can. */
+export function whyReadOnly(path: string): string | null {
+  const denied = (target: string) => {
+    try {
+      accessSync(target, constants.W_OK);
+      return null;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
+      return code === 'ENOENT' ? null : code; // a file still to be made needs only its folder
+    }
+  };
+  const file = denied(path);
+  if (file) return file === 'EROFS' ? 'it is on a read-only file system' : 'the file is read-only';
+  // SQLite writes its WAL and shared-memory files beside the project.
+  const folder = denied(dirname(path));
+  if (folder) return folder === 'EROFS' ? 'it is on a read-only file system' : 'its folder is read-only';
+  return null;
+}
+
+function walHasContent(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A read-only connection. In WAL mode even a reader needs the -shm file beside the project; where the
+ * folder cannot take one (read-only media) and no WAL holds changes that are not yet in the file, the file
+ * is opened immutable: nothing can change it there, so SQLite may read it without its locking files.
+ */
+function openReader(path: string): Db {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('user_version'); // opens the file now, so a missing -shm shows here
+    return db;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (!code.startsWith('SQLITE_CANTOPEN') || whyReadOnly(path) === null || walHasContent(path)) throw error;
+    return new Database(`${pathToFileURL(path).href}?immutable=1`, { readonly: true, fileMustExist: true });
+  }
+}
+
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const exists = existsSync(path);
   if (!exists && !options.create) {
     throw new EngineError('not_found', `${path}: no such project file`, { file: path });
   }
   if (exists) checkLooksLikeSqlite(path);
+  if (!options.readonly) {
+    const why = whyReadOnly(path);
+    if (why) throw readOnlyProject(path, why);
+  }
   let db: Db;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create });
+    db = options.readonly ? openReader(path) : new Database(path, { fileMustExist: !options.create });
   } catch (error) {
     throw new EngineError('io', `${path}: cannot open project (${(error as Error).message})`, { file: path, cause: error });
   }
@@ -75,6 +129,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   return db;
 }
 
+/** The refusal of a write to a project that cannot be written: reads still work. */
+export function readOnlyProject(path: string, why: string): EngineError {
+  return new EngineError('io', `${path}: the project is read-only (${why}); it can be read (project info, results, export) but not changed: make the file and its folder writable, or work on a copy`, { file: path });
+}
+
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
@@ -90,13 +149,18 @@ function refuseNewerSchema(db: Db, path: string): void {
   }
 }
 
+/** A project from an older Unitscope opened read-only: reading it needs its schema upgraded first. */
+export class OutdatedSchema extends EngineError {
+  constructor(path: string, version: number) {
+    super('conflict', `${path}: the project was written by an older Unitscope (schema ${version}) and needs an upgrade before it can be read, which needs the file and its folder to be writable`, { file: path });
+  }
+}
+
 function migrate(db: Db, path: string, readonly: boolean): void {
   const current = schemaVersion(db);
   const pending = MIGRATIONS.filter((m) => m.version > current);
   if (pending.length === 0) return;
-  if (readonly) {
-    throw new EngineError('conflict', `${path}: the project needs a schema upgrade and was opened read-only`, { file: path });
-  }
+  if (readonly) throw new OutdatedSchema(path, current);
   // All pending steps in one transaction: a failed upgrade leaves the file exactly as it was.
   db.transaction(() => {
     for (const step of pending) {

@@ -1,78 +1,29 @@
-// Project-level records: metadata, categories and run summaries. SQL lives in storage modules only.
-import type { CategoryInfo, RunStatus, RunSummary } from '../../contract/types.ts';
-import { recipeSchema } from '../../contract/recipe.ts';
+// Project-wide records: the meta table, the storage_totals table (m070) and operations on the whole file.
+import type { ProjectSizes } from '../../contract/types.ts';
 import type { Db } from './database.ts';
+import { statement } from './statements.ts';
 
 export function getMeta(db: Db, key: string): string | undefined {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-  return row?.value;
+  return statement<[string], { value: string }>(db, 'SELECT value FROM meta WHERE key = ?').get(key)?.value;
 }
 
 export function setMeta(db: Db, key: string, value: string): void {
-  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
-}
-
-export function listCategories(db: Db): CategoryInfo[] {
-  const rows = db
-    .prepare(
-      `SELECT c.name, c.role, c.controls_for AS controlsFor, COUNT(i.id) AS images
-       FROM categories c LEFT JOIN images i ON i.category_id = c.id AND i.status != 'missing'
-       GROUP BY c.id ORDER BY c.position, c.id`,
-    )
-    .all() as CategoryInfo[];
-  return rows;
+  statement(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
 }
 
 export function countRows(db: Db, table: 'images' | 'models'): number {
-  const where = table === 'images' ? " WHERE status != 'missing'" : '';
-  return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}${where}`).get() as { n: number }).n;
+  const sql = table === 'images' ? "SELECT COUNT(*) AS n FROM images WHERE status != 'missing'" : 'SELECT COUNT(*) AS n FROM models';
+  return statement<[], { n: number }>(db, sql).get()!.n;
 }
 
-interface RunRow {
-  id: number;
-  model: string;
-  status: RunStatus;
-  recipe: string;
-  provider: string | null;
-  provider_fallback: string | null;
-  parent_run: number | null;
-  created_at: string;
-  finished_at: string | null;
-  seconds: number | null;
-  images: number;
-  error: string | null;
+/** Bytes held by each kind of run data, for `project info` (kept by triggers, see m070). */
+export function storedBytes(db: Db): Pick<ProjectSizes, 'unitResults' | 'statistics' | 'aggregates' | 'thumbnails'> {
+  const rows = statement<[], { kind: string; bytes: number }>(db, 'SELECT kind, bytes FROM storage_totals').all();
+  const total = (kind: string) => rows.find((r) => r.kind === kind)?.bytes ?? 0;
+  return { unitResults: total('unitResults'), statistics: total('statistics'), aggregates: total('aggregates'), thumbnails: total('thumbnails') };
 }
 
-function toRunSummary(row: RunRow): RunSummary {
-  return {
-    id: row.id,
-    model: row.model,
-    status: row.status,
-    recipe: recipeSchema.parse(JSON.parse(row.recipe)),
-    provider: row.provider,
-    providerFallback: row.provider_fallback,
-    parentRun: row.parent_run,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    seconds: row.seconds,
-    images: row.images,
-    error: row.error,
-  };
-}
-
-const RUN_SELECT = `SELECT r.id, m.name AS model, r.status, r.recipe, r.provider, r.provider_fallback, r.parent_run,
-  r.created_at, r.finished_at, r.seconds, r.images, r.error FROM runs r JOIN models m ON m.id = r.model_id`;
-
-export function listRuns(db: Db): RunSummary[] {
-  return (db.prepare(`${RUN_SELECT} ORDER BY r.id`).all() as RunRow[]).map(toRunSummary);
-}
-
-export function getRun(db: Db, id: number): RunSummary | undefined {
-  const row = db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
-  return row ? toRunSummary(row) : undefined;
-}
-
-export function latestFinishedRun(db: Db): RunSummary | undefined {
-  const row = db.prepare(`${RUN_SELECT} WHERE r.status = 'finished' ORDER BY r.id DESC LIMIT 1`).get() as RunRow | undefined;
-  return row ? toRunSummary(row) : undefined;
+/** Writes a consistent copy of the open database to `target` (SQLite VACUUM INTO: one file, no WAL). */
+export function copyDatabaseTo(db: Db, target: string): void {
+  db.prepare('VACUUM INTO ?').run(target);
 }

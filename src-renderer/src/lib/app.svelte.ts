@@ -38,7 +38,9 @@ export class AppState {
       this.error = null;
       void this.loadRecent();
       this.dashboard.selectRun(this.latestFinished?.id ?? null);
-      this.screen = screen ?? (this.latestFinished ? 'results' : 'project');
+      // A run still going (the page was reloaded mid-run): its screen shows its progress.
+      const running = this.project.runs.some((r) => r.status === 'running');
+      this.screen = screen ?? (running ? 'run' : this.latestFinished ? 'results' : 'project');
     } catch (error) {
       this.fail(error);
     }

@@ -1,9 +1,18 @@
 // One long engine call at a time (import, check, scramble, download, demo, run): its progress, a Cancel
-// that aborts the call (the engine stops the job), and the outcome as a message or an error.
+// that aborts the call (the engine stops the job), and the outcome as a message or an error. A long call
+// runs as a job of the engine and outlives the page's connection, so after a reload the page finds it
+// again (job.list) and follows it here (job.follow); Cancel then cancels the job itself (job.cancel).
 import type { Progress } from '../../../src-main/contract/protocol.ts';
+import type { JobEnded, JobInfo } from '../../../src-main/contract/jobs.ts';
 import { EngineCallError } from '../../../src-main/contract/client.ts';
+import type { EngineClient } from './engine-connection.ts';
 
 export type TaskBody<T> = (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>;
+
+/** A job of `methods` the engine is running on `project` (started before a reload, or by another window). */
+export async function runningJob(engine: EngineClient, methods: readonly string[], project: string): Promise<JobInfo | null> {
+  return (await engine.call('job.list', {})).find((job) => methods.includes(job.method) && job.project === project) ?? null;
+}
 
 export class LongTask {
   progress = $state.raw<Progress | null>(null);
@@ -11,6 +20,8 @@ export class LongTask {
   cancelled = $state(false);
   error = $state<string | null>(null);
   #controller: AbortController | null = null;
+  /** Set while following a job this task did not start: Cancel cancels that job. */
+  #cancelJob: (() => void) | null = null;
 
   /** Runs the call; resolves with its result, or null when it was cancelled or failed (see `error`). */
   async run<T>(body: TaskBody<T>): Promise<T | null> {
@@ -33,8 +44,29 @@ export class LongTask {
     }
   }
 
+  /**
+   * Follows a job the engine is running already: its progress shows here (the last report at once), and
+   * the task ends when the job does. Resolves with how it ended, or null when following failed (see `error`).
+   */
+  async follow(engine: EngineClient, job: JobInfo): Promise<JobEnded | null> {
+    if (this.running) return null;
+    this.#cancelJob = () => void engine.call('job.cancel', { id: job.id }).catch((e: unknown) => (this.error = e instanceof Error ? e.message : String(e)));
+    try {
+      const ended = await this.run((signal, onProgress) => {
+        if (job.progress) onProgress(job.progress);
+        return engine.call('job.follow', { id: job.id }, { signal, onProgress });
+      });
+      if (ended?.status === 'cancelled') this.cancelled = true;
+      if (ended?.status === 'failed') this.error = ended.error?.message ?? `${job.label} failed`;
+      return ended;
+    } finally {
+      this.#cancelJob = null;
+    }
+  }
+
   cancel(): void {
-    this.#controller?.abort();
+    if (this.#cancelJob) this.#cancelJob();
+    else this.#controller?.abort();
   }
 
   /** Forgets the last outcome (the progress bar disappears). */

@@ -11,7 +11,8 @@ import { exportRun } from '../../../src-main/engine/export/export-run.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { resultsTable } from '../../../src-main/engine/runs/results-queries.ts';
-import { readRunLayers, readUnitColumn } from '../../../src-main/engine/storage/results-store.ts';
+import { readRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
+import { readUnitColumn } from '../../../src-main/engine/storage/unit-results-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
 

@@ -9,7 +9,7 @@ import { OPEN_POLICY } from '../../../src-main/engine/downloads/url-policy.ts';
 import { fetchFloc, flocFolder } from '../../../src-main/engine/floc/fetch-floc.ts';
 import { parseFlocManifest } from '../../../src-main/engine/floc/manifest.ts';
 import { Project } from '../../../src-main/engine/project.ts';
-import { listCategories } from '../../../src-main/engine/storage/project-store.ts';
+import { listCategories } from '../../../src-main/engine/storage/stimuli-store.ts';
 import { startFileServer, type FileServer } from '../../support/file-server.ts';
 import { makeFlocArchive, PER_SUBCATEGORY, SUBCATEGORIES, zipFlocTree, type FlocArchive } from './floc-archive.ts';
 import { scratchDirs } from '../../support/scratch.ts';

@@ -16,7 +16,7 @@ import { TINY_INPUT_SIZE } from '../../../src-main/engine/onnx/generators/tiny.t
 import { makeTinyProject } from './tiny-project.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { readRunManifest } from '../../../src-main/engine/storage/runs-store.ts';
-import type { RunManifest } from '../../../src-main/engine/runs/run-manifest.ts';
+import type { RunManifest } from '../../../src-main/contract/run-manifest.ts';
 
 let dir: string;
 let path: string;

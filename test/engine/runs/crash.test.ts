@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../../src-main/engine/project.ts';
 import { lockHolder } from '../../../src-main/engine/storage/project-lock.ts';
-import { listRuns } from '../../../src-main/engine/storage/project-store.ts';
+import { listRuns } from '../../../src-main/engine/storage/runs-store.ts';
 import { SeededRandom } from '../../../src-main/engine/onnx/random.ts';
 import { makeTinyProject } from './tiny-project.ts';
 

@@ -13,8 +13,7 @@ import * as gather from '../../../src-main/engine/inference/gather.ts';
 import * as analyze from '../../../src-main/engine/stats/analyze.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { resumeRun, runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
-import type { RunManifest } from '../../../src-main/engine/runs/run-manifest.ts';
-import { readLayerStats } from '../../../src-main/engine/storage/results-store.ts';
+import { readLayerStats } from '../../../src-main/engine/storage/statistics-store.ts';
 import { readRunManifest } from '../../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from './tiny-project.ts';
 
@@ -47,7 +46,7 @@ afterAll(() => {
 });
 beforeEach(() => vi.clearAllMocks());
 
-const budgetOf = (run: number) => (readRunManifest(project.db, run) as RunManifest).execution.memoryBudgetMB;
+const budgetOf = (run: number) => readRunManifest(project.db, run)!.execution.memoryBudgetMB;
 const extractionBudgets = () => vi.mocked(extract.extractSufficientStats).mock.calls.map(([options]) => options.memoryBudgetMB);
 
 describe('the memory budget of a run', () => {
@@ -59,7 +58,7 @@ describe('the memory budget of a run', () => {
       expect(extractionBudgets()).toEqual([300]);
       const other = Project.open(path);
       try {
-        expect((readRunManifest(other.db, run) as RunManifest).execution.memoryBudgetMB).toBe(300);
+        expect(readRunManifest(other.db, run)!.execution.memoryBudgetMB).toBe(300);
       } finally {
         other.close();
       }

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../../src-main/engine/project.ts';
 import { resumeRun, runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
-import type { RunManifest } from '../../../src-main/engine/runs/run-manifest.ts';
-import { readLayerStats } from '../../../src-main/engine/storage/results-store.ts';
+import { readLayerStats } from '../../../src-main/engine/storage/statistics-store.ts';
 import { readRunManifest } from '../../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from './tiny-project.ts';
 
@@ -25,7 +24,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const precisionOf = (run: number) => (readRunManifest(project.db, run) as RunManifest).execution.precision;
+const precisionOf = (run: number) => readRunManifest(project.db, run)!.execution.precision;
 const statsOf = (run: number) => [0, 1, 2, 3, 4].map((l) => readLayerStats(project.db, run, l)!);
 
 describe('statistics precision of a run', () => {

@@ -8,7 +8,8 @@ import type { TapShape, UnitResults } from '../../../src-main/engine/pipeline-ty
 import { Project } from '../../../src-main/engine/project.ts';
 import { csiOrder } from '../../../src-main/engine/runs/aggregates.ts';
 import { unitsPage, type UnitsQuery } from '../../../src-main/engine/runs/results-queries.ts';
-import { insertRunCategories, insertRunLayers, writeUnitResults } from '../../../src-main/engine/storage/results-store.ts';
+import { insertRunCategories, insertRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
+import { writeUnitResults } from '../../../src-main/engine/storage/unit-results-store.ts';
 import { finishRun, insertRun } from '../../../src-main/engine/storage/runs-store.ts';
 import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
 import { SeededRandom } from '../../../src-main/engine/onnx/random.ts';

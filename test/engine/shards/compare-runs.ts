@@ -2,10 +2,11 @@
 // the recipe computes from them (float64, recomputed with the engine's own analysis so the comparison
 // is not blurred by the float32 display columns) and the stored selection masks. Shared by the local
 // shard test and the Slurm test.
-import { recipeSchema } from '../../../src-main/contract/recipe.ts';
 import type { Project } from '../../../src-main/engine/project.ts';
 import { analyzeLayer } from '../../../src-main/engine/stats/analyze.ts';
-import { readLayerStats, readRunCategories, readRunLayers, readUnitColumn } from '../../../src-main/engine/storage/results-store.ts';
+import { readLayerStats } from '../../../src-main/engine/storage/statistics-store.ts';
+import { readRunCategories, readRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
+import { readUnitColumn } from '../../../src-main/engine/storage/unit-results-store.ts';
 import { readRunRecord } from '../../../src-main/engine/storage/runs-store.ts';
 
 export interface RunComparison {
@@ -32,7 +33,7 @@ export function compareRuns(project: Project, runA: number, runB: number): RunCo
   const db = project.db;
   const taps = readRunLayers(db, runA);
   const categories = readRunCategories(db, runA).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
-  const recipe = recipeSchema.parse(JSON.parse(readRunRecord(db, runA)!.recipe) as unknown);
+  const recipe = readRunRecord(db, runA)!.recipe;
   const out: RunComparison = { layers: taps.length, statsMaxRel: 0, countsEqual: true, tMaxRel: 0, tCompared: 0, tNonFiniteSame: true, maskUnits: 0, maskDiffs: 0, selectiveA: 0 };
   taps.forEach((tap, l) => {
     const a = readLayerStats(db, runA, l)!;

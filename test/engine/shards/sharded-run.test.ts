@@ -8,15 +8,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../../src-main/engine/project.ts';
-import type { RunManifest } from '../../../src-main/engine/runs/run-manifest.ts';
 import { createBundle, readBundle } from '../../../src-main/engine/shards/bundle.ts';
 import { shardPositions } from '../../../src-main/engine/shards/assignment.ts';
 import { openPartial, readPartialLayer } from '../../../src-main/engine/shards/partial-file.ts';
 import { mergePartials, shardStatus } from '../../../src-main/engine/shards/merge.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { runShard, sourceFromProject } from '../../../src-main/engine/shards/run-shard.ts';
-import { listRuns } from '../../../src-main/engine/storage/project-store.ts';
-import { readRunManifest } from '../../../src-main/engine/storage/runs-store.ts';
+import { listRuns, readRunManifest } from '../../../src-main/engine/storage/runs-store.ts';
 import { CLI, runCli } from '../../support/run-cli.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 import { compareRuns } from './compare-runs.ts';
@@ -98,8 +96,8 @@ describe('a run in 3 shards, each its own process', () => {
       expect(cmp.selectiveA).toBeLessThan(cmp.maskUnits);
       console.log(JSON.stringify({ test: 'sharded-vs-local', ...cmp }));
 
-      const manifest = readRunManifest(project.db, mergedRun) as RunManifest;
-      const localManifest = readRunManifest(project.db, localRun) as RunManifest;
+      const manifest = readRunManifest(project.db, mergedRun)!;
+      const localManifest = readRunManifest(project.db, localRun)!;
       expect(manifest.stimuli.hash).toBe(localManifest.stimuli.hash);
       expect(manifest.model.sha256).toBe(localManifest.model.sha256);
       expect(manifest.shards!.map((s) => [s.index, s.count, s.host, s.provider, s.images])).toEqual([1, 2, 3].map((i) => [i, 3, hostname(), 'cpu', 10]));

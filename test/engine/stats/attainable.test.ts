@@ -3,7 +3,8 @@
 // a recipe or an ablation gets when its threshold is out of reach.
 import { describe, expect, it } from 'vitest';
 import { recipeSchema } from '../../../src-main/contract/recipe.ts';
-import { ablationFloor, smallestRankSumP, unreachableThresholds } from '../../../src-main/engine/stats/attainable.ts';
+import { ablationFloor } from '../../../src-main/contract/analysis-types.ts';
+import { smallestRankSumP, unreachableThresholds } from '../../../src-main/engine/stats/attainable.ts';
 
 const SCIPY: [number, number, number][] = [
   [5, 5, 0.012185780355344813],

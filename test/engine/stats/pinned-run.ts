@@ -15,7 +15,7 @@ import type { RecipeInput } from '../../../src-main/contract/recipe.ts';
 import { connectInProcess } from '../../../src-main/engine/connect.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
 import { Project } from '../../../src-main/engine/project.ts';
-import { readLayerStats } from '../../../src-main/engine/storage/results-store.ts';
+import { readLayerStats } from '../../../src-main/engine/storage/statistics-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
 export const PINNED_LAYERS = ['layer3.0', 'avgpool'];

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { decodeRgb, decodeRgbBuffer, readHeader } from '../../../src-main/engine/stimuli/decode.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { importDemoStimuli } from '../../../src-main/engine/stimuli/demo.ts';
-import { listCategories } from '../../../src-main/engine/storage/project-store.ts';
+import { listCategories } from '../../../src-main/engine/storage/stimuli-store.ts';
 import { bmp24, grayAlphaPng, pattern, png16 } from './corpus.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'unitscope-decode-'));

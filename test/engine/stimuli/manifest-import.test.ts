@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project } from '../../../src-main/engine/project.ts';
 import { importStimuli } from '../../../src-main/engine/stimuli/import.ts';
-import { listCategories } from '../../../src-main/engine/storage/project-store.ts';
-import { listImages } from '../../../src-main/engine/storage/stimuli-store.ts';
+import { listCategories, listImages } from '../../../src-main/engine/storage/stimuli-store.ts';
 import { writePng } from './corpus.ts';
 
 async function makeSet(root: string): Promise<string[]> {

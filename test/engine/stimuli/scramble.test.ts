@@ -13,7 +13,7 @@ import { encodePng, type RgbImage } from '../../../src-main/engine/stimuli/decod
 import { Project } from '../../../src-main/engine/project.ts';
 import { importStimuli } from '../../../src-main/engine/stimuli/import.ts';
 import { scrambleCategory } from '../../../src-main/engine/stimuli/scramble-category.ts';
-import { listCategories } from '../../../src-main/engine/storage/project-store.ts';
+import { listCategories } from '../../../src-main/engine/storage/stimuli-store.ts';
 import { writeJpeg } from './corpus.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'unitscope-scramble-'));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src-main/engine/errors.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
-import { listRuns } from '../../../src-main/engine/storage/project-store.ts';
+import { listRuns } from '../../../src-main/engine/storage/runs-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
 let dir: string;
@@ -56,6 +56,22 @@ async function expectCleanFailure(path: string, fill: (project: Project) => void
   }
 }
 
+/**
+ * Decodes of images still in flight when the failed run rejected keep a file of the mount open for a
+ * moment on a loaded machine ("target is busy"): retry for a few seconds before giving up.
+ */
+async function unmount(mount: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      execFileSync('umount', [mount], { stdio: 'pipe' });
+      return;
+    } catch (error) {
+      if (attempt >= 25 || !/busy/.test(String((error as { stderr?: Buffer }).stderr ?? ''))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 describe('disk full', () => {
   it('SQLite page limit: clear error, project intact', async () => {
     const path = join(dir, 'limit', 'full.unitscope');
@@ -77,7 +93,7 @@ describe('disk full', () => {
       cpSync(join(dir, 'src'), mount, { recursive: true });
       await expectCleanFailure(join(mount, 'full.unitscope'), () => {});
     } finally {
-      execFileSync('umount', [mount]);
+      await unmount(mount);
     }
   }, 60_000);
 });

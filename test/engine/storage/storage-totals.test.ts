@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project } from '../../../src-main/engine/project.ts';
 import { reanalyzeRun, runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
-import { storedBytes } from '../../../src-main/engine/storage/results-store.ts';
+import { storedBytes } from '../../../src-main/engine/storage/project-store.ts';
 import { putThumbnail } from '../../../src-main/engine/storage/stimuli-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
