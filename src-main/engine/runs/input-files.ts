@@ -63,7 +63,9 @@ async function hashRecorded(file: RecordedFile, isModel: boolean, p: Provenance)
     sha = await sha256File(file.path);
   } catch (error) {
     const hint = isModel ? '' : `; 'unitscope stimuli check ${p.project}' lists every missing image`;
-    throw new EngineError('not_found', `${file.path}: cannot read ${isModel ? `model '${p.model}'` : 'the image'} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})${hint}`, {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = code === 'ENOENT' ? `no such ${isModel ? `model file (model '${p.model}')` : 'image file'}` : `cannot read ${isModel ? `model '${p.model}'` : 'the image'} (${code ?? (error as Error).message})`;
+    throw new EngineError('not_found', `${file.path}: ${problem}${hint}`, {
       file: file.path,
       cause: error,
     });
