@@ -51,11 +51,26 @@ const LAYERS = {
     'node:*',
   ],
   // The command line reaches the engine through the contract (an in-process client) only.
-  'src-main/cli': [CONTRACT, 'src-main/engine/connect.ts', 'src-main/engine/engine.ts', 'src-main/engine/errors.ts', 'src-main/engine/version.ts', 'src-main/serve', 'tsx/*', 'node:*'],
+  // It draws the same publication figures and report as the app: the renderer's pure figure and report
+  // modules (functions of StudyData, no DOM or Svelte; ECharts renders SVG server-side).
+  'src-main/cli': [
+    CONTRACT,
+    'src-main/engine/connect.ts',
+    'src-main/engine/engine.ts',
+    'src-main/engine/errors.ts',
+    'src-main/engine/version.ts',
+    'src-main/serve',
+    'src-renderer/src/charts/figures',
+    'src-renderer/src/lib/methods-text.ts',
+    'src-renderer/src/lib/report.ts',
+    'tsx/*',
+    'node:*',
+  ],
   // Serve mode: an HTTP + WebSocket transport in front of an engine, and the renderer build it serves.
   'src-main/serve': ['src-main/engine/connect.ts', 'src-main/engine/engine.ts', 'src-main/transport', 'src-renderer/vite.config.ts', 'ws', 'vite', 'node:*'],
-  // The renderer: Svelte, ECharts, the contract (and zod, the contract's schema types).
-  'src-renderer/src': [CONTRACT, 'svelte', 'svelte/*', 'echarts/*', 'zod'],
+  // The renderer: Svelte, ECharts, the contract (and zod, the contract's schema types); the Method screen
+  // bundles docs/method.md (rendered with marked) so every explanation's link opens offline.
+  'src-renderer/src': [CONTRACT, 'svelte', 'svelte/*', 'echarts/*', 'zod', 'marked', 'docs/method.md'],
 };
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -84,7 +99,8 @@ const layersRule = {
         if (!packageAllowed(spec, allow)) context.report({ node: node.source, messageId: 'outside', data: { folder, spec, target: 'a package' } });
         return;
       }
-      const target = toRepo(resolve(dirname(context.filename), spec));
+      // Vite's query suffixes ('?raw', '?url') name how a file is imported, not another file.
+      const target = toRepo(resolve(dirname(context.filename), spec.split('?')[0]));
       if (within(target, folder) || allow.some((entry) => !entry.includes('*') && within(target, entry))) return;
       context.report({ node: node.source, messageId: 'outside', data: { folder, spec, target } });
     };

@@ -78,7 +78,7 @@ export async function benchTaps(modelPath: string): Promise<{ inputName: string;
  * Plain inference, images/s: the model as is, the same pipeline as extraction (the next batch is
  * preprocessed while the worker runs this one), the session's opening not counted.
  */
-async function plainInference(modelPath: string, inputName: string, images: StimulusRef[], p: Preprocessing, batchSize: number, factory: SessionFactory): Promise<number> {
+export async function plainInference(modelPath: string, inputName: string, images: StimulusRef[], p: Preprocessing, batchSize: number, factory: SessionFactory): Promise<number> {
   const session = await factory(readFileSync(modelPath), 'cpu');
   try {
     const [h, w] = p.inputSize;

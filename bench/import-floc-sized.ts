@@ -18,7 +18,7 @@ export interface BenchResult {
 }
 
 const WORK = fileURLToPath(new URL('./.work/', import.meta.url));
-const SET = join(WORK, 'floc-sized');
+export const SET = join(WORK, 'floc-sized');
 const SIZE = 1024;
 const PER_SUBCATEGORY = 144;
 const SUBCATEGORIES = Object.keys(FLOC_CATEGORY_MAP);
@@ -39,13 +39,14 @@ async function writeImage(file: string, seed: number): Promise<void> {
   await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 1 } }).jpeg({ quality: 85 }).toFile(file);
 }
 
-async function ensureImages(): Promise<number> {
+/** The set in fLoc's layout under bench/.work (made once): `perSubcategory` images of each of fLoc's 11 subcategories. */
+export async function ensureImages(perSubcategory = PER_SUBCATEGORY, set = SET): Promise<number> {
   let count = 0;
   for (const [s, sub] of SUBCATEGORIES.entries()) {
-    const folder = join(SET, sub);
+    const folder = join(set, sub);
     mkdirSync(folder, { recursive: true });
     const have = new Set(readdirSync(folder));
-    for (let i = 1; i <= PER_SUBCATEGORY; i++) {
+    for (let i = 1; i <= perSubcategory; i++) {
       const name = `${sub}-${i}.jpg`;
       if (!have.has(name)) await writeImage(join(folder, name), s * 1000 + i);
       count++;

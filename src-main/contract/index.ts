@@ -37,6 +37,7 @@ import { newProjectPath, projectPath, readPath, writePath } from './paths.ts';
 import { ABLATION_MODES, type AblationResult, type AnalysisSummary, type ReliabilityResult, type ReplicationResult, type StoredAnalysis } from './analysis-types.ts';
 import type { BundleResult, ShardMergeResult, ShardRunResult, ShardStatus } from './shard-types.ts';
 import type { JobEnded, JobInfo } from './jobs.ts';
+import { FIGURE_SIZE, FIGURE_DPI, type ConvertedFigure, type StudyData, type StudyInfo } from './study-types.ts';
 
 
 /** Lists and maps in arguments (layers, partial files, categories) stay far below what a message could hold. */
@@ -348,6 +349,49 @@ export const api = {
   /** Which shards exist among the partial files or folders, checked against the project. */
   'shard.status': method<ShardStatus>()(z.object({ path: projectPath, files: z.array(readPath).min(1).max(MAX_LIST) })),
 
+
+  // Studies: one project x several models x one recipe (owner: engine/study; docs/figures.md).
+  /** Runs every model without a finished run with these settings, then compares every pair; stored, so it can be reopened and resumed. */
+  'study.start': method<StudyInfo>()(
+    z.object({
+      path: projectPath,
+      models: z.array(nameSchema).min(2, { error: 'a study needs at least two models' }).max(32).refine((m) => new Set(m).size === m.length, { error: 'a model is listed twice' }),
+      recipe: recipeInputSchema.optional(),
+      name: nameSchema.optional(),
+      /** Representational consistency per model (a second pass over the images); on by default. */
+      consistency: z.boolean().optional(),
+      /** The comparisons' image bootstrap: iterations and units per stratum (results.compare's defaults when omitted). */
+      iterations: numberSchema(BOOTSTRAP_ITERATIONS).optional(),
+      units: numberSchema(SUBSET_UNITS).optional(),
+      provider: z.enum(EXECUTION_PROVIDERS).optional(),
+      batch,
+      memoryBudgetMB,
+    }),
+    { long: true },
+  ),
+  /** Continues an interrupted, failed or cancelled study where it stopped (runs resume from their checkpoints). */
+  'study.resume': method<StudyInfo>()(z.object({ path: projectPath, id: z.number().int().positive() }), { long: true }),
+  'study.list': method<StudyInfo[]>()(z.object({ path: projectPath })),
+  'study.get': method<StudyInfo>()(z.object({ path: projectPath, id: z.number().int().positive() })),
+  /** What the figures and the report are drawn from: a study's runs and comparisons, or finished runs given by id. */
+  'study.data': method<StudyData>()(
+    z.union([
+      z.object({ path: projectPath, id: z.number().int().positive() }),
+      z.object({ path: projectPath, runs: z.array(z.number().int().positive()).min(1).max(32) }),
+    ]),
+    { long: true },
+  ),
+  /** A figure's SVG as vector PDF (fonts embedded) or PNG at a resolution, at a physical size. */
+  'figure.convert': method<ConvertedFigure>()(
+    z.object({
+      svg: z.string().min(1).max(3 * 1024 * 1024, { error: 'the figure is larger than 3 MiB of SVG' }),
+      format: z.enum(['pdf', 'png']),
+      widthMm: numberSchema(FIGURE_SIZE),
+      heightMm: numberSchema(FIGURE_SIZE),
+      dpi: numberSchema(FIGURE_DPI).optional(),
+    }),
+  ),
+
 } as const;
 
 export type Api = typeof api;
@@ -365,3 +409,4 @@ export * from './results-types.ts';
 export * from './analysis-types.ts';
 export * from './shard-types.ts';
 export * from './jobs.ts';
+export * from './study-types.ts';

@@ -1,13 +1,14 @@
-// Serve mode needs the built renderer. A packaged app ships it; a checkout builds it on first use (and
-// again when renderer or contract sources are newer than the build), so `unitscope serve` works right
-// after `npm install` with no separate build step.
+// Serve mode needs the built renderer. A packaged app ships it; a checkout builds it during install (npm's
+// prepare step, resources/scripts/build-renderer.ts) and again on first use when renderer, contract or
+// docs sources are newer than the build, so `unitscope serve` opens at once after `npm install`.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const RENDERER_OUT = join(repoRoot, 'out', 'renderer');
-const SOURCE_DIRS = [join(repoRoot, 'src-renderer'), join(repoRoot, 'src-main', 'contract')];
+// docs/: the Method screen bundles docs/method.md.
+const SOURCE_DIRS = [join(repoRoot, 'src-renderer'), join(repoRoot, 'src-main', 'contract'), join(repoRoot, 'docs')];
 
 function newestMtime(dir: string): number {
   let newest = 0;

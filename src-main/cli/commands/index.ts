@@ -8,5 +8,6 @@ import { RUN_COMMANDS } from './run-commands.ts';
 import { modelCommand } from './model-commands.ts';
 import { ANALYSIS_COMMANDS } from './analysis-commands.ts';
 import { SHARD_COMMANDS } from './shard-commands.ts';
+import { STUDY_COMMANDS } from './study-commands.ts';
 
-export const COMMANDS: readonly Command[] = [demoCommand, projectCommand, stimuliCommand, demoStimuliCommand, modelCommand, ...RUN_COMMANDS, ...ANALYSIS_COMMANDS, ...SHARD_COMMANDS, serveCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, projectCommand, stimuliCommand, demoStimuliCommand, modelCommand, ...RUN_COMMANDS, ...ANALYSIS_COMMANDS, ...SHARD_COMMANDS, ...STUDY_COMMANDS, serveCommand];

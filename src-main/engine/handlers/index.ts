@@ -16,6 +16,7 @@ import { exportHandlers } from './export-handlers.ts';
 import { modelHandlers } from './model-handlers.ts';
 import { analysisHandlers } from './analysis-handlers.ts';
 import { shardHandlers } from './shard-handlers.ts';
+import { studyHandlers } from './study-handlers.ts';
 
 type Merged<Maps extends readonly object[]> = Maps extends readonly [infer First, ...infer Rest extends readonly object[]] ? First & Merged<Rest> : unknown;
 
@@ -45,5 +46,6 @@ export function createHandlers(engine: Engine): EngineHandlers {
     modelHandlers(engine),
     analysisHandlers(engine),
     shardHandlers(engine),
+    studyHandlers(engine),
   ) satisfies EngineHandlers;
 }

@@ -85,7 +85,7 @@ export function ablationOption(result: AblationResult, categories: readonly stri
   const n = Math.max(1, measures.length);
   const gap = 4; // percent between panels
   const width = (100 - 6 - gap * (n - 1)) / n;
-  const color = categoryColor(categories, result.category);
+  const color = categoryColor(result.category);
   const xAxis: object[] = [];
   const yAxis: object[] = [];
   const grid: object[] = [];
@@ -267,7 +267,7 @@ export function reliabilityOption(result: ReliabilityResult, categories: readonl
   const row = (layer: string, category: string) => result.rows.find((r) => r.layer === layer && r.category === category);
   const series: object[] = [];
   for (const category of cats) {
-    const color = categoryColor(categories, category);
+    const color = categoryColor(category);
     for (const [panel, key] of [[0, 'dice'], [1, 'csiR']] as const) {
       const label = key === 'dice' ? 'Dice' : 'CSI r';
       const points = layers.map((layer) => {
@@ -305,7 +305,7 @@ export function replicationOption(result: ReplicationResult, categories: readonl
   const row = (layer: string, category: string) => result.rows.find((r) => r.layer === layer && r.category === category);
   const series: object[] = [];
   for (const category of cats) {
-    const color = categoryColor(categories, category);
+    const color = categoryColor(category);
     const rows = layers.map((layer) => row(layer, category));
     const tip = (i: number, what: 'dice' | 'csi') => {
       const r = rows[i];

@@ -53,21 +53,3 @@ export function chart(id: string, title: string, option: () => ChartOption | nul
     };
   };
 }
-
-const BACKGROUND: Record<Theme, string> = { light: '#ffffff', dark: '#1b1e25' };
-
-export function chartPng(handle: ChartHandle): string {
-  return handle.instance.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: BACKGROUND[handle.theme] });
-}
-
-/** The same figure drawn by the SVG renderer (server-side mode, no DOM needed): a standalone SVG. */
-export function chartSvg(handle: ChartHandle): string {
-  const { width, height } = { width: handle.instance.getWidth() || 640, height: handle.instance.getHeight() || 400 };
-  const svgChart = echarts.init(null, handle.theme === 'dark' ? 'dark' : undefined, { renderer: 'svg', ssr: true, width, height });
-  try {
-    svgChart.setOption({ ...handle.option(), backgroundColor: BACKGROUND[handle.theme], animation: false });
-    return svgChart.renderToSVGString();
-  } finally {
-    svgChart.dispose();
-  }
-}

@@ -5,6 +5,7 @@ import { BarChart, BoxplotChart, CustomChart, HeatmapChart, LineChart, ScatterCh
 import {
   BrushComponent,
   DataZoomComponent,
+  GraphicComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
@@ -24,6 +25,7 @@ echarts.use([
   ScatterChart,
   BrushComponent,
   DataZoomComponent,
+  GraphicComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,

@@ -35,7 +35,7 @@ export function proportionOption(rows: LayerCategoryRow[], categories: string[],
         type: 'line',
         name: byDepth ? `${category} · ${model}` : category,
         data: points.map((r) => ({ value: byDepth ? [r.depth, r.proportion] : r.proportion, layer: r.layer, category, model })),
-        color: categoryColor(categories, category),
+        color: categoryColor(category),
         lineStyle: { type: MODEL_DASHES[m % MODEL_DASHES.length], width: dim ? 1.5 : 2.5, opacity: dim ? 0.45 : 1 },
         symbolSize: 7,
         emphasis: { focus: 'series' },
@@ -59,7 +59,7 @@ export function proportionOption(rows: LayerCategoryRow[], categories: string[],
 }
 
 /** CSI distribution of one layer: histogram of all units and of the selective units (own axis). */
-export function csiOption(csi: CsiResult, layer: string, categories: string[]): ChartOption | null {
+export function csiOption(csi: CsiResult, layer: string): ChartOption | null {
   const dist = csi.layers.find((l) => l.layer === layer) ?? csi.layers[0];
   if (!dist) return null;
   const centers = dist.edges.slice(0, -1).map((edge, i) => ((edge + dist.edges[i + 1]!) / 2).toFixed(2));
@@ -76,7 +76,7 @@ export function csiOption(csi: CsiResult, layer: string, categories: string[]): 
     ],
     series: [
       { type: 'bar', name: 'all units', data: dist.all, color: '#999999', barGap: '-100%', yAxisIndex: 0, itemStyle: { opacity: 0.55 } },
-      { type: 'bar', name: 'selective', data: dist.selective, color: categoryColor(categories, csi.category), yAxisIndex: 1 },
+      { type: 'bar', name: 'selective', data: dist.selective, color: categoryColor(csi.category), yAxisIndex: 1 },
     ],
   };
 }
@@ -85,7 +85,7 @@ export function csiOption(csi: CsiResult, layer: string, categories: string[]): 
 export function channelsOption(result: ChannelsResult, categories: string[], chosen: readonly number[]): ChartOption {
   const axes = unitAxes(result.layout);
   const chosenSet = new Set(chosen);
-  const color = categoryColor(categories, result.category);
+  const color = categoryColor(result.category);
   const m = result.metrics;
   return {
     title: titled(
@@ -161,7 +161,7 @@ export function consistencyOption(result: ConsistencyResult, category: string | 
 }
 
 /** Unit inspector: category means with 95 % intervals (error bars) and every image's response. */
-export function inspectorOption(unit: UnitInspection, categories: string[]): ChartOption {
+export function inspectorOption(unit: UnitInspection): ChartOption {
   const names = unit.categories.map((c) => c.category);
   // Deterministic jitter so the strip plot does not move between redraws.
   const jitter = (i: number) => (((i * 2654435761) % 1000) / 1000 - 0.5) * 0.5;
@@ -183,7 +183,7 @@ export function inspectorOption(unit: UnitInspection, categories: string[]): Cha
         type: 'scatter',
         name: 'images',
         symbolSize: 5,
-        data: unit.responses.map((r, i) => ({ value: [names.indexOf(r.category) + jitter(i), r.value], itemStyle: { color: categoryColor(categories, r.category), opacity: 0.45 }, image: r.image })),
+        data: unit.responses.map((r, i) => ({ value: [names.indexOf(r.category) + jitter(i), r.value], itemStyle: { color: categoryColor(r.category), opacity: 0.45 }, image: r.image })),
         xAxisIndex: 1,
         tooltip: { formatter: (p: { data: { image: number; value: [number, number] } }) => html`image ${p.data.image}<br/>${p.data.value[1].toFixed(4)}` },
       },
@@ -230,7 +230,7 @@ export function compareOption(result: CompareResult, metric: string, categories:
     result.models.map((model, m) => ({
       type: 'bar',
       name: `${category} · ${model}`,
-      color: categoryColor(categories, category),
+      color: categoryColor(category),
       itemStyle: m === 1 ? { decal: { symbol: 'rect', dashArrayX: [1, 0], dashArrayY: [3, 3], rotation: Math.PI / 4 } } : {},
       data: layerPairs.map((pair) => {
         const t = rows.find((x) => x.category === category && pairOf(x) === pair);

@@ -5,7 +5,7 @@ import type { ProjectInfo, RecentProject, RunSummary, SessionInfo } from '../../
 import type { EngineClient } from './engine-connection.ts';
 import { ResultsDashboard } from './results-dashboard.svelte.ts';
 
-export const SCREENS = ['start', 'project', 'models', 'run', 'results', 'analyses', 'compare', 'export', 'settings'] as const;
+export const SCREENS = ['start', 'project', 'models', 'run', 'results', 'analyses', 'compare', 'study', 'export', 'settings', 'method'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export class AppState {
@@ -17,6 +17,8 @@ export class AppState {
   notice = $state<string | null>(null);
   /** The engine's recent-projects list (shared with the CLI and other windows). */
   recent = $state.raw<RecentProject[]>([]);
+  /** The docs/method.md section the Method screen shows (a tooltip's link sets it). */
+  methodAnchor = $state<string | null>(null);
   readonly dashboard = new ResultsDashboard(() => this.engine, () => this.project?.path ?? null);
 
   finishedRuns: RunSummary[] = $derived(this.project?.runs.filter((r) => r.status === 'finished') ?? []);
@@ -25,6 +27,21 @@ export class AppState {
   get engine(): EngineClient {
     if (!this.client) throw new Error('not connected to the engine');
     return this.client;
+  }
+
+  /** The default caption of an exported chart: the project, the dashboard's run (model, recipe) and n per category. */
+  figureCaption(): string {
+    const project = this.project;
+    if (!project) return '';
+    const run = project.runs.find((r) => r.id === this.dashboard.run);
+    const n = project.categories.filter((c) => c.images > 0).map((c) => `${c.name} ${c.images}`).join(', ');
+    const recipe = run ? ` Run ${run.id}: model ${run.model}, recipe ${run.recipe.recipe} (${run.recipe.variance}, FDR ${run.recipe.fdr}, α = ${run.recipe.alpha}).` : '';
+    return `Project ${project.name}.${recipe} n images per category: ${n}.`;
+  }
+
+  showMethod(anchor: string): void {
+    this.methodAnchor = anchor;
+    this.screen = 'method';
   }
 
   fail(error: unknown): void {
