@@ -49,6 +49,7 @@ const BASE: Partial<Record<ApiMethod, Record<string, unknown>>> = {
   'model.importWeights': { path: project, file: join(dir, 'w.safetensors'), arch: 'resnet50' },
   'analysis.ablate': { path: project, run: 1, layer: 'l' },
   'shard.bundle': { path: project, out: join(dir, 'bundle') },
+  'study.start': { path: project, models: ['first', 'second'] },
   'shard.run': { source: project, shard: { index: 1, count: 1 }, out: join(dir, 's.partial') },
 };
 
@@ -56,7 +57,8 @@ function withName(method: ApiMethod, slot: string, name: string): Record<string,
   const args = { ...BASE[method] };
   const [field, rest] = slot.split(/(?=[.[])/, 2) as [string, string | undefined];
   if (rest === undefined) args[field] = name;
-  else if (rest === '[]') args[field] = [name];
+  // A list keeps the base's other entries (a study needs two models): the name replaces the first.
+  else if (rest === '[]') args[field] = [...(Array.isArray(args[field]) ? (args[field] as unknown[]).slice(1) : []), name];
   else if (rest === '.<key>') args[field] = { [name]: null };
   else if (rest === '.*') args[field] = { source: name };
   else throw new Error(`no rule for slot ${slot}`);

@@ -56,8 +56,17 @@ function sample(schema: z.ZodType, inside: string): unknown {
       return undefined;
     case 'object':
       return Object.fromEntries(Object.entries(def.shape as Record<string, z.ZodType>).map(([k, s]) => [k, sample(s, inside)]).filter(([, v]) => v !== undefined));
-    case 'array':
-      return [sample(def.element as z.ZodType, inside)];
+    case 'array': {
+      // As many elements as the array's minimum length; names distinct (a list of models refuses repeats).
+      const checks = ((def.checks ?? []) as { _zod: { def: { check: string; minimum?: number } } }[]).map((c) => c._zod.def);
+      const length = Math.max(1, checks.find((c) => c.check === 'min_length')?.minimum ?? 1);
+      return Array.from({ length }, (_, i) => {
+        const element = sample(def.element as z.ZodType, inside);
+        return i > 0 && typeof element === 'string' ? `${element}-${i}` : element;
+      });
+    }
+    case 'union':
+      return sample((def.options as z.ZodType[])[0]!, inside);
     case 'tuple':
       return (def.items as z.ZodType[]).map((s) => sample(s, inside));
     case 'enum':
