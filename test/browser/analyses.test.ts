@@ -106,7 +106,7 @@ it('starts an ablation with 5 controls and draws what analysis.get returns', asy
 
   // Both exports produce a file.
   const [png] = await Promise.all([page.waitForEvent('download'), chart.getByTestId('export-png').click()]);
-  expect(png.suggestedFilename()).toMatch(/ablation\d+-ablation\.png$/);
+  expect(png.suggestedFilename()).toMatch(/ablation\d+-ablation-183mm\.png$/);
   const [svg] = await Promise.all([page.waitForEvent('download'), chart.getByTestId('export-svg').click()]);
   expect(svg.suggestedFilename()).toMatch(/\.svg$/);
   const svgText = readFileSync((await svg.path())!, 'utf8');

@@ -205,7 +205,7 @@ describe('serve mode walk', () => {
 
   it('downloads a PNG of a chart', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chart-proportion').getByTestId('export-png').click()]);
-    expect(download.suggestedFilename()).toMatch(/proportion\.png$/);
+    expect(download.suggestedFilename()).toMatch(/proportion-183mm\.png$/);
     const file = join(dir, download.suggestedFilename());
     await download.saveAs(file);
     const bytes = readFileSync(file);

@@ -22,7 +22,19 @@ let browser: Browser;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `forms-${name}.png`), fullPage: true });
-const fieldLabels = () => page.getByRole('form', { name: 'Run settings' }).locator('label').evaluateAll((labels) => labels.map((l) => l.firstChild?.textContent?.trim() ?? ''));
+// A field's label without its explanation link ('?').
+const fieldLabels = () =>
+  page
+    .getByRole('form', { name: 'Run settings' })
+    .locator('label')
+    .evaluateAll((labels) =>
+      labels.map((l) => {
+        const head = l.firstChild;
+        if (!head) return '';
+        const parts = head.nodeType === Node.ELEMENT_NODE ? Array.from(head.childNodes).filter((n) => !(n instanceof HTMLElement && n.classList.contains('explain'))) : [head];
+        return parts.map((n) => n.textContent ?? '').join('').trim();
+      }),
+    );
 
 function stored<T>(read: (project: Project) => T): T {
   const project = Project.open(projectPath);
