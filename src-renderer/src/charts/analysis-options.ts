@@ -13,6 +13,7 @@ import type {
 import type { ChartOption } from './echarts.ts';
 import { categoryColor } from '../lib/palette.ts';
 import { html } from './html.ts';
+import { errorBarLines } from './error-bar.ts';
 
 type Maybe = number | null | undefined;
 const finite = (v: Maybe): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -213,9 +214,7 @@ function whiskers(name: string, color: string, xAxisIndex: number, yAxisIndex: n
       return {
         type: 'group',
         children: [
-          { type: 'line', shape: { x1: x, y1: low, x2: x, y2: high }, style },
-          { type: 'line', shape: { x1: x - 4, y1: low, x2: x + 4, y2: low }, style },
-          { type: 'line', shape: { x1: x - 4, y1: high, x2: x + 4, y2: high }, style },
+          ...errorBarLines(x, low, high, 4, style),
         ],
       };
     },

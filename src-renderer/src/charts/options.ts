@@ -6,6 +6,7 @@ import type { ChartOption } from './echarts.ts';
 import { unitAxes } from './unit-axes.ts';
 import { categoryColor, MODEL_DASHES } from '../lib/palette.ts';
 import { html } from './html.ts';
+import { errorBarLines } from './error-bar.ts';
 
 const fmt = (value: number | null | undefined, digits = 3) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
 const tooltip = { confine: true };
@@ -200,9 +201,7 @@ export function inspectorOption(unit: UnitInspection): ChartOption {
           return {
             type: 'group',
             children: [
-              { type: 'line', shape: { x1: x, y1: low, x2: x, y2: high }, style },
-              { type: 'line', shape: { x1: x - 8, y1: low, x2: x + 8, y2: low }, style },
-              { type: 'line', shape: { x1: x - 8, y1: high, x2: x + 8, y2: high }, style },
+              ...errorBarLines(x, low, high, 8, style),
               { type: 'rect', shape: { x: x - 12, y: mean - 2, width: 24, height: 4 }, style: { fill: '#888' } },
             ],
           };

@@ -10,6 +10,7 @@ import type { ChartOption } from '../echarts.ts';
 import { categoryColor, modelStyle } from '../../lib/palette.ts';
 import { captionBase, marksText } from './captions.ts';
 import { axisNameText, axisText, FIGURE_FONT, frameComponents, frameFor, type FigureFrame, type FigureFrameOptions } from './layout.ts';
+import { errorBarLines } from '../error-bar.ts';
 
 export const FIGURE_KINDS = ['proportion', 'csi', 'evenness', 'consistency', 'spatial', 'activation'] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
@@ -158,9 +159,7 @@ function errorBars(points: { x: number; low: number; high: number }[], color: st
       return {
         type: 'group',
         children: [
-          { type: 'line', shape: { x1: x, y1: low, x2: x, y2: high }, style },
-          { type: 'line', shape: { x1: x - 2.5, y1: low, x2: x + 2.5, y2: low }, style },
-          { type: 'line', shape: { x1: x - 2.5, y1: high, x2: x + 2.5, y2: high }, style },
+          ...errorBarLines(x, low, high, 2.5, style),
         ],
       };
     },
