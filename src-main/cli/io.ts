@@ -76,17 +76,19 @@ export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process
   };
 }
 
+/** The options of a command, as node:util parseArgs declares them. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** The values parseArgs gives for `T`: typed per option (string or boolean, an array when `multiple`). */
+export type OptionValues<T extends CommandOptions> = ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true; args: string[] }>>['values'];
+
 export interface ParsedCommand<V> {
   values: V;
   positionals: string[];
 }
 
 /** node:util parseArgs with our usage-error conventions. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  argv: string[],
-  options: T,
-  usage: string,
-): ParsedCommand<ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true; args: string[] }>>['values']> {
+export function parseCommandArgs<T extends CommandOptions>(argv: string[], options: T, usage: string): ParsedCommand<OptionValues<T>> {
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: parsed.values, positionals: parsed.positionals };
