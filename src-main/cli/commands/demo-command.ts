@@ -1,5 +1,5 @@
-import type { Command } from '../command.ts';
-import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
+import { defineCommand } from '../command.ts';
+import { parseNumberOption, UsageError } from '../io.ts';
 import { proportionTable } from '../proportion-table.ts';
 
 const usage = `usage: unitscope demo [--out DIR] [--seed N] [--json]
@@ -9,24 +9,18 @@ procedural localizer set (faces, bodies, scenes, words, scrambled_scenes, scramb
 the app generates, runs extraction and the default pairwise-t recipe, stores the results and prints the
 layer x category table of selective-unit proportions. An earlier demo in DIR is replaced.`;
 
-export const demoCommand: Command = {
+export const demoCommand = defineCommand({
   name: 'demo',
   summary: 'build and run the built-in demo project (no download)',
   usage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { out: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      usage,
-    );
-    if (values.help) return void process.stdout.write(`${usage}\n`);
+  options: { out: { type: 'string' }, seed: { type: 'string' } },
+  async run({ values, positionals, output, longCall }, { client }) {
     if (positionals.length > 0) throw new UsageError(`demo: unexpected argument '${positionals[0]}'`, usage);
     const seed = parseNumberOption(values.seed, 'seed', usage) ?? 0;
     if (seed < 0) throw new UsageError('--seed must be 0 or more', usage);
-    const out = createOutput(values.json === true);
-    const result = await client.call('demo.create', { out: values.out ?? 'unitscope-demo', seed }, { signal, onProgress: (p) => out.progress(p) });
-    out.endProgress();
-    out.result(result, () =>
+    const result = await client.call('demo.create', { out: values.out ?? 'unitscope-demo', seed }, longCall);
+    output.endProgress();
+    output.result(result, () =>
       [
         proportionTable(result.table),
         '',
@@ -35,4 +29,4 @@ export const demoCommand: Command = {
       ].join('\n'),
     );
   },
-};
+});

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Command } from '../command.ts';
-import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
+import { defineCommand } from '../command.ts';
+import { parseNumberOption, UsageError } from '../io.ts';
 import { Engine } from '../../engine/engine.ts';
 import { startServer } from '../../serve/http-server.ts';
 import { ensureRendererBuilt } from '../../serve/renderer-build.ts';
@@ -20,29 +20,23 @@ function realOrResolved(path: string): string {
   }
 }
 
-export const serveCommand: Command = {
+export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve the app to a browser (headless servers, remote GPUs)',
   usage,
-  async run(argv, { signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { port: { type: 'string' }, root: { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      usage,
-    );
-    if (values.help) return void process.stdout.write(`${usage}\n`);
+  options: { port: { type: 'string' }, root: { type: 'string', multiple: true } },
+  async run({ values, positionals, output }, { signal }) {
     if (positionals.length > 1) throw new UsageError('serve: expected at most one project PATH', usage);
     const port = parseNumberOption(values.port, 'port', usage) ?? 0;
     if (port < 0 || port > 65535) throw new UsageError('--port must be between 0 and 65535', usage);
-    const out = createOutput(values.json === true);
     // Real paths: serve mode hands handlers symlink-free locations, so the session speaks the same way.
     const projectPath = positionals[0] ? realOrResolved(positionals[0]) : null;
     const roots = [...(projectPath ? [dirname(projectPath)] : []), ...(values.root ?? []).map(realOrResolved)];
     const engine = new Engine({ mode: 'serve', initialProject: projectPath, roots });
     if (projectPath) engine.project(projectPath); // fail now, with the file named, if it cannot be opened
-    const staticDir = await ensureRendererBuilt((line) => out.info(line));
+    const staticDir = await ensureRendererBuilt((line) => output.info(line));
     const server = await startServer({ engine, staticDir, port });
-    out.result({ url: server.url, port: server.port, project: projectPath }, () => `Unitscope is serving ${projectPath ?? '(no project)'}\nopen ${server.url}\n(Ctrl-C to stop)`);
+    output.result({ url: server.url, port: server.port, project: projectPath }, () => `Unitscope is serving ${projectPath ?? '(no project)'}\nopen ${server.url}\n(Ctrl-C to stop)`);
     await new Promise<void>((resolveStop) => {
       if (signal.aborted) resolveStop();
       signal.addEventListener('abort', () => resolveStop(), { once: true });
@@ -51,4 +45,4 @@ export const serveCommand: Command = {
     await server.close();
     engine.close();
   },
-};
+});
