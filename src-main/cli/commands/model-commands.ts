@@ -1,10 +1,7 @@
-import type { Command } from '../command.ts';
-import { commandGroup } from '../command.ts';
-import { createOutput, parseCommandArgs, parseNumberOption, UsageError } from '../io.ts';
+import { commandGroup, defineCommand } from '../command.ts';
+import { parseNumberOption, UsageError } from '../io.ts';
 import { tapShapeLabel as shapeText, type CatalogueEntry, type ModelInfo, type ModelInspection, type TapInfo, type WeightArchitecture } from '../../contract/models.ts';
 import { GENERATOR_KINDS, WEIGHT_ARCHITECTURES } from '../../contract/models.ts';
-
-const help = { help: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
 function describeModel(m: ModelInfo): string {
   const flag = m.missing ? '  [FILE MISSING]' : m.changed ? '  [FILE CHANGED since added; record it with model refresh]' : '';
@@ -49,19 +46,17 @@ function parseSize(value: string | undefined, usage: string): [number, number] |
   return [parts[0]!, parts[1]!];
 }
 
-const addUsage = 'usage: unitscope model add PROJECT FILE --name NAME [--preset imagenet|clip|none] [--size H,W] [--taps auto|stages|T1,T2,...] [--copy] [--json]';
-const add: Command = {
+const add = defineCommand({
   name: 'add',
   summary: 'add an ONNX model to the project (inspects it, finds taps, records sha256)',
-  usage: addUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(argv, { ...help, name: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, taps: { type: 'string' }, copy: { type: 'boolean' } }, addUsage);
-    if (values.help) return void process.stdout.write(`${addUsage}\n`);
-    if (positionals.length !== 2) throw new UsageError('model add: expected PROJECT and FILE', addUsage);
-    if (!values.name) throw new UsageError('model add: --name is required', addUsage);
+  usage: 'usage: unitscope model add PROJECT FILE --name NAME [--preset imagenet|clip|none] [--size H,W] [--taps auto|stages|T1,T2,...] [--copy] [--json]',
+  options: { name: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, taps: { type: 'string' }, copy: { type: 'boolean' } },
+  async run({ values, positionals, output, usage }, { client }) {
+    if (positionals.length !== 2) throw new UsageError('model add: expected PROJECT and FILE', usage);
+    if (!values.name) throw new UsageError('model add: --name is required', usage);
     const preset = values.preset ?? 'imagenet';
-    if (!['imagenet', 'clip', 'none'].includes(preset)) throw new UsageError(`model add: --preset must be imagenet, clip or none, got '${preset}'`, addUsage);
-    const size = parseSize(values.size, addUsage);
+    if (!['imagenet', 'clip', 'none'].includes(preset)) throw new UsageError(`model add: --preset must be imagenet, clip or none, got '${preset}'`, usage);
+    const size = parseSize(values.size, usage);
     const taps = !values.taps || values.taps === 'auto' || values.taps === 'stages' ? (values.taps === 'stages' ? 'stages' : 'auto') : values.taps.split(',').map((t) => t.trim()).filter(Boolean);
     const info = await client.call('model.add', {
       path: positionals[0]!,
@@ -72,38 +67,33 @@ const add: Command = {
       copy: values.copy === true,
       ...(size ? { size } : {}),
     });
-    createOutput(values.json === true).result(info, () => `added ${describeModel(info)}\n${describeTaps(info.taps)}`);
+    output.result(info, () => `added ${describeModel(info)}\n${describeTaps(info.taps)}`);
   },
-};
+});
 
-const inspectUsage = 'usage: unitscope model inspect FILE [--size H,W] [--json]';
-const inspect: Command = {
+const inspect = defineCommand({
   name: 'inspect',
   summary: "show a model file's inputs, outputs, opset, op counts and candidate taps, without adding it",
-  usage: inspectUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(argv, { ...help, size: { type: 'string' } }, inspectUsage);
-    if (values.help) return void process.stdout.write(`${inspectUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('model inspect: expected FILE', inspectUsage);
-    const size = parseSize(values.size, inspectUsage);
+  usage: 'usage: unitscope model inspect FILE [--size H,W] [--json]',
+  options: { size: { type: 'string' } },
+  async run({ values, positionals, output, usage }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('model inspect: expected FILE', usage);
+    const size = parseSize(values.size, usage);
     const inspection = await client.call('model.inspect', { file: positionals[0]!, ...(size ? { size } : {}) });
-    createOutput(values.json === true).result(inspection, () => describeInspection(inspection));
+    output.result(inspection, () => describeInspection(inspection));
   },
-};
+});
 
-const listUsage = 'usage: unitscope model list PROJECT [--json]';
-const list: Command = {
+const list = defineCommand({
   name: 'list',
   summary: 'list the models of a project (flags files that changed since they were added)',
-  usage: listUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(argv, help, listUsage);
-    if (values.help) return void process.stdout.write(`${listUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('model list: expected PROJECT', listUsage);
+  usage: 'usage: unitscope model list PROJECT [--json]',
+  async run({ positionals, output, usage }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('model list: expected PROJECT', usage);
     const models = await client.call('model.list', { path: positionals[0]! });
-    createOutput(values.json === true).result(models, () => (models.length === 0 ? 'no models' : models.map(describeModel).join('\n')));
+    output.result(models, () => (models.length === 0 ? 'no models' : models.map(describeModel).join('\n')));
   },
-};
+});
 
 const refreshUsage = `usage: unitscope model refresh PROJECT NAME [--json]
 
@@ -111,54 +101,46 @@ Records what the model's file holds now, after it changed on disk (re-exported, 
 size, input and the shapes of its taps (found again by tensor name). New runs then use the new file;
 runs made before keep the sha256 they read and refuse per-image analyses (unit inspector, consistency,
 rank-sum, reliability, ablation) of the new bytes.`;
-const refresh: Command = {
+const refresh = defineCommand({
   name: 'refresh',
   summary: "record a model file's new contents after it changed on disk",
   usage: refreshUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, help, refreshUsage);
-    if (values.help) return void process.stdout.write(`${refreshUsage}\n`);
-    if (positionals.length !== 2) throw new UsageError('model refresh: expected PROJECT and NAME', refreshUsage);
-    const output = createOutput(values.json === true);
-    const result = await client.call('model.refresh', { path: positionals[0]!, name: positionals[1]! }, { signal, onProgress: (p) => output.progress(p) });
+  async run({ positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 2) throw new UsageError('model refresh: expected PROJECT and NAME', usage);
+    const result = await client.call('model.refresh', { path: positionals[0]!, name: positionals[1]! }, longCall);
     output.result(result, () =>
       result.updated
         ? `refreshed ${describeModel(result.model)}\nsha256 ${result.previousSha256} -> ${result.model.sha256}`
         : `${result.model.name}: the file still holds the recorded bytes (sha256 ${result.model.sha256}); nothing to refresh`,
     );
   },
-};
+});
 
-const layersUsage = 'usage: unitscope model layers PROJECT NAME [--json]';
-const layers: Command = {
+const layers = defineCommand({
   name: 'layers',
   summary: "show a model's taps: name, tensor, shape, units",
-  usage: layersUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(argv, help, layersUsage);
-    if (values.help) return void process.stdout.write(`${layersUsage}\n`);
-    if (positionals.length !== 2) throw new UsageError('model layers: expected PROJECT and NAME', layersUsage);
+  usage: 'usage: unitscope model layers PROJECT NAME [--json]',
+  async run({ positionals, output, usage }, { client }) {
+    if (positionals.length !== 2) throw new UsageError('model layers: expected PROJECT and NAME', usage);
     const taps = await client.call('model.layers', { path: positionals[0]!, name: positionals[1]! });
-    createOutput(values.json === true).result(taps, () => describeTaps(taps));
+    output.result(taps, () => describeTaps(taps));
   },
-};
+});
 
-const generateUsage = `usage: unitscope model generate ${GENERATOR_KINDS.join('|')} --seed N --out FILE [--json]`;
-const generateCmd: Command = {
+const generateCmd = defineCommand({
   name: 'generate',
   summary: 'write an untrained control network (or the tiny test CNN) as ONNX',
-  usage: generateUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(argv, { ...help, seed: { type: 'string' }, out: { type: 'string' } }, generateUsage);
-    if (values.help) return void process.stdout.write(`${generateUsage}\n`);
+  usage: `usage: unitscope model generate ${GENERATOR_KINDS.join('|')} --seed N --out FILE [--json]`,
+  options: { seed: { type: 'string' }, out: { type: 'string' } },
+  async run({ values, positionals, output, usage }, { client }) {
     const kind = positionals[0];
-    if (positionals.length !== 1 || !GENERATOR_KINDS.includes(kind as (typeof GENERATOR_KINDS)[number])) throw new UsageError(`model generate: expected one of ${GENERATOR_KINDS.join(', ')}`, generateUsage);
-    if (!values.out) throw new UsageError('model generate: --out is required', generateUsage);
-    const seed = parseNumberOption(values.seed, 'seed', generateUsage) ?? 0;
+    if (positionals.length !== 1 || !GENERATOR_KINDS.includes(kind as (typeof GENERATOR_KINDS)[number])) throw new UsageError(`model generate: expected one of ${GENERATOR_KINDS.join(', ')}`, usage);
+    if (!values.out) throw new UsageError('model generate: --out is required', usage);
+    const seed = parseNumberOption(values.seed, 'seed', usage) ?? 0;
     const result = await client.call('model.generate', { kind: kind as (typeof GENERATOR_KINDS)[number], seed, out: values.out });
-    createOutput(values.json === true).result(result, () => `wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MiB)`);
+    output.result(result, () => `wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MiB)`);
   },
-};
+});
 
 function describeEntry(e: CatalogueEntry): string {
   const size = e.bytes ?? e.approxBytes;
@@ -172,63 +154,53 @@ function describeEntry(e: CatalogueEntry): string {
   ].join('\n');
 }
 
-const catalogueUsage = 'usage: unitscope model catalogue [--json]';
-const catalogueCmd: Command = {
+const catalogueCmd = defineCommand({
   name: 'catalogue',
   summary: 'pretrained models the app can download (pinned URL, sha256, licence, preset, taps)',
-  usage: catalogueUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(argv, help, catalogueUsage);
-    if (values.help) return void process.stdout.write(`${catalogueUsage}\n`);
-    if (positionals.length !== 0) throw new UsageError('model catalogue: takes no arguments', catalogueUsage);
+  usage: 'usage: unitscope model catalogue [--json]',
+  async run({ positionals, output, usage }, { client }) {
+    if (positionals.length !== 0) throw new UsageError('model catalogue: takes no arguments', usage);
     const entries = await client.call('model.catalogue', {});
-    createOutput(values.json === true).result(entries, () => entries.map(describeEntry).join('\n\n'));
+    output.result(entries, () => entries.map(describeEntry).join('\n\n'));
   },
-};
+});
 
-const downloadUsage = 'usage: unitscope model download PROJECT NAME [--url URL] [--name MODEL] [--json]   (NAME from `model catalogue`; --url: a mirror of the same file)';
-const download: Command = {
+const download = defineCommand({
   name: 'download',
   summary: 'download a catalogue model (resumable, sha256-checked) and add it',
-  usage: downloadUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { ...help, url: { type: 'string' }, name: { type: 'string' } }, downloadUsage);
-    if (values.help) return void process.stdout.write(`${downloadUsage}\n`);
-    if (positionals.length !== 2) throw new UsageError('model download: expected PROJECT and a catalogue NAME', downloadUsage);
-    const output = createOutput(values.json === true);
+  usage: 'usage: unitscope model download PROJECT NAME [--url URL] [--name MODEL] [--json]   (NAME from `model catalogue`; --url: a mirror of the same file)',
+  options: { url: { type: 'string' }, name: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 2) throw new UsageError('model download: expected PROJECT and a catalogue NAME', usage);
     const info = await client.call(
       'model.download',
       { path: positionals[0]!, id: positionals[1]!, ...(values.url ? { url: values.url } : {}), ...(values.name ? { name: values.name } : {}) },
-      { signal, onProgress: (p) => output.progress(p) },
+      longCall,
     );
     output.result(info, () => `downloaded and added ${describeModel(info)}`);
   },
-};
+});
 
-const importUsage = `usage: unitscope model import-weights FILE --arch ${WEIGHT_ARCHITECTURES.join('|')} (--out FILE.onnx | --project PROJECT --name MODEL) [--json]`;
-const importWeights: Command = {
+const importWeights = defineCommand({
   name: 'import-weights',
   summary: "build the app's ResNet-50 / CLIP RN50 with your weights (safetensors or .pth)",
-  usage: importUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { ...help, arch: { type: 'string' }, out: { type: 'string' }, project: { type: 'string' }, name: { type: 'string' } }, importUsage);
-    if (values.help) return void process.stdout.write(`${importUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('model import-weights: expected one weights FILE', importUsage);
+  usage: `usage: unitscope model import-weights FILE --arch ${WEIGHT_ARCHITECTURES.join('|')} (--out FILE.onnx | --project PROJECT --name MODEL) [--json]`,
+  options: { arch: { type: 'string' }, out: { type: 'string' }, project: { type: 'string' }, name: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('model import-weights: expected one weights FILE', usage);
     const arch = values.arch;
-    if (!arch || !WEIGHT_ARCHITECTURES.includes(arch as WeightArchitecture)) throw new UsageError(`model import-weights: --arch must be one of ${WEIGHT_ARCHITECTURES.join(', ')}`, importUsage);
-    if ((values.out === undefined) === (values.project === undefined)) throw new UsageError('model import-weights: give either --out FILE.onnx or --project PROJECT --name MODEL', importUsage);
-    const output = createOutput(values.json === true);
+    if (!arch || !WEIGHT_ARCHITECTURES.includes(arch as WeightArchitecture)) throw new UsageError(`model import-weights: --arch must be one of ${WEIGHT_ARCHITECTURES.join(', ')}`, usage);
+    if ((values.out === undefined) === (values.project === undefined)) throw new UsageError('model import-weights: give either --out FILE.onnx or --project PROJECT --name MODEL', usage);
     const file = positionals[0]!;
-    const call = { signal, onProgress: (p: Parameters<typeof output.progress>[0]) => output.progress(p) };
     if (values.out !== undefined) {
-      const result = await client.call('model.convertWeights', { file, arch: arch as WeightArchitecture, out: values.out }, call);
+      const result = await client.call('model.convertWeights', { file, arch: arch as WeightArchitecture, out: values.out }, longCall);
       output.result(result, () => `wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MiB, ${result.tensors} tensors${result.ignored ? `, ${result.ignored} unused ignored` : ''})`);
       return;
     }
-    if (!values.name) throw new UsageError('model import-weights: --project needs --name MODEL', importUsage);
-    const info = await client.call('model.importWeights', { path: values.project!, file, arch: arch as WeightArchitecture, name: values.name }, call);
+    if (!values.name) throw new UsageError('model import-weights: --project needs --name MODEL', usage);
+    const info = await client.call('model.importWeights', { path: values.project!, file, arch: arch as WeightArchitecture, name: values.name }, longCall);
     output.result(info, () => `added ${describeModel(info)}\n${describeTaps(info.taps)}`);
   },
-};
+});
 
 export const modelCommand = commandGroup('model', 'add, inspect, refresh, generate and download models', [add, inspect, list, refresh, layers, generateCmd, catalogueCmd, download, importWeights]);
