@@ -1,12 +1,13 @@
 // run, reanalyze, results, consistency, compare and export: the analysis commands. Each goes through
 // the contract like the desktop app does; long ones show progress on stderr and stop on Ctrl-C.
-import type { Command } from '../command.ts';
-import { createOutput, oneOf, parseCommandArgs, parseListOption, parseNumberOption, UsageError } from '../io.ts';
+import { defineCommand, type Command } from '../command.ts';
+import { oneOf, parseListOption, parseNumberOption, UsageError } from '../io.ts';
 import { EXECUTION_PROVIDERS, STATS_PRECISIONS, type StatsPrecision } from '../../contract/recipe.ts';
 import { BATCH, DEFAULT_MEMORY_BUDGET_MB, MEMORY_BUDGET_MB, rangeFormula } from '../../contract/fields.ts';
 import type { ResultsTable } from '../../contract/types.ts';
 import { EXECUTION_OPTIONS, executionFrom, RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
 import { compareCommand } from './compare-command.ts';
+import { runShardCommand } from './shard-commands.ts';
 
 function requireProject(positionals: string[], command: string, usage: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command}: expected one PROJECT`, usage);
@@ -29,40 +30,36 @@ float32 sums them inside the graph in float32 (variances within ~1e-6), so far l
 
 ${RECIPE_USAGE}`;
 
-export const runCommand: Command = {
+const localRunCommand = defineCommand({
   name: 'run',
   summary: 'run an analysis of a model on the project stimuli (or --resume one)',
   usage: runUsage,
-  async run(argv, ctx) {
-    // One shard of a sharded run: its own options and output, in the shards module.
-    if (argv.some((a) => a === '--shard' || a.startsWith('--shard='))) return (await import('./shard-commands.ts')).runShardCommand(argv, ctx);
-    const { client, signal } = ctx;
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { ...RECIPE_OPTIONS, ...EXECUTION_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      runUsage,
-    );
-    if (values.help) return void process.stdout.write(`${runUsage}\n`);
-    const path = requireProject(positionals, 'run', runUsage);
-    const out = createOutput(values.json === true);
-    const onProgress = (p: Parameters<typeof out.progress>[0]) => out.progress(p);
-    const resume = parseNumberOption(values.resume, 'resume', runUsage);
+  options: { ...RECIPE_OPTIONS, ...EXECUTION_OPTIONS, model: { type: 'string' }, resume: { type: 'string' }, layers: { type: 'string' }, precision: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    const path = requireProject(positionals, 'run', usage);
+    const resume = parseNumberOption(values.resume, 'resume', usage);
     if (resume !== undefined) {
-      if (values.model !== undefined) throw new UsageError('run: --resume continues a run with its own model and recipe; drop --model', runUsage);
-      const result = await client.call('run.resume', { path, run: resume }, { signal, onProgress });
-      out.result(result, () => `run ${result.run} ${result.status}`);
+      if (values.model !== undefined) throw new UsageError('run: --resume continues a run with its own model and recipe; drop --model', usage);
+      const result = await client.call('run.resume', { path, run: resume }, longCall);
+      output.result(result, () => `run ${result.run} ${result.status}`);
       return;
     }
-    if (values.model === undefined) throw new UsageError('run: --model NAME is required (or --resume ID)', runUsage);
-    const precision = oneOf<StatsPrecision>(values.precision, STATS_PRECISIONS, 'precision', runUsage);
+    if (values.model === undefined) throw new UsageError('run: --model NAME is required (or --resume ID)', usage);
+    const precision = oneOf<StatsPrecision>(values.precision, STATS_PRECISIONS, 'precision', usage);
     const layers = parseListOption(values.layers);
     const result = await client.call(
       'run.start',
-      { path, model: values.model, recipe: recipeFrom(values, runUsage), ...executionFrom(values, runUsage), ...(layers ? { layers } : {}), ...(precision ? { precision } : {}) },
-      { signal, onProgress },
+      { path, model: values.model, recipe: recipeFrom(values, usage), ...executionFrom(values, usage), ...(layers ? { layers } : {}), ...(precision ? { precision } : {}) },
+      longCall,
     );
-    out.result(result, () => `run ${result.run} ${result.status}`);
+    output.result(result, () => `run ${result.run} ${result.status}`);
   },
+});
+
+/** `run`: a local run, or with --shard one shard of a sharded run (its own options and usage, in the shards module). */
+export const runCommand: Command = {
+  ...localRunCommand,
+  run: (argv, ctx) => (argv.some((a) => a === '--shard' || a.startsWith('--shard=')) ? runShardCommand : localRunCommand).run(argv, ctx),
 };
 
 const reanalyzeUsage = `usage: unitscope reanalyze PROJECT --run ID [recipe options] [--json]
@@ -71,21 +68,19 @@ Makes a new run from the stored sufficient statistics of run ID with other recip
 
 ${RECIPE_USAGE}`;
 
-export const reanalyzeCommand: Command = {
+export const reanalyzeCommand = defineCommand({
   name: 'reanalyze',
   summary: 'a new run from stored statistics with another recipe (no inference)',
   usage: reanalyzeUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { ...RECIPE_OPTIONS, run: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, reanalyzeUsage);
-    if (values.help) return void process.stdout.write(`${reanalyzeUsage}\n`);
-    const path = requireProject(positionals, 'reanalyze', reanalyzeUsage);
-    const run = parseNumberOption(values.run, 'run', reanalyzeUsage);
-    if (run === undefined) throw new UsageError('reanalyze: --run ID is required', reanalyzeUsage);
-    const out = createOutput(values.json === true);
-    const result = await client.call('run.reanalyze', { path, run, recipe: recipeFrom(values, reanalyzeUsage) }, { signal, onProgress: (p) => out.progress(p) });
-    out.result(result, () => `run ${result.run} finished (from run ${run})`);
+  options: { ...RECIPE_OPTIONS, run: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    const path = requireProject(positionals, 'reanalyze', usage);
+    const run = parseNumberOption(values.run, 'run', usage);
+    if (run === undefined) throw new UsageError('reanalyze: --run ID is required', usage);
+    const result = await client.call('run.reanalyze', { path, run, recipe: recipeFrom(values, usage) }, longCall);
+    output.result(result, () => `run ${result.run} finished (from run ${run})`);
   },
-};
+});
 
 function fmt(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined ? 'NaN' : Number.isInteger(v) ? String(v) : v.toFixed(digits);
@@ -106,67 +101,52 @@ function describeTable(table: ResultsTable): string {
   ].join('\n');
 }
 
-const resultsUsage = 'usage: unitscope results PROJECT [--run ID] [--json]\n\nThe layer x category table with every layer metric (latest finished run by default).';
-
-export const resultsCommand: Command = {
+export const resultsCommand = defineCommand({
   name: 'results',
   summary: 'the layer x category results table of a run',
-  usage: resultsUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(argv, { run: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, resultsUsage);
-    if (values.help) return void process.stdout.write(`${resultsUsage}\n`);
-    const path = requireProject(positionals, 'results', resultsUsage);
-    const run = parseNumberOption(values.run, 'run', resultsUsage);
+  usage: 'usage: unitscope results PROJECT [--run ID] [--json]\n\nThe layer x category table with every layer metric (latest finished run by default).',
+  options: { run: { type: 'string' } },
+  async run({ values, positionals, output, usage }, { client }) {
+    const path = requireProject(positionals, 'results', usage);
+    const run = parseNumberOption(values.run, 'run', usage);
     const table = await client.call('results.table', { path, ...(run !== undefined ? { run } : {}) });
-    createOutput(values.json === true).result(table, () => describeTable(table));
+    output.result(table, () => describeTable(table));
   },
-};
+});
 
-const consistencyUsage = 'usage: unitscope consistency PROJECT --run ID [--category NAME] [--json]\n\nLayer x layer representational consistency matrices per category, with the all-units baseline.';
-
-export const consistencyCommand: Command = {
+export const consistencyCommand = defineCommand({
   name: 'consistency',
   summary: 'representational consistency across layers of a run',
-  usage: consistencyUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { run: { type: 'string' }, category: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, consistencyUsage);
-    if (values.help) return void process.stdout.write(`${consistencyUsage}\n`);
-    const path = requireProject(positionals, 'consistency', consistencyUsage);
-    const run = parseNumberOption(values.run, 'run', consistencyUsage);
-    if (run === undefined) throw new UsageError('consistency: --run ID is required', consistencyUsage);
-    const out = createOutput(values.json === true);
-    const result = await client.call('results.consistency', { path, run, ...(values.category ? { category: values.category } : {}) }, { signal, onProgress: (p) => out.progress(p) });
-    out.result(result, () =>
+  usage: 'usage: unitscope consistency PROJECT --run ID [--category NAME] [--json]\n\nLayer x layer representational consistency matrices per category, with the all-units baseline.',
+  options: { run: { type: 'string' }, category: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    const path = requireProject(positionals, 'consistency', usage);
+    const run = parseNumberOption(values.run, 'run', usage);
+    if (run === undefined) throw new UsageError('consistency: --run ID is required', usage);
+    const result = await client.call('results.consistency', { path, run, ...(values.category ? { category: values.category } : {}) }, longCall);
+    output.result(result, () =>
       Object.entries(result.summary)
         .map(([name, s]) => `${name.padEnd(16)} mean ${fmt(s.mean)}  adjacent ${fmt(s.adjacent)}`)
         .join('\n'),
     );
   },
-};
+});
 
-const exportUsage = 'usage: unitscope export PROJECT --run ID --format csv|parquet|npy [--out DIR] [--layers LIST] [--json]\n\nWrites units.*, layers.*, manifest.json, load.py and load.R.';
-
-export const exportCommand: Command = {
+export const exportCommand = defineCommand({
   name: 'export',
   summary: 'export a run for Python or R (csv, parquet, npz)',
-  usage: exportUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { run: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, layers: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      exportUsage,
-    );
-    if (values.help) return void process.stdout.write(`${exportUsage}\n`);
-    const path = requireProject(positionals, 'export', exportUsage);
-    const run = parseNumberOption(values.run, 'run', exportUsage);
-    if (run === undefined) throw new UsageError('export: --run ID is required', exportUsage);
-    const format = oneOf(values.format, ['csv', 'parquet', 'npy'] as const, 'format', exportUsage);
-    if (!format) throw new UsageError('export: --format csv|parquet|npy is required', exportUsage);
+  usage: 'usage: unitscope export PROJECT --run ID --format csv|parquet|npy [--out DIR] [--layers LIST] [--json]\n\nWrites units.*, layers.*, manifest.json, load.py and load.R.',
+  options: { run: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, layers: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    const path = requireProject(positionals, 'export', usage);
+    const run = parseNumberOption(values.run, 'run', usage);
+    if (run === undefined) throw new UsageError('export: --run ID is required', usage);
+    const format = oneOf(values.format, ['csv', 'parquet', 'npy'] as const, 'format', usage);
+    if (!format) throw new UsageError('export: --format csv|parquet|npy is required', usage);
     const layers = parseListOption(values.layers);
-    const out = createOutput(values.json === true);
-    const result = await client.call('export.run', { path, run, format, ...(values.out ? { out: values.out } : {}), ...(layers ? { layers } : {}) }, { signal, onProgress: (p) => out.progress(p) });
-    out.result(result, () => result.files.join('\n'));
+    const result = await client.call('export.run', { path, run, format, ...(values.out ? { out: values.out } : {}), ...(layers ? { layers } : {}) }, longCall);
+    output.result(result, () => result.files.join('\n'));
   },
-};
+});
 
 export const RUN_COMMANDS: readonly Command[] = [runCommand, reanalyzeCommand, resultsCommand, consistencyCommand, compareCommand, exportCommand];

@@ -1,8 +1,8 @@
 // Sharded runs for clusters: `bundle` a project for the nodes, `run --shard I/N` on each node (reached
 // through the `run` command), `merge` the partial files into one run, `merge --status` to see which
 // shards exist. resources/slurm/ has job-array templates; docs/cluster.md walks through an example.
-import type { CliContext, Command } from '../command.ts';
-import { createOutput, parseCommandArgs, parseListOption, UsageError } from '../io.ts';
+import { defineCommand, type Command } from '../command.ts';
+import { parseListOption, UsageError } from '../io.ts';
 import { EXECUTION_PROVIDERS } from '../../contract/recipe.ts';
 import type { ShardStatus } from '../../contract/shard-types.ts';
 import { EXECUTION_OPTIONS, executionFrom, RECIPE_OPTIONS, RECIPE_USAGE, recipeFrom } from './recipe-options.ts';
@@ -16,30 +16,24 @@ share the file system). Then run one shard per node: unitscope run DIR --shard I
 
 ${RECIPE_USAGE}`;
 
-export const bundleCommand: Command = {
+export const bundleCommand = defineCommand({
   name: 'bundle',
   summary: 'a self-contained folder for running shards on cluster nodes',
   usage: bundleUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { ...RECIPE_OPTIONS, model: { type: 'string' }, out: { type: 'string' }, reference: { type: 'boolean' }, layers: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      bundleUsage,
-    );
-    if (values.help) return void process.stdout.write(`${bundleUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('bundle: expected one PROJECT', bundleUsage);
-    if (values.model === undefined) throw new UsageError('bundle: --model NAME is required', bundleUsage);
-    if (values.out === undefined) throw new UsageError('bundle: --out DIR is required', bundleUsage);
+  options: { ...RECIPE_OPTIONS, model: { type: 'string' }, out: { type: 'string' }, reference: { type: 'boolean' }, layers: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('bundle: expected one PROJECT', usage);
+    if (values.model === undefined) throw new UsageError('bundle: --model NAME is required', usage);
+    if (values.out === undefined) throw new UsageError('bundle: --out DIR is required', usage);
     const layers = parseListOption(values.layers);
-    const out = createOutput(values.json === true);
     const result = await client.call(
       'shard.bundle',
-      { path: positionals[0]!, model: values.model, out: values.out, reference: values.reference === true, recipe: recipeFrom(values, bundleUsage), ...(layers ? { layers } : {}) },
-      { signal, onProgress: (p) => out.progress(p) },
+      { path: positionals[0]!, model: values.model, out: values.out, reference: values.reference === true, recipe: recipeFrom(values, usage), ...(layers ? { layers } : {}) },
+      longCall,
     );
-    out.result(result, () => `bundle ${result.dir}: model ${result.model.name}, ${result.images} images (${result.stimuli}), ${(result.bytes / 1e6).toFixed(1)} MB`);
+    output.result(result, () => `bundle ${result.dir}: model ${result.model.name}, ${result.images} images (${result.stimuli}), ${(result.bytes / 1e6).toFixed(1)} MB`);
   },
-};
+});
 
 const shardUsage = `usage: unitscope run BUNDLE --shard I/N --out FILE.partial [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N] [--memory-budget MIB] [--json]
        unitscope run PROJECT --shard I/N --out FILE.partial --model NAME [--layers LIST] [recipe options] [...]
@@ -51,39 +45,38 @@ unitscope merge PROJECT FILE.partial...
 
 ${RECIPE_USAGE}`;
 
-/** `run ... --shard I/N`: called by the run command when --shard is given. */
-export async function runShardCommand(argv: string[], { client, signal }: CliContext): Promise<void> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { ...RECIPE_OPTIONS, ...EXECUTION_OPTIONS, shard: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, layers: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-    shardUsage,
-  );
-  if (values.help) return void process.stdout.write(`${shardUsage}\n`);
-  if (positionals.length !== 1) throw new UsageError('run --shard: expected one BUNDLE folder or PROJECT', shardUsage);
-  const match = /^(\d+)\/(\d+)$/.exec(values.shard ?? '');
-  if (!match) throw new UsageError(`--shard must look like I/N (e.g. 2/8), got '${values.shard ?? ''}'`, shardUsage);
-  const shard = { index: Number(match[1]), count: Number(match[2]) };
-  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) throw new UsageError(`--shard ${values.shard}: I must be between 1 and N`, shardUsage);
-  if (values.out === undefined) throw new UsageError('run --shard: --out FILE.partial is required', shardUsage);
-  const execution = executionFrom(values, shardUsage);
-  const layers = parseListOption(values.layers);
-  const recipe = recipeFrom(values, shardUsage);
-  const out = createOutput(values.json === true);
-  const result = await client.call(
-    'shard.run',
-    {
-      source: positionals[0]!,
-      shard,
-      out: values.out,
-      ...(values.model !== undefined ? { model: values.model } : {}),
-      ...(layers ? { layers } : {}),
-      ...(Object.keys(recipe).length > 0 ? { recipe } : {}),
-      ...execution,
-    },
-    { signal, onProgress: (p) => out.progress(p) },
-  );
-  out.result(result, () => `shard ${result.shard.index}/${result.shard.count}: ${result.images} images on ${result.provider} in ${result.seconds.toFixed(1)} s -> ${result.file}`);
-}
+/** `run ... --shard I/N`: the run command hands its arguments here when --shard is given. */
+export const runShardCommand = defineCommand({
+  name: 'run',
+  summary: 'one shard of a sharded run',
+  usage: shardUsage,
+  options: { ...RECIPE_OPTIONS, ...EXECUTION_OPTIONS, shard: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, layers: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('run --shard: expected one BUNDLE folder or PROJECT', usage);
+    const match = /^(\d+)\/(\d+)$/.exec(values.shard ?? '');
+    if (!match) throw new UsageError(`--shard must look like I/N (e.g. 2/8), got '${values.shard ?? ''}'`, usage);
+    const shard = { index: Number(match[1]), count: Number(match[2]) };
+    if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) throw new UsageError(`--shard ${values.shard}: I must be between 1 and N`, usage);
+    if (values.out === undefined) throw new UsageError('run --shard: --out FILE.partial is required', usage);
+    const execution = executionFrom(values, usage);
+    const layers = parseListOption(values.layers);
+    const recipe = recipeFrom(values, usage);
+    const result = await client.call(
+      'shard.run',
+      {
+        source: positionals[0]!,
+        shard,
+        out: values.out,
+        ...(values.model !== undefined ? { model: values.model } : {}),
+        ...(layers ? { layers } : {}),
+        ...(Object.keys(recipe).length > 0 ? { recipe } : {}),
+        ...execution,
+      },
+      longCall,
+    );
+    output.result(result, () => `shard ${result.shard.index}/${result.shard.count}: ${result.images} images on ${result.provider} in ${result.seconds.toFixed(1)} s -> ${result.file}`);
+  },
+});
 
 const mergeUsage = `usage: unitscope merge PROJECT FILE.partial|DIR... [--json]
        unitscope merge PROJECT --status [FILE.partial|DIR...] [--json]
@@ -111,25 +104,23 @@ function describeStatus(status: ShardStatus): string {
   return lines.join('\n');
 }
 
-export const mergeCommand: Command = {
+export const mergeCommand = defineCommand({
   name: 'merge',
   summary: 'merge the .partial files of a sharded run into one run (or --status)',
   usage: mergeUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(argv, { status: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, mergeUsage);
-    if (values.help) return void process.stdout.write(`${mergeUsage}\n`);
+  options: { status: { type: 'boolean' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
     const [path, ...files] = positionals;
-    if (path === undefined) throw new UsageError('merge: expected PROJECT and the partial files', mergeUsage);
-    const out = createOutput(values.json === true);
+    if (path === undefined) throw new UsageError('merge: expected PROJECT and the partial files', usage);
     if (values.status) {
       const status = await client.call('shard.status', { path, files: files.length > 0 ? files : [process.cwd()] });
-      out.result(status, () => describeStatus(status));
+      output.result(status, () => describeStatus(status));
       return;
     }
-    if (files.length === 0) throw new UsageError('merge: give the .partial files (or their folder)', mergeUsage);
-    const result = await client.call('shard.merge', { path, files }, { signal, onProgress: (p) => out.progress(p) });
-    out.result(result, () => `run ${result.run} finished: ${result.images} images from ${result.shards.length} shards (${[...new Set(result.shards.map((s) => s.host))].join(', ')})`);
+    if (files.length === 0) throw new UsageError('merge: give the .partial files (or their folder)', usage);
+    const result = await client.call('shard.merge', { path, files }, longCall);
+    output.result(result, () => `run ${result.run} finished: ${result.images} images from ${result.shards.length} shards (${[...new Set(result.shards.map((s) => s.host))].join(', ')})`);
   },
-};
+});
 
 export const SHARD_COMMANDS: readonly Command[] = [bundleCommand, mergeCommand];
