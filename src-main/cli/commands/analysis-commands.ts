@@ -1,8 +1,8 @@
 // ablate, reliability and replicate: causal and replication analyses of finished runs, through the
 // contract like the desktop app. Long ones show progress on stderr and stop on Ctrl-C.
-import type { Command } from '../command.ts';
+import { defineCommand, type Command } from '../command.ts';
 import { EXECUTION_OPTIONS, executionFrom } from './recipe-options.ts';
-import { createOutput, oneOf, parseCommandArgs, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
+import { oneOf, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
 import { ABLATION_CONTROLS, ABLATION_TOP, BATCH, GROUPS, MEMORY_BUDGET_MB, rangeFormula, SEED, SHUFFLES, SPLITS } from '../../contract/fields.ts';
 import { ABLATION_MODES, EXECUTION_PROVIDERS, type AblationMode, type AblationResult, type ExecutionProviderChoice, type ReliabilityResult, type ReplicationResult } from '../../contract/index.ts';
 
@@ -35,44 +35,36 @@ PROJECT2's stimuli) per evaluation category: classifiers, top-1 agreement with t
 of its top logit; embedding models, cosine similarity to the intact embedding. p: one-sided permutation p
 against the controls; q: Benjamini-Hochberg across evaluation categories. The result is stored.`;
 
-export const ablateCommand: Command = {
+export const ablateCommand = defineCommand({
   name: 'ablate',
   summary: 'ablate selective units against random-unit controls',
   usage: ablateUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        run: { type: 'string' },
-        category: { type: 'string' },
-        layer: { type: 'string' },
-        top: { type: 'string' },
-        mode: { type: 'string' },
-        controls: { type: 'string' },
-        eval: { type: 'string' },
-        seed: { type: 'string' },
-        output: { type: 'string' },
-        ep: { type: 'string' },
-        batch: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      ablateUsage,
-    );
-    if (values.help) return void process.stdout.write(`${ablateUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('ablate: expected one PROJECT', ablateUsage);
-    const run = parseNumberOption(values.run, 'run', ablateUsage);
-    if (run === undefined) throw new UsageError('ablate: --run ID is required', ablateUsage);
-    if (!values.category) throw new UsageError('ablate: --category C is required', ablateUsage);
-    if (!values.layer) throw new UsageError('ablate: --layer L is required', ablateUsage);
-    const top = parseRuleOption(values.top, ABLATION_TOP, 'top', ablateUsage);
-    const controls = parseRuleOption(values.controls, ABLATION_CONTROLS, 'controls', ablateUsage);
-    const mode = oneOf<AblationMode>(values.mode, ABLATION_MODES, 'mode', ablateUsage);
-    const output = oneOf(values.output, ['classifier', 'embedding'] as const, 'output', ablateUsage);
-    const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', ablateUsage);
-    const seed = parseRuleOption(values.seed, SEED, 'seed', ablateUsage);
-    const batch = parseRuleOption(values.batch, BATCH, 'batch', ablateUsage);
-    const out = createOutput(values.json === true);
+  options: {
+    run: { type: 'string' },
+    category: { type: 'string' },
+    layer: { type: 'string' },
+    top: { type: 'string' },
+    mode: { type: 'string' },
+    controls: { type: 'string' },
+    eval: { type: 'string' },
+    seed: { type: 'string' },
+    output: { type: 'string' },
+    ep: { type: 'string' },
+    batch: { type: 'string' },
+  },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('ablate: expected one PROJECT', usage);
+    const run = parseNumberOption(values.run, 'run', usage);
+    if (run === undefined) throw new UsageError('ablate: --run ID is required', usage);
+    if (!values.category) throw new UsageError('ablate: --category C is required', usage);
+    if (!values.layer) throw new UsageError('ablate: --layer L is required', usage);
+    const top = parseRuleOption(values.top, ABLATION_TOP, 'top', usage);
+    const controls = parseRuleOption(values.controls, ABLATION_CONTROLS, 'controls', usage);
+    const mode = oneOf<AblationMode>(values.mode, ABLATION_MODES, 'mode', usage);
+    const outputKind = oneOf(values.output, ['classifier', 'embedding'] as const, 'output', usage);
+    const provider = oneOf<ExecutionProviderChoice>(values.ep, EXECUTION_PROVIDERS, 'ep', usage);
+    const seed = parseRuleOption(values.seed, SEED, 'seed', usage);
+    const batch = parseRuleOption(values.batch, BATCH, 'batch', usage);
     const result = await client.call(
       'analysis.ablate',
       {
@@ -85,15 +77,15 @@ export const ablateCommand: Command = {
         ...(controls !== undefined ? { controls } : {}),
         ...(values.eval ? { evalPath: values.eval } : {}),
         ...(seed !== undefined ? { seed } : {}),
-        ...(output ? { output } : {}),
+        ...(outputKind ? { output: outputKind } : {}),
         ...(provider ? { provider } : {}),
         ...(batch !== undefined ? { batch } : {}),
       },
-      { signal, onProgress: (p) => out.progress(p) },
+      longCall,
     );
-    out.result(result, () => describeAblation(result));
+    output.result(result, () => describeAblation(result));
   },
-};
+});
 
 function describeReliability(r: ReliabilityResult): string {
   const head = `analysis ${r.analysis}: run ${r.run}, ${r.splits} random split(s) (seed ${r.seed}), ${r.perImageGroups ? 'halves of the images' : `halves of ${r.groupsPerCategory} image groups per category`}`;
@@ -111,25 +103,19 @@ per-group statistics (at most G groups per category, default 16; categories with
 split image by image). --memory-budget bounds the grouped statistics one extraction pass holds
 (${rangeFormula(MEMORY_BUDGET_MB, 'MIB')}): a smaller one takes more passes. The result is stored.`;
 
-export const reliabilityCommand: Command = {
+export const reliabilityCommand = defineCommand({
   name: 'reliability',
   summary: 'split-half reliability of a run',
   usage: reliabilityUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { ...EXECUTION_OPTIONS, run: { type: 'string' }, splits: { type: 'string' }, seed: { type: 'string' }, groups: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      reliabilityUsage,
-    );
-    if (values.help) return void process.stdout.write(`${reliabilityUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('reliability: expected one PROJECT', reliabilityUsage);
-    const run = parseNumberOption(values.run, 'run', reliabilityUsage);
-    if (run === undefined) throw new UsageError('reliability: --run ID is required', reliabilityUsage);
-    const splits = parseRuleOption(values.splits, SPLITS, 'splits', reliabilityUsage);
-    const groups = parseRuleOption(values.groups, GROUPS, 'groups', reliabilityUsage);
-    const seed = parseRuleOption(values.seed, SEED, 'seed', reliabilityUsage);
-    const execution = executionFrom(values, reliabilityUsage);
-    const out = createOutput(values.json === true);
+  options: { ...EXECUTION_OPTIONS, run: { type: 'string' }, splits: { type: 'string' }, seed: { type: 'string' }, groups: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('reliability: expected one PROJECT', usage);
+    const run = parseNumberOption(values.run, 'run', usage);
+    if (run === undefined) throw new UsageError('reliability: --run ID is required', usage);
+    const splits = parseRuleOption(values.splits, SPLITS, 'splits', usage);
+    const groups = parseRuleOption(values.groups, GROUPS, 'groups', usage);
+    const seed = parseRuleOption(values.seed, SEED, 'seed', usage);
+    const execution = executionFrom(values, usage);
     const result = await client.call(
       'analysis.reliability',
       {
@@ -140,11 +126,11 @@ export const reliabilityCommand: Command = {
         ...(groups !== undefined ? { groups } : {}),
         ...execution,
       },
-      { signal, onProgress: (p) => out.progress(p) },
+      longCall,
     );
-    out.result(result, () => describeReliability(result));
+    output.result(result, () => describeReliability(result));
   },
-};
+});
 
 function describeReplication(r: ReplicationResult): string {
   const head = `analysis ${r.analysis}: run ${r.runA} vs run ${r.runB} of ${r.projectB} (model ${r.sha256.slice(0, 12)}…), ${r.shuffles} shuffles (seed ${r.seed})`;
@@ -169,22 +155,17 @@ stimulus sets: per layer x category, Dice and Jaccard of the selective sets and 
 with a null from shuffling units within the layer (default 1000 shuffles). The first --run belongs to
 PROJECT_A, the second to PROJECT_B. The result is stored in PROJECT_A.`;
 
-export const replicateCommand: Command = {
+export const replicateCommand = defineCommand({
   name: 'replicate',
   summary: 'replication of selective units between two runs of one model',
   usage: replicateUsage,
-  async run(argv, { client }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { run: { type: 'string', multiple: true }, shuffles: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      replicateUsage,
-    );
-    if (values.help) return void process.stdout.write(`${replicateUsage}\n`);
-    if (positionals.length !== 2) throw new UsageError('replicate: expected PROJECT_A and PROJECT_B', replicateUsage);
-    const runs = (values.run ?? []).map((r) => parseNumberOption(r, 'run', replicateUsage)!);
-    if (runs.length !== 2) throw new UsageError('replicate: give --run twice, first for PROJECT_A, then for PROJECT_B', replicateUsage);
-    const shuffles = parseRuleOption(values.shuffles, SHUFFLES, 'shuffles', replicateUsage);
-    const seed = parseRuleOption(values.seed, SEED, 'seed', replicateUsage);
+  options: { run: { type: 'string', multiple: true }, shuffles: { type: 'string' }, seed: { type: 'string' } },
+  async run({ values, positionals, output, usage }, { client }) {
+    if (positionals.length !== 2) throw new UsageError('replicate: expected PROJECT_A and PROJECT_B', usage);
+    const runs = (values.run ?? []).map((r) => parseNumberOption(r, 'run', usage)!);
+    if (runs.length !== 2) throw new UsageError('replicate: give --run twice, first for PROJECT_A, then for PROJECT_B', usage);
+    const shuffles = parseRuleOption(values.shuffles, SHUFFLES, 'shuffles', usage);
+    const seed = parseRuleOption(values.seed, SEED, 'seed', usage);
     const result = await client.call('analysis.replicate', {
       path: positionals[0]!,
       run: runs[0]!,
@@ -193,8 +174,8 @@ export const replicateCommand: Command = {
       ...(shuffles !== undefined ? { shuffles } : {}),
       ...(seed !== undefined ? { seed } : {}),
     });
-    createOutput(values.json === true).result(result, () => describeReplication(result));
+    output.result(result, () => describeReplication(result));
   },
-};
+});
 
 export const ANALYSIS_COMMANDS: readonly Command[] = [ablateCommand, reliabilityCommand, replicateCommand];

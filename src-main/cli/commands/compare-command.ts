@@ -1,8 +1,8 @@
 // unitscope compare: two runs layer by layer through results.compare (the paired image bootstrap of every
 // claim, docs/method.md#comparison), printed as one table with both values, A - B with its interval, p, q
 // and n; the unit-level tests follow, labelled descriptive. --out writes the same tables as CSV.
-import type { Command } from '../command.ts';
-import { createOutput, parseCommandArgs, parseListOption, parseNumberOption, UsageError } from '../io.ts';
+import { defineCommand } from '../command.ts';
+import { parseListOption, parseNumberOption, UsageError } from '../io.ts';
 import { BOOTSTRAP_ITERATIONS, rangeFormula, SUBSET_UNITS } from '../../contract/fields.ts';
 import type { CompareInterval, CompareResult } from '../../contract/results-types.ts';
 
@@ -79,33 +79,19 @@ export function describeComparison(r: CompareResult): string {
   return lines.join('\n');
 }
 
-export const compareCommand: Command = {
+export const compareCommand = defineCommand({
   name: 'compare',
   summary: 'compare two runs (models): image-level tests of every claim, layer by layer',
   usage: compareUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        runs: { type: 'string' },
-        force: { type: 'boolean' },
-        iterations: { type: 'string' },
-        seed: { type: 'string' },
-        units: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      compareUsage,
-    );
-    if (values.help) return void process.stdout.write(`${compareUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('compare: expected one PROJECT', compareUsage);
+  options: { runs: { type: 'string' }, force: { type: 'boolean' }, iterations: { type: 'string' }, seed: { type: 'string' }, units: { type: 'string' }, out: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('compare: expected one PROJECT', usage);
     const path = positionals[0]!;
-    const ids = (parseListOption(values.runs) ?? []).map((s) => parseNumberOption(s, 'runs', compareUsage)!);
-    if (ids.length !== 2) throw new UsageError('compare: --runs takes two run ids, e.g. --runs 1,2', compareUsage);
-    const iterations = parseNumberOption(values.iterations, 'iterations', compareUsage);
-    const seed = parseNumberOption(values.seed, 'seed', compareUsage);
-    const units = parseNumberOption(values.units, 'units', compareUsage);
+    const ids = (parseListOption(values.runs) ?? []).map((s) => parseNumberOption(s, 'runs', usage)!);
+    if (ids.length !== 2) throw new UsageError('compare: --runs takes two run ids, e.g. --runs 1,2', usage);
+    const iterations = parseNumberOption(values.iterations, 'iterations', usage);
+    const seed = parseNumberOption(values.seed, 'seed', usage);
+    const units = parseNumberOption(values.units, 'units', usage);
     const args = {
       path,
       runs: [ids[0]!, ids[1]!] as [number, number],
@@ -114,14 +100,12 @@ export const compareCommand: Command = {
       ...(seed !== undefined ? { seed } : {}),
       ...(units !== undefined ? { units } : {}),
     };
-    const out = createOutput(values.json === true);
-    const onProgress = (p: Parameters<typeof out.progress>[0]) => out.progress(p);
     if (values.out) {
-      const written = await client.call('export.compare', { ...args, out: values.out }, { signal, onProgress });
-      out.result(written, () => `${describeComparison(written.comparison)}\n${written.files.join('\n')}`);
+      const written = await client.call('export.compare', { ...args, out: values.out }, longCall);
+      output.result(written, () => `${describeComparison(written.comparison)}\n${written.files.join('\n')}`);
       return;
     }
-    const result = await client.call('results.compare', args, { signal, onProgress });
-    out.result(result, () => describeComparison(result));
+    const result = await client.call('results.compare', args, longCall);
+    output.result(result, () => describeComparison(result));
   },
-};
+});
