@@ -1,7 +1,7 @@
 // study and figure: a study of several models with one recipe (run, resume, list) and its report, and
 // one figure of a study or of runs, drawn headless (no browser) to SVG, PDF or PNG.
-import type { Command } from '../command.ts';
-import { createOutput, oneOf, parseCommandArgs, parseListOption, parseNumberOption, parseRuleOption, UsageError } from '../io.ts';
+import { defineCommand, type CliContext, type Command } from '../command.ts';
+import { oneOf, parseListOption, parseNumberOption, parseRuleOption, UsageError, type Output } from '../io.ts';
 import { EXECUTION_PROVIDERS } from '../../contract/recipe.ts';
 import { BOOTSTRAP_ITERATIONS, rangeFormula, SUBSET_UNITS } from '../../contract/fields.ts';
 import { DEFAULT_FIGURE_DPI, FIGURE_DPI, FIGURE_SIZE, JOURNAL_WIDTHS_MM, type StudyData, type StudyInfo } from '../../contract/study-types.ts';
@@ -41,67 +41,58 @@ ${WIDTH_HELP}.
 
 ${RECIPE_USAGE}`;
 
-async function reportOf(ctx: Parameters<Command['run']>[1], path: string, id: number, dir: string, widthMm: number | undefined, out: ReturnType<typeof createOutput>): Promise<string[]> {
+async function reportOf(ctx: CliContext, path: string, id: number, dir: string, widthMm: number | undefined, out: Output): Promise<string[]> {
   const data: StudyData = await ctx.client.call('study.data', { path, id }, { signal: ctx.signal });
   return writeReport(ctx.client, data, dir, { widthMm }, (kind) => out.progress({ phase: 'report', done: FIGURE_KINDS.indexOf(kind), total: FIGURE_KINDS.length, unit: 'figures', message: kind }));
 }
 
-export const studyCommand: Command = {
+export const studyCommand = defineCommand({
   name: 'study',
   summary: 'several models with one recipe: runs, comparisons and a report',
   usage: studyUsage,
-  async run(argv, ctx) {
-    const { client, signal } = ctx;
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        ...RECIPE_OPTIONS,
-        ...EXECUTION_OPTIONS,
-        models: { type: 'string' },
-        name: { type: 'string' },
-        'no-consistency': { type: 'boolean' },
-        iterations: { type: 'string' },
-        units: { type: 'string' },
-        resume: { type: 'string' },
-        list: { type: 'boolean' },
-        report: { type: 'string' },
-        width: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      studyUsage,
-    );
-    if (values.help) return void process.stdout.write(`${studyUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('study: expected one PROJECT', studyUsage);
+  options: {
+    ...RECIPE_OPTIONS,
+    ...EXECUTION_OPTIONS,
+    models: { type: 'string' },
+    name: { type: 'string' },
+    'no-consistency': { type: 'boolean' },
+    iterations: { type: 'string' },
+    units: { type: 'string' },
+    resume: { type: 'string' },
+    list: { type: 'boolean' },
+    report: { type: 'string' },
+    width: { type: 'string' },
+  },
+  async run({ values, positionals, output, usage, longCall }, ctx) {
+    const { client } = ctx;
+    if (positionals.length !== 1) throw new UsageError('study: expected one PROJECT', usage);
     const path = positionals[0]!;
-    const out = createOutput(values.json === true);
     if (values.list) {
       const list = await client.call('study.list', { path });
-      out.result(list, () => (list.length ? list.map(describeStudy).join('\n') : 'no studies'));
+      output.result(list, () => (list.length ? list.map(describeStudy).join('\n') : 'no studies'));
       return;
     }
-    const widthMm = widthOption(values.width, studyUsage);
-    const resume = parseNumberOption(values.resume, 'resume', studyUsage);
-    const onProgress = (p: Parameters<typeof out.progress>[0]) => out.progress(p);
+    const widthMm = widthOption(values.width, usage);
+    const resume = parseNumberOption(values.resume, 'resume', usage);
     let study: StudyInfo;
     if (resume !== undefined) {
-      if (values.models !== undefined) throw new UsageError('study: --resume continues a study with its own models and recipe; drop --models', studyUsage);
-      study = await client.call('study.resume', { path, id: resume }, { signal, onProgress });
+      if (values.models !== undefined) throw new UsageError('study: --resume continues a study with its own models and recipe; drop --models', usage);
+      study = await client.call('study.resume', { path, id: resume }, longCall);
     } else {
-      const iterations = parseRuleOption(values.iterations, BOOTSTRAP_ITERATIONS, 'iterations', studyUsage);
-      const units = parseRuleOption(values.units, SUBSET_UNITS, 'units', studyUsage);
+      const iterations = parseRuleOption(values.iterations, BOOTSTRAP_ITERATIONS, 'iterations', usage);
+      const units = parseRuleOption(values.units, SUBSET_UNITS, 'units', usage);
       const models = parseListOption(values.models);
-      if (!models) throw new UsageError('study: --models A,B,... is required (or --resume ID, or --list)', studyUsage);
+      if (!models) throw new UsageError('study: --models A,B,... is required (or --resume ID, or --list)', usage);
       study = await client.call(
         'study.start',
-        { path, models, recipe: recipeFrom(values, studyUsage), ...executionFrom(values, studyUsage), ...(values.name ? { name: values.name } : {}), ...(values['no-consistency'] ? { consistency: false } : {}), ...(iterations !== undefined ? { iterations } : {}), ...(units !== undefined ? { units } : {}) },
-        { signal, onProgress },
+        { path, models, recipe: recipeFrom(values, usage), ...executionFrom(values, usage), ...(values.name ? { name: values.name } : {}), ...(values['no-consistency'] ? { consistency: false } : {}), ...(iterations !== undefined ? { iterations } : {}), ...(units !== undefined ? { units } : {}) },
+        longCall,
       );
     }
-    const files = values.report ? await reportOf(ctx, path, study.id, values.report, widthMm, out) : [];
-    out.result({ ...study, report: files }, () => `${describeStudy(study)}${files.length ? `\nreport: ${files.find((f) => f.endsWith('index.html'))} (${files.length} files)` : ''}`);
+    const files = values.report ? await reportOf(ctx, path, study.id, values.report, widthMm, output) : [];
+    output.result({ ...study, report: files }, () => `${describeStudy(study)}${files.length ? `\nreport: ${files.find((f) => f.endsWith('index.html'))} (${files.length} files)` : ''}`);
   },
-};
+});
 
 const figureUsage = `usage: unitscope figure PROJECT (--study ID | --run ID[,ID...]) --kind ${FIGURE_KINDS.join('|')} --out FILE.svg|.pdf|.png
                         [--dpi N] [--width W] [--json]
@@ -111,33 +102,27 @@ its font), PNG is at --dpi (${FIGURE_DPI.min}-${FIGURE_DPI.max}, default ${DEFAU
 compared with the next for the significance marks.
 ${WIDTH_HELP}.`;
 
-export const figureCommand: Command = {
+export const figureCommand = defineCommand({
   name: 'figure',
   summary: 'one study figure as SVG, PDF or PNG (headless)',
   usage: figureUsage,
-  async run(argv, { client, signal }) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { study: { type: 'string' }, run: { type: 'string' }, kind: { type: 'string' }, out: { type: 'string' }, dpi: { type: 'string' }, width: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      figureUsage,
-    );
-    if (values.help) return void process.stdout.write(`${figureUsage}\n`);
-    if (positionals.length !== 1) throw new UsageError('figure: expected one PROJECT', figureUsage);
+  options: { study: { type: 'string' }, run: { type: 'string' }, kind: { type: 'string' }, out: { type: 'string' }, dpi: { type: 'string' }, width: { type: 'string' } },
+  async run({ values, positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('figure: expected one PROJECT', usage);
     const path = positionals[0]!;
-    const kind = oneOf<FigureKind>(values.kind, FIGURE_KINDS, 'kind', figureUsage);
-    if (!kind) throw new UsageError('figure: --kind is required', figureUsage);
-    if (!values.out) throw new UsageError('figure: --out FILE is required', figureUsage);
-    if (!formatOf(values.out)) throw new UsageError(`figure: --out must end in .svg, .pdf or .png (got ${values.out})`, figureUsage);
-    if ((values.study === undefined) === (values.run === undefined)) throw new UsageError('figure: give either --study ID or --run ID[,ID...]', figureUsage);
-    const dpi = parseRuleOption(values.dpi, FIGURE_DPI, 'dpi', figureUsage);
-    const widthMm = widthOption(values.width, figureUsage);
-    const out = createOutput(values.json === true);
-    const study = parseNumberOption(values.study, 'study', figureUsage);
-    const runs = values.run?.split(',').map((r) => parseNumberOption(r.trim(), 'run', figureUsage)!);
-    const data = await client.call('study.data', study !== undefined ? { path, id: study } : { path, runs: runs! }, { signal, onProgress: (p) => out.progress(p) });
+    const kind = oneOf<FigureKind>(values.kind, FIGURE_KINDS, 'kind', usage);
+    if (!kind) throw new UsageError('figure: --kind is required', usage);
+    if (!values.out) throw new UsageError('figure: --out FILE is required', usage);
+    if (!formatOf(values.out)) throw new UsageError(`figure: --out must end in .svg, .pdf or .png (got ${values.out})`, usage);
+    if ((values.study === undefined) === (values.run === undefined)) throw new UsageError('figure: give either --study ID or --run ID[,ID...]', usage);
+    const dpi = parseRuleOption(values.dpi, FIGURE_DPI, 'dpi', usage);
+    const widthMm = widthOption(values.width, usage);
+    const study = parseNumberOption(values.study, 'study', usage);
+    const runs = values.run?.split(',').map((r) => parseNumberOption(r.trim(), 'run', usage)!);
+    const data = await client.call('study.data', study !== undefined ? { path, id: study } : { path, runs: runs! }, longCall);
     const file = await writeFigure(client, data, kind, values.out, { widthMm, dpi });
-    out.result({ file, kind }, () => file);
+    output.result({ file, kind }, () => file);
   },
-};
+});
 
 export const STUDY_COMMANDS: readonly Command[] = [studyCommand, figureCommand];
