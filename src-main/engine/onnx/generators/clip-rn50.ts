@@ -9,7 +9,7 @@ import { GraphBuilder } from '../builder.ts';
 import type { ModelProto } from '../proto.ts';
 import { batchNorm, conv } from './layers.ts';
 import { seededParameters, type ParameterSource } from './parameters.ts';
-import { RESNET50_STAGES } from './resnet50.ts';
+import { resnet50Blocks } from './resnet50.ts';
 
 const EMBED = 2048;
 const HEADS = 32;
@@ -52,33 +52,25 @@ export function buildClipRn50(params: ParameterSource, options: ClipRn50Options 
   x = batchNorm(g, params, { name: 'bn3', input: x, channels: 64 });
   x = g.node('Relu', [x], {}, 'relu3', 'relu3');
   x = avgPool(g, x, 2, 'avgpool');
-  let inChannels = 64;
-  RESNET50_STAGES.forEach((blocks, stage) => {
-    const planes = 64 * 2 ** stage;
-    for (let b = 0; b < blocks; b++) {
-      const name = `layer${stage + 1}.${b}`;
-      const stride = b === 0 && stage > 0 ? 2 : 1;
-      const outChannels = planes * 4;
-      let y = conv(g, params, { name: `${name}.conv1`, input: x, inChannels, outChannels: planes, kernel: 1, init });
-      y = batchNorm(g, params, { name: `${name}.bn1`, input: y, channels: planes });
-      y = g.node('Relu', [y], {}, `${name}.relu1`, `${name}.relu1`);
-      y = conv(g, params, { name: `${name}.conv2`, input: y, inChannels: planes, outChannels: planes, kernel: 3, padding: 1, init });
-      y = batchNorm(g, params, { name: `${name}.bn2`, input: y, channels: planes });
-      y = g.node('Relu', [y], {}, `${name}.relu2`, `${name}.relu2`);
-      if (stride > 1) y = avgPool(g, y, stride, `${name}.avgpool`);
-      y = conv(g, params, { name: `${name}.conv3`, input: y, inChannels: planes, outChannels, kernel: 1, init });
-      y = batchNorm(g, params, { name: `${name}.bn3`, input: y, channels: outChannels, gamma: 0 });
-      let identity = x;
-      if (stride > 1 || inChannels !== outChannels) {
-        if (stride > 1) identity = avgPool(g, identity, stride, `${name}.downsample.0`);
-        identity = conv(g, params, { name: `${name}.downsample.1`, key: `${name}.downsample.0`, input: identity, inChannels, outChannels, kernel: 1, init });
-        identity = batchNorm(g, params, { name: `${name}.downsample.2`, key: `${name}.downsample.1`, input: identity, channels: outChannels });
-      }
-      const sum = g.node('Add', [y, identity], {}, `${name}.add`, `${name}.add`);
-      x = g.node('Relu', [sum], {}, name, `${name}.relu3`);
-      inChannels = outChannels;
+  for (const { name, stride, inChannels, planes, outChannels } of resnet50Blocks()) {
+    let y = conv(g, params, { name: `${name}.conv1`, input: x, inChannels, outChannels: planes, kernel: 1, init });
+    y = batchNorm(g, params, { name: `${name}.bn1`, input: y, channels: planes });
+    y = g.node('Relu', [y], {}, `${name}.relu1`, `${name}.relu1`);
+    y = conv(g, params, { name: `${name}.conv2`, input: y, inChannels: planes, outChannels: planes, kernel: 3, padding: 1, init });
+    y = batchNorm(g, params, { name: `${name}.bn2`, input: y, channels: planes });
+    y = g.node('Relu', [y], {}, `${name}.relu2`, `${name}.relu2`);
+    if (stride > 1) y = avgPool(g, y, stride, `${name}.avgpool`);
+    y = conv(g, params, { name: `${name}.conv3`, input: y, inChannels: planes, outChannels, kernel: 1, init });
+    y = batchNorm(g, params, { name: `${name}.bn3`, input: y, channels: outChannels, gamma: 0 });
+    let identity = x;
+    if (stride > 1 || inChannels !== outChannels) {
+      if (stride > 1) identity = avgPool(g, identity, stride, `${name}.downsample.0`);
+      identity = conv(g, params, { name: `${name}.downsample.1`, key: `${name}.downsample.0`, input: identity, inChannels, outChannels, kernel: 1, init });
+      identity = batchNorm(g, params, { name: `${name}.downsample.2`, key: `${name}.downsample.1`, input: identity, channels: outChannels });
     }
-  });
+    const sum = g.node('Add', [y, identity], {}, `${name}.add`, `${name}.add`);
+    x = g.node('Relu', [sum], {}, name, `${name}.relu3`);
+  }
   x = attentionPool(g, params, x);
   g.output(x, ['N', OUTPUT_DIM]);
   return g.model({ graphName: options.graphName ?? 'clip_rn50_visual', metadata: options.metadata ?? {} });
