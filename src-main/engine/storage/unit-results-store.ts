@@ -1,7 +1,8 @@
-// Per-unit results (m040-results), columnar: one BLOB per (run, layer, category, column), little-endian
-// typed arrays indexed by the flat unit index, plus row-major records sorted for the paged queries.
-// Measured against one row per unit in docs/storage.md: 4-13x smaller, and the unit queries the UI runs
-// stay under 100 ms without secondary indexes that take minutes to build.
+// Per-unit results (m040-results), columnar: per (run, layer, category, column) little-endian typed arrays
+// indexed by the flat unit index, cut into chunks of UNITS_PER_COLUMN_CHUNK units (one row each), plus
+// row-major records sorted for the paged queries. Measured against one row per unit in docs/storage.md:
+// smaller, and the unit queries the UI runs stay under 50 ms without secondary indexes that take minutes
+// to build. Runs stored before m110 hold each column as one BLOB (no chunks); both are read.
 import type { UnitResults } from '../pipeline-types.ts';
 import { asDtype, dtypeBytes, fromBlob, toBlob, type Dtype, type TypedArrayOf } from './blobs.ts';
 import type { Db, Statement } from './database.ts';
@@ -10,7 +11,9 @@ import { statement } from './statements.ts';
 /**
  * The stored columns. Display metrics are float32 (activations are float32 to begin with); p and q stay
  * float64 because they reach 1e-300. `csi_order` is a precomputed index: unit indices sorted by CSI,
- * highest first, NaN last, so "top N by CSI" reads a prefix instead of sorting a layer.
+ * highest first, NaN last, so "top N by CSI" reads a prefix instead of sorting a layer. d' to the second
+ * category and the mean pairwise t are computed by the analysis but not stored: nothing reads them per
+ * unit (their layer metrics are in layer_results), and they cost 8 bytes per unit result.
  */
 export const UNIT_COLUMNS = [
   { name: 'selective', dtype: 'u8', field: 'selective' },
@@ -21,11 +24,9 @@ export const UNIT_COLUMNS = [
   { name: 'mean_target', dtype: 'f32', field: 'meanTarget' },
   { name: 'mean_others', dtype: 'f32', field: 'meanOthers' },
   { name: 'dprime', dtype: 'f32', field: 'dprime' },
-  { name: 'dprime_second', dtype: 'f32', field: 'dprimeSecond' },
-  { name: 'mean_pair_t', dtype: 'f32', field: 'meanPairT' },
 ] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitResults }[];
 
-export type UnitColumnName = (typeof UNIT_COLUMNS)[number]['name'] | 'csi_order' | RecordBlobName;
+export type UnitColumnName = (typeof UNIT_COLUMNS)[number]['name'] | 'csi_order';
 
 /**
  * Row-major unit records for the paged queries, in CSI order (all units, and the selective units only),
@@ -90,9 +91,9 @@ export function unpackRecords(bytes: Uint8Array): UnitRecord[] {
 export function writeUnitResults(db: Db, runId: number, position: number, results: UnitResults, csiOrder: Int32Array): void {
   const insert = statement<[number, number, string, string, Dtype, Buffer]>(db, 'INSERT INTO unit_columns (run_id, position, category, name, dtype, data) VALUES (?, ?, ?, ?, ?, ?)');
   for (const column of UNIT_COLUMNS) {
-    insert.run(runId, position, results.category, column.name, column.dtype, toBlob(asDtype(results[column.field], column.dtype)));
+    writeColumnChunks(insert, runId, position, results.category, column.name, column.dtype, asDtype(results[column.field], column.dtype));
   }
-  insert.run(runId, position, results.category, 'csi_order', 'i32', toBlob(csiOrder));
+  writeColumnChunks(insert, runId, position, results.category, 'csi_order', 'i32', csiOrder);
   writeRecordChunks(insert, runId, position, results.category, 'csi_sorted', packRecords(results, csiOrder));
   writeRecordChunks(insert, runId, position, results.category, 'selective_sorted', packRecords(results, csiOrder.filter((u) => results.selective[u] === 1)));
   writeRecordChunks(insert, runId, position, results.category, 'selective_by_t', packRecords(results, selectiveByT(results)));
@@ -117,6 +118,24 @@ function selectiveByT(results: UnitResults): Int32Array {
  * 35 MB record BLOB took 320 ms per page read from disk, a 45 KB chunk about 1 ms).
  */
 export const RECORDS_PER_CHUNK = 1024;
+
+/**
+ * Unit-order columns are cut into chunks of this many units (name@000042), for the same reason: a
+ * channel's slice of a column reads one or two chunks (16-32 KB) instead of a whole 3-6 MB column BLOB
+ * (measured in docs/storage.md). Fixed: stored runs' chunk boundaries depend on it.
+ */
+export const UNITS_PER_COLUMN_CHUNK = 4096;
+
+function columnChunkName(name: UnitColumnName, chunk: number): string {
+  return `${name}@${String(chunk).padStart(6, '0')}`;
+}
+
+function writeColumnChunks(insert: Statement<[number, number, string, string, Dtype, Buffer]>, runId: number, position: number, category: string, name: UnitColumnName, dtype: Dtype, values: ArrayBufferView): void {
+  const bytes = UNITS_PER_COLUMN_CHUNK * dtypeBytes(dtype);
+  const all = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const chunks = Math.max(1, Math.ceil(all.byteLength / bytes));
+  for (let c = 0; c < chunks; c++) insert.run(runId, position, category, columnChunkName(name, c), dtype, toBlob(all.subarray(c * bytes, (c + 1) * bytes)));
+}
 
 function chunkName(name: RecordBlobName, chunk: number): string {
   return `${name}#${String(chunk).padStart(6, '0')}`;
@@ -160,17 +179,19 @@ export function readRecords(db: Db, runId: number, position: number, category: s
   return { total, records: unpackRecords(bytes.subarray(from, from + (end - first) * RECORD_BYTES)) };
 }
 
+/** A whole unit-order column (its chunks concatenated, or the one BLOB of a run stored before m110). */
 export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {
-  const row = statement<[number, number, string, string], { dtype: Dtype; data: Buffer }>(
+  const rows = statement<[number, number, string, string, string, string], { dtype: Dtype; data: Buffer }>(
     db,
-    'SELECT dtype, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?',
-  ).get(runId, position, category, name);
-  if (!row) return undefined;
-  if (row.dtype !== dtype) throw new Error(`unit column ${name} is stored as ${row.dtype}, expected ${dtype}`);
-  return fromBlob(row.data, dtype);
+    // The single BLOB (name) sorts before its chunks (name@...): a run has one layout or the other.
+    'SELECT dtype, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND (name = ? OR (name >= ? AND name < ?)) ORDER BY name',
+  ).all(runId, position, category, name, `${name}@`, `${name}A`);
+  if (rows.length === 0) return undefined;
+  if (rows[0]!.dtype !== dtype) throw new Error(`unit column ${name} is stored as ${rows[0]!.dtype}, expected ${dtype}`);
+  return fromBlob(rows.length === 1 ? rows[0]!.data : Buffer.concat(rows.map((r) => r.data)), dtype);
 }
 
-/** A slice [start, start + count) of a column, read with substr() so only those bytes are copied out. */
+/** A slice [start, start + count) of a column: the chunks that hold it, or substr() of a pre-m110 BLOB. */
 export function readUnitColumnSlice<D extends Dtype>(
   db: Db,
   runId: number,
@@ -182,6 +203,18 @@ export function readUnitColumnSlice<D extends Dtype>(
   count: number,
 ): TypedArrayOf<D> | undefined {
   const size = dtypeBytes(dtype);
+  if (count <= 0) return fromBlob(Buffer.alloc(0), dtype);
+  const firstChunk = Math.floor(start / UNITS_PER_COLUMN_CHUNK);
+  const lastChunk = Math.floor((start + count - 1) / UNITS_PER_COLUMN_CHUNK);
+  const rows = statement<[number, number, string, string, string], { data: Buffer }>(
+    db,
+    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name',
+  ).all(runId, position, category, columnChunkName(name, firstChunk), columnChunkName(name, lastChunk));
+  if (rows.length > 0) {
+    const bytes = rows.length === 1 ? rows[0]!.data : Buffer.concat(rows.map((r) => r.data));
+    const from = (start - firstChunk * UNITS_PER_COLUMN_CHUNK) * size;
+    return fromBlob(bytes.subarray(from, from + count * size), dtype);
+  }
   const row = statement<[number, number, number, number, string, string], { data: Buffer }>(
     db,
     'SELECT substr(data, ?, ?) AS data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?',
