@@ -4,7 +4,7 @@ import { EngineError } from '../errors.ts';
 import { positionCell, tapUnits, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { readRunLayers } from '../storage/run-inputs-store.ts';
-import { readUnitColumn, UNIT_COLUMNS, type UnitColumnName } from '../storage/unit-results-store.ts';
+import { readUnitColumn, UNIT_FIELDS, type UnitColumnName } from '../storage/unit-results-store.ts';
 import { targetCategories } from '../runs/results-queries.ts';
 
 /** Exported numeric columns in export order: name in the export and the stored column it comes from. */
@@ -17,13 +17,13 @@ const EXPORT_NAMES = [
   ['mean', 'mean_target'],
   ['mean_others', 'mean_others'],
   ['dprime', 'dprime'],
-] as const satisfies readonly (readonly [string, (typeof UNIT_COLUMNS)[number]['name']])[];
+] as const satisfies readonly (readonly [string, (typeof UNIT_FIELDS)[number]['name']])[];
 
 /** The exported columns with their stored dtype, taken from the storage layout so the two cannot drift. */
-export const EXPORT_VALUE_COLUMNS: readonly { name: string; stored: UnitColumnName; dtype: (typeof UNIT_COLUMNS)[number]['dtype'] }[] = EXPORT_NAMES.map(([name, stored]) => ({
+export const EXPORT_VALUE_COLUMNS: readonly { name: string; stored: UnitColumnName; dtype: (typeof UNIT_FIELDS)[number]['dtype'] }[] = EXPORT_NAMES.map(([name, stored]) => ({
   name,
   stored,
-  dtype: UNIT_COLUMNS.find((c) => c.name === stored)!.dtype,
+  dtype: UNIT_FIELDS.find((c) => c.name === stored)!.dtype,
 }));
 
 export type ExportValueColumn = (typeof EXPORT_VALUE_COLUMNS)[number];

@@ -1,42 +1,44 @@
-// Per-unit results (m040-results), columnar: per (run, layer, category, column) little-endian typed arrays
-// indexed by the flat unit index, cut into chunks of UNITS_PER_COLUMN_CHUNK units (one row each), plus
-// row-major records sorted for the paged queries. Measured against one row per unit in docs/storage.md:
-// smaller, and the unit queries the UI runs stay under 50 ms without secondary indexes that take minutes
-// to build. Runs stored before m110 hold each column as one BLOB (no chunks); both are read.
+// Per-unit results (m110): per (run, layer, category) the units' records in unit order, in chunks of
+// UNITS_PER_RECORD_CHUNK (one row each), and three orders as int32 unit lists in chunks of
+// UNITS_PER_ORDER_CHUNK: all units by CSI, the selective units by CSI and by t. A page in unit order (a
+// channel's units) reads consecutive record chunks; a page in a stored order reads one order chunk and
+// then the record chunks of its units. Each unit's values are stored once (37 bytes + 4 for the CSI order),
+// instead of in columns and again in sorted records (101 bytes before m110; docs/storage.md).
 import type { UnitResults } from '../pipeline-types.ts';
-import { asDtype, dtypeBytes, fromBlob, toBlob, type Dtype, type TypedArrayOf } from './blobs.ts';
-import type { Db, Statement } from './database.ts';
+import { fromBlob, toBlob, type Dtype, type TypedArrayOf } from './blobs.ts';
+import type { Db } from './database.ts';
 import { statement } from './statements.ts';
 
 /**
- * The stored columns. Display metrics are float32 (activations are float32 to begin with); p and q stay
- * float64 because they reach 1e-300. `csi_order` is a precomputed index: unit indices sorted by CSI,
- * highest first, NaN last, so "top N by CSI" reads a prefix instead of sorting a layer. d' to the second
- * category and the mean pairwise t are computed by the analysis but not stored: nothing reads them per
- * unit (their layer metrics are in layer_results), and they cost 8 bytes per unit result.
+ * The stored fields of a unit record, little-endian, packed (37 bytes): display metrics as float32
+ * (activations are float32 to begin with); p and q stay float64 because they reach 1e-300. d' to the
+ * second category and the mean pairwise t are computed by the analysis but not stored: nothing reads them
+ * per unit (their layer metrics are in layer_results).
  */
-export const UNIT_COLUMNS = [
-  { name: 'selective', dtype: 'u8', field: 'selective' },
-  { name: 'csi', dtype: 'f32', field: 'csi' },
-  { name: 't_min', dtype: 'f32', field: 'tMin' },
-  { name: 'p_max', dtype: 'f64', field: 'pMax' },
-  { name: 'q_max', dtype: 'f64', field: 'qMax' },
-  { name: 'mean_target', dtype: 'f32', field: 'meanTarget' },
-  { name: 'mean_others', dtype: 'f32', field: 'meanOthers' },
-  { name: 'dprime', dtype: 'f32', field: 'dprime' },
-] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitResults }[];
+export const UNIT_FIELDS = [
+  { name: 'selective', dtype: 'u8', field: 'selective', at: 0 },
+  { name: 'csi', dtype: 'f32', field: 'csi', at: 1 },
+  { name: 't_min', dtype: 'f32', field: 'tMin', at: 5 },
+  { name: 'p_max', dtype: 'f64', field: 'pMax', at: 9 },
+  { name: 'q_max', dtype: 'f64', field: 'qMax', at: 17 },
+  { name: 'mean_target', dtype: 'f32', field: 'meanTarget', at: 25 },
+  { name: 'mean_others', dtype: 'f32', field: 'meanOthers', at: 29 },
+  { name: 'dprime', dtype: 'f32', field: 'dprime', at: 33 },
+] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitResults; at: number }[];
 
-export type UnitColumnName = (typeof UNIT_COLUMNS)[number]['name'] | 'csi_order';
+export const UNIT_RECORD_BYTES = 37;
+
+export type UnitFieldName = (typeof UNIT_FIELDS)[number]['name'];
 
 /**
- * Row-major unit records for the paged queries, in CSI order (all units, and the selective units only),
- * so a page is one substr() of consecutive records instead of a read of every column of the layer
- * (measured in docs/storage.md). Layout, little-endian, 44 bytes: unit i32 @0, selective u8 @4,
- * csi f32 @8, t_min f32 @12, p_max f64 @16, q_max f64 @24, mean_target f32 @32, mean_others f32 @36,
- * dprime f32 @40.
+ * The stored orders: `csi_order` holds every unit index sorted by CSI, highest first, NaN last, ties by
+ * unit index (so "top N by CSI" reads a prefix); `selective_csi` the selective units in that order;
+ * `selective_t` the selective units by t (float32, as stored) descending, NaN last, ties by unit index.
  */
-export const RECORD_BYTES = 44;
-export type RecordBlobName = 'csi_sorted' | 'selective_sorted' | 'selective_by_t';
+export type UnitOrder = 'csi_order' | 'selective_csi' | 'selective_t';
+
+/** A whole stored column: a field of the records, or an order. */
+export type UnitColumnName = UnitFieldName | 'csi_order';
 
 export interface UnitRecord {
   unit: number;
@@ -50,60 +52,82 @@ export interface UnitRecord {
   dprime: number;
 }
 
-function packRecords(results: UnitResults, order: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(order.length * RECORD_BYTES);
+/**
+ * Record chunks are small so that a page of 1,000 units scattered over a layer (the top units by CSI)
+ * reads at most 1,000 chunks of 1.2 KB, not the layer; three fit in a 4 KB page. Order chunks are read
+ * as a run of consecutive units, so they are larger (16 KB). SQLite reads a BLOB's whole overflow chain
+ * even for substr(), which is why nothing here is one BLOB per layer. Both sizes are fixed: stored runs'
+ * chunk boundaries depend on them.
+ */
+export const UNITS_PER_RECORD_CHUNK = 32;
+export const UNITS_PER_ORDER_CHUNK = 4096;
+
+const RECORDS = 'units';
+
+function chunkName(name: typeof RECORDS | UnitOrder, chunk: number): string {
+  return `${name}#${String(chunk).padStart(7, '0')}`;
+}
+
+type Insert = ReturnType<typeof insertStatement>;
+
+function insertStatement(db: Db) {
+  return statement<[number, number, string, string, Dtype, Buffer]>(db, 'INSERT INTO unit_columns (run_id, position, category, name, dtype, data) VALUES (?, ?, ?, ?, ?, ?)');
+}
+
+function writeChunks(insert: Insert, runId: number, position: number, category: string, name: typeof RECORDS | UnitOrder, dtype: Dtype, bytes: Uint8Array, chunkBytes: number): void {
+  const chunks = Math.max(1, Math.ceil(bytes.byteLength / chunkBytes));
+  for (let c = 0; c < chunks; c++) insert.run(runId, position, category, chunkName(name, c), dtype, toBlob(bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes)));
+}
+
+function packRecords(results: UnitResults): Uint8Array {
+  const n = results.selective.length;
+  const out = new Uint8Array(n * UNIT_RECORD_BYTES);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < order.length; i++) {
-    const u = order[i]!;
-    const o = i * RECORD_BYTES;
-    view.setInt32(o, u, true);
-    view.setUint8(o + 4, results.selective[u]!);
-    view.setFloat32(o + 8, results.csi[u]!, true);
-    view.setFloat32(o + 12, results.tMin[u]!, true);
-    view.setFloat64(o + 16, results.pMax[u]!, true);
-    view.setFloat64(o + 24, results.qMax[u]!, true);
-    view.setFloat32(o + 32, results.meanTarget[u]!, true);
-    view.setFloat32(o + 36, results.meanOthers[u]!, true);
-    view.setFloat32(o + 40, results.dprime[u]!, true);
+  for (let u = 0; u < n; u++) {
+    const o = u * UNIT_RECORD_BYTES;
+    view.setUint8(o, results.selective[u]!);
+    view.setFloat32(o + 1, results.csi[u]!, true);
+    view.setFloat32(o + 5, results.tMin[u]!, true);
+    view.setFloat64(o + 9, results.pMax[u]!, true);
+    view.setFloat64(o + 17, results.qMax[u]!, true);
+    view.setFloat32(o + 25, results.meanTarget[u]!, true);
+    view.setFloat32(o + 29, results.meanOthers[u]!, true);
+    view.setFloat32(o + 33, results.dprime[u]!, true);
   }
   return out;
 }
 
-export function unpackRecords(bytes: Uint8Array): UnitRecord[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: UnitRecord[] = [];
-  for (let o = 0; o + RECORD_BYTES <= bytes.byteLength; o += RECORD_BYTES) {
-    out.push({
-      unit: view.getInt32(o, true),
-      selective: view.getUint8(o + 4) === 1,
-      csi: view.getFloat32(o + 8, true),
-      tMin: view.getFloat32(o + 12, true),
-      pMax: view.getFloat64(o + 16, true),
-      qMax: view.getFloat64(o + 24, true),
-      meanTarget: view.getFloat32(o + 32, true),
-      meanOthers: view.getFloat32(o + 36, true),
-      dprime: view.getFloat32(o + 40, true),
-    });
-  }
-  return out;
+function decodeRecord(view: DataView, o: number, unit: number): UnitRecord {
+  return {
+    unit,
+    selective: view.getUint8(o) === 1,
+    csi: view.getFloat32(o + 1, true),
+    tMin: view.getFloat32(o + 5, true),
+    pMax: view.getFloat64(o + 9, true),
+    qMax: view.getFloat64(o + 17, true),
+    meanTarget: view.getFloat32(o + 25, true),
+    meanOthers: view.getFloat32(o + 29, true),
+    dprime: view.getFloat32(o + 33, true),
+  };
 }
+
+const bytesOf = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export function writeUnitResults(db: Db, runId: number, position: number, results: UnitResults, csiOrder: Int32Array): void {
-  const insert = statement<[number, number, string, string, Dtype, Buffer]>(db, 'INSERT INTO unit_columns (run_id, position, category, name, dtype, data) VALUES (?, ?, ?, ?, ?, ?)');
-  for (const column of UNIT_COLUMNS) {
-    writeColumnChunks(insert, runId, position, results.category, column.name, column.dtype, asDtype(results[column.field], column.dtype));
-  }
-  writeColumnChunks(insert, runId, position, results.category, 'csi_order', 'i32', csiOrder);
-  writeRecordChunks(insert, runId, position, results.category, 'csi_sorted', packRecords(results, csiOrder));
-  writeRecordChunks(insert, runId, position, results.category, 'selective_sorted', packRecords(results, csiOrder.filter((u) => results.selective[u] === 1)));
-  writeRecordChunks(insert, runId, position, results.category, 'selective_by_t', packRecords(results, selectiveByT(results)));
+  const insert = insertStatement(db);
+  const write = (name: typeof RECORDS | UnitOrder, dtype: Dtype, bytes: Uint8Array, chunkBytes: number) => writeChunks(insert, runId, position, results.category, name, dtype, bytes, chunkBytes);
+  write(RECORDS, 'u8', packRecords(results), UNITS_PER_RECORD_CHUNK * UNIT_RECORD_BYTES);
+  const orderBytes = UNITS_PER_ORDER_CHUNK * 4;
+  write('csi_order', 'i32', bytesOf(csiOrder), orderBytes);
+  write('selective_csi', 'i32', bytesOf(csiOrder.filter((u) => results.selective[u] === 1)), orderBytes);
+  write('selective_t', 'i32', bytesOf(selectiveByT(results)), orderBytes);
 }
 
 /** Selective units by t (as stored, float32) descending, NaN last, ties by unit index. */
-function selectiveByT(results: UnitResults): Int32Array {
+function selectiveByT(results: Pick<UnitResults, 'selective' | 'tMin'>): Int32Array {
   const units: number[] = [];
   for (let u = 0; u < results.selective.length; u++) if (results.selective[u] === 1) units.push(u);
-  // Sort (t, unit) pairs: t as float32 like the stored column; a comparator sort is fine here because
+  // Sort (t, unit) pairs: t as float32 like the stored field; a comparator sort is fine here because
   // selective units are a fraction of a layer.
   const t = Float32Array.from(units, (u) => results.tMin[u]!);
   const order = units.map((_, i) => i);
@@ -112,114 +136,107 @@ function selectiveByT(results: UnitResults): Int32Array {
   return Int32Array.from(order, (i) => units[i]!);
 }
 
-/**
- * Record BLOBs are cut into chunks of RECORDS_PER_CHUNK records, one row each (name#000042): SQLite
- * reads a BLOB's whole overflow chain even for substr(), so a page must come from a small BLOB (a
- * 35 MB record BLOB took 320 ms per page read from disk, a 45 KB chunk about 1 ms).
- */
-export const RECORDS_PER_CHUNK = 1024;
+type Key = readonly [number, number, string];
 
-/**
- * Unit-order columns are cut into chunks of this many units (name@000042), for the same reason: a
- * channel's slice of a column reads one or two chunks (16-32 KB) instead of a whole 3-6 MB column BLOB
- * (measured in docs/storage.md). Fixed: stored runs' chunk boundaries depend on it.
- */
-export const UNITS_PER_COLUMN_CHUNK = 4096;
-
-function columnChunkName(name: UnitColumnName, chunk: number): string {
-  return `${name}@${String(chunk).padStart(6, '0')}`;
-}
-
-function writeColumnChunks(insert: Statement<[number, number, string, string, Dtype, Buffer]>, runId: number, position: number, category: string, name: UnitColumnName, dtype: Dtype, values: ArrayBufferView): void {
-  const bytes = UNITS_PER_COLUMN_CHUNK * dtypeBytes(dtype);
-  const all = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const chunks = Math.max(1, Math.ceil(all.byteLength / bytes));
-  for (let c = 0; c < chunks; c++) insert.run(runId, position, category, columnChunkName(name, c), dtype, toBlob(all.subarray(c * bytes, (c + 1) * bytes)));
-}
-
-function chunkName(name: RecordBlobName, chunk: number): string {
-  return `${name}#${String(chunk).padStart(6, '0')}`;
-}
-
-function writeRecordChunks(insert: Statement<[number, number, string, string, Dtype, Buffer]>, runId: number, position: number, category: string, name: RecordBlobName, records: Uint8Array): void {
-  const bytes = RECORDS_PER_CHUNK * RECORD_BYTES;
-  const chunks = Math.max(1, Math.ceil(records.byteLength / bytes));
-  for (let c = 0; c < chunks; c++) insert.run(runId, position, category, chunkName(name, c), 'u8', toBlob(records.subarray(c * bytes, (c + 1) * bytes)));
-}
-
-/** All records of a record BLOB, undecoded (callers pick the fields they sort on before decoding a page). */
-export function readRecordBytes(db: Db, runId: number, position: number, category: string, name: RecordBlobName): Uint8Array | undefined {
-  const rows = statement<[number, number, string, string, string], { data: Buffer }>(
+function chunkRange(db: Db, [runId, position, category]: Key, name: typeof RECORDS | UnitOrder, firstChunk: number, lastChunk: number): Buffer[] {
+  return statement<[number, number, string, string, string], { data: Buffer }>(
     db,
-    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
-  ).all(runId, position, category, `${name}#`, `${name}$`);
-  if (rows.length === 0) return undefined;
-  return rows.length === 1 ? new Uint8Array(rows[0]!.data.buffer, rows[0]!.data.byteOffset, rows[0]!.data.byteLength) : Buffer.concat(rows.map((r) => r.data));
+    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name',
+  )
+    .all(runId, position, category, chunkName(name, firstChunk), chunkName(name, lastChunk))
+    .map((r) => r.data);
 }
 
-/** Records [first, first + count) of a record BLOB, and how many records it holds in all. */
-export function readRecords(db: Db, runId: number, position: number, category: string, name: RecordBlobName, first: number, count: number): { total: number; records: UnitRecord[] } | undefined {
-  const range = [runId, position, category, `${name}#`, `${name}$`] as const;
+/** How many bytes the chunks of `name` hold together, or undefined when the (run, layer, category) has none. */
+function storedBytes(db: Db, [runId, position, category]: Key, name: typeof RECORDS | UnitOrder): number | undefined {
   const sizes = statement<[number, number, string, string, string], { chunks: number; bytes: number | null }>(
     db,
     'SELECT COUNT(*) AS chunks, SUM(length(data)) AS bytes FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ?',
-  ).get(...range)!;
-  if (sizes.chunks === 0) return undefined;
-  const total = (sizes.bytes ?? 0) / RECORD_BYTES;
+  ).get(runId, position, category, `${name}#`, `${name}$`)!;
+  return sizes.chunks === 0 ? undefined : (sizes.bytes ?? 0);
+}
+
+const joined = (parts: Buffer[]): Buffer => (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+
+/** Units [first, first + count) of a stored order, and how many units the order holds in all. */
+export function readOrder(db: Db, runId: number, position: number, category: string, order: UnitOrder, first = 0, count = Infinity): { total: number; units: Int32Array } | undefined {
+  const key: Key = [runId, position, category];
+  const bytes = storedBytes(db, key, order);
+  if (bytes === undefined) return undefined;
+  const total = bytes / 4;
   const end = Math.min(total, first + count);
-  if (end <= first) return { total, records: [] };
-  const firstChunk = Math.floor(first / RECORDS_PER_CHUNK);
-  const lastChunk = Math.floor((end - 1) / RECORDS_PER_CHUNK);
-  const rows = statement<[number, number, string, string, string], { data: Buffer }>(
-    db,
-    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name',
-  ).all(runId, position, category, chunkName(name, firstChunk), chunkName(name, lastChunk));
-  const bytes = Buffer.concat(rows.map((r) => r.data));
-  const from = (first - firstChunk * RECORDS_PER_CHUNK) * RECORD_BYTES;
-  return { total, records: unpackRecords(bytes.subarray(from, from + (end - first) * RECORD_BYTES)) };
+  if (end <= first) return { total, units: new Int32Array(0) };
+  const firstChunk = Math.floor(first / UNITS_PER_ORDER_CHUNK);
+  const data = joined(chunkRange(db, key, order, firstChunk, Math.floor((end - 1) / UNITS_PER_ORDER_CHUNK)));
+  const from = (first - firstChunk * UNITS_PER_ORDER_CHUNK) * 4;
+  return { total, units: fromBlob(data.subarray(from, from + (end - first) * 4), 'i32') };
 }
 
-/** A whole unit-order column (its chunks concatenated, or the one BLOB of a run stored before m110). */
-export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {
-  const rows = statement<[number, number, string, string, string, string], { dtype: Dtype; data: Buffer }>(
-    db,
-    // The single BLOB (name) sorts before its chunks (name@...): a run has one layout or the other.
-    'SELECT dtype, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND (name = ? OR (name >= ? AND name < ?)) ORDER BY name',
-  ).all(runId, position, category, name, `${name}@`, `${name}A`);
-  if (rows.length === 0) return undefined;
-  if (rows[0]!.dtype !== dtype) throw new Error(`unit column ${name} is stored as ${rows[0]!.dtype}, expected ${dtype}`);
-  return fromBlob(rows.length === 1 ? rows[0]!.data : Buffer.concat(rows.map((r) => r.data)), dtype);
+/** The records of units [first, first + count) in unit order (consecutive record chunks). */
+export function readUnitRange(db: Db, runId: number, position: number, category: string, first: number, count: number): UnitRecord[] | undefined {
+  if (count <= 0) return [];
+  const firstChunk = Math.floor(first / UNITS_PER_RECORD_CHUNK);
+  const parts = chunkRange(db, [runId, position, category], RECORDS, firstChunk, Math.floor((first + count - 1) / UNITS_PER_RECORD_CHUNK));
+  if (parts.length === 0) return undefined;
+  const data = joined(parts);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const base = firstChunk * UNITS_PER_RECORD_CHUNK;
+  const end = Math.min(first + count, base + data.byteLength / UNIT_RECORD_BYTES);
+  const out: UnitRecord[] = [];
+  for (let u = first; u < end; u++) out.push(decodeRecord(view, (u - base) * UNIT_RECORD_BYTES, u));
+  return out;
 }
 
-/** A slice [start, start + count) of a column: the chunks that hold it, or substr() of a pre-m110 BLOB. */
-export function readUnitColumnSlice<D extends Dtype>(
-  db: Db,
-  runId: number,
-  position: number,
-  category: string,
-  name: UnitColumnName,
-  dtype: D,
-  start: number,
-  count: number,
-): TypedArrayOf<D> | undefined {
-  const size = dtypeBytes(dtype);
-  if (count <= 0) return fromBlob(Buffer.alloc(0), dtype);
-  const firstChunk = Math.floor(start / UNITS_PER_COLUMN_CHUNK);
-  const lastChunk = Math.floor((start + count - 1) / UNITS_PER_COLUMN_CHUNK);
-  const rows = statement<[number, number, string, string, string], { data: Buffer }>(
-    db,
-    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name',
-  ).all(runId, position, category, columnChunkName(name, firstChunk), columnChunkName(name, lastChunk));
-  if (rows.length > 0) {
-    const bytes = rows.length === 1 ? rows[0]!.data : Buffer.concat(rows.map((r) => r.data));
-    const from = (start - firstChunk * UNITS_PER_COLUMN_CHUNK) * size;
-    return fromBlob(bytes.subarray(from, from + count * size), dtype);
+/** The records of `units` (any order, as given): one read per record chunk they fall in. */
+export function readUnitsAt(db: Db, runId: number, position: number, category: string, units: ArrayLike<number>): UnitRecord[] | undefined {
+  const read = statement<[number, number, string, string], { data: Buffer }>(db, 'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?');
+  const chunks = new Map<number, DataView>();
+  const out: UnitRecord[] = [];
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    const c = Math.floor(u / UNITS_PER_RECORD_CHUNK);
+    let view = chunks.get(c);
+    if (!view) {
+      const row = read.get(runId, position, category, chunkName(RECORDS, c));
+      if (!row) return undefined;
+      view = new DataView(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+      chunks.set(c, view);
+    }
+    out.push(decodeRecord(view, (u - c * UNITS_PER_RECORD_CHUNK) * UNIT_RECORD_BYTES, u));
   }
-  const row = statement<[number, number, number, number, string, string], { data: Buffer }>(
+  return out;
+}
+
+/** Records [first, first + count) of a stored order, and how many units the order holds in all. */
+export function readOrderedRecords(db: Db, runId: number, position: number, category: string, order: UnitOrder, first: number, count: number): { total: number; records: UnitRecord[] } | undefined {
+  const page = readOrder(db, runId, position, category, order, first, count);
+  if (!page) return undefined;
+  const records = readUnitsAt(db, runId, position, category, page.units);
+  return records ? { total: page.total, records } : undefined;
+}
+
+/** A whole column in unit order: one field of every record, or the CSI order. */
+export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {
+  if (name === 'csi_order') {
+    if (dtype !== 'i32') throw new Error(`unit column csi_order is stored as i32, expected ${dtype}`);
+    return readOrder(db, runId, position, category, 'csi_order')?.units as TypedArrayOf<D> | undefined;
+  }
+  const field = UNIT_FIELDS.find((f) => f.name === name)!;
+  if (field.dtype !== dtype) throw new Error(`unit column ${name} is stored as ${field.dtype}, expected ${dtype}`);
+  const parts = statement<[number, number, string, string, string], { data: Buffer }>(
     db,
-    'SELECT substr(data, ?, ?) AS data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?',
-  ).get(start * size + 1, count * size, runId, position, category, name);
-  return row ? fromBlob(row.data, dtype) : undefined;
+    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
+  )
+    .all(runId, position, category, `${RECORDS}#`, `${RECORDS}$`)
+    .map((r) => r.data);
+  if (parts.length === 0) return undefined;
+  const data = joined(parts);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const n = data.byteLength / UNIT_RECORD_BYTES;
+  const get = field.dtype === 'u8' ? (o: number) => view.getUint8(o) : field.dtype === 'f32' ? (o: number) => view.getFloat32(o, true) : (o: number) => view.getFloat64(o, true);
+  const out = field.dtype === 'u8' ? new Uint8Array(n) : field.dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
+  for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = get(o);
+  return out as TypedArrayOf<D>;
 }
 
 export function unitResultBytes(db: Db, runId?: number): { bytes: number; columns: number } {
@@ -232,4 +249,46 @@ export function unitResultBytes(db: Db, runId?: number): { bytes: number; column
 /** Removes a run's unit results (before an analysis is written again). */
 export function deleteUnitResults(db: Db, runId: number): void {
   statement(db, 'DELETE FROM unit_columns WHERE run_id = ?').run(runId);
+}
+
+/** The columns of the layout before m110 (one BLOB each per run, layer and category), read once by m110. */
+const LEGACY_COLUMNS = ['selective', 'csi', 't_min', 'p_max', 'q_max', 'mean_target', 'mean_others', 'dprime', 'csi_order'] as const;
+
+/**
+ * m110: rewrites every (run, layer, category) stored in the layout before it (value columns as single
+ * BLOBs, CSI order, 44-byte sorted records, unused d' to the second category and mean pairwise t) in this
+ * one, with the same values and orders, one (run, layer, category) in memory at a time.
+ */
+export function migrateLegacyUnitResults(db: Db): void {
+  const groups = db.prepare("SELECT DISTINCT run_id AS run, position, category FROM unit_columns WHERE name = 'csi' ORDER BY run_id, position, category").all() as { run: number; position: number; category: string }[];
+  const column = db.prepare('SELECT dtype, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name = ?');
+  const drop = db.prepare("DELETE FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name NOT LIKE '%#%'");
+  const dropRecords = db.prepare("DELETE FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND (name LIKE 'csi_sorted#%' OR name LIKE 'selective_sorted#%' OR name LIKE 'selective_by_t#%')");
+  for (const { run, position, category } of groups) {
+    const read = (name: (typeof LEGACY_COLUMNS)[number]) => {
+      const row = column.get(run, position, category, name) as { dtype: Dtype; data: Buffer } | undefined;
+      if (!row) throw new Error(`unit results of run #${run}, layer ${position}, ${category}: the column ${name} is missing`);
+      const values = fromBlob(row.data, row.dtype);
+      // Copied out: the statement's next read may reuse the buffer.
+      return row.dtype === 'u8' || row.dtype === 'i32' ? values.slice() : Float64Array.from(values);
+    };
+    const [selective, csi, tMin, pMax, qMax, meanTarget, meanOthers, dprime, order] = LEGACY_COLUMNS.map(read);
+    const empty = new Float64Array(0);
+    const results: UnitResults = {
+      category,
+      selective: selective as Uint8Array,
+      csi: csi as Float64Array,
+      tMin: tMin as Float64Array,
+      pMax: pMax as Float64Array,
+      qMax: qMax as Float64Array,
+      meanTarget: meanTarget as Float64Array,
+      meanOthers: meanOthers as Float64Array,
+      dprime: dprime as Float64Array,
+      dprimeSecond: empty,
+      meanPairT: empty,
+    };
+    drop.run(run, position, category);
+    dropRecords.run(run, position, category);
+    writeUnitResults(db, run, position, results, order as Int32Array);
+  }
 }

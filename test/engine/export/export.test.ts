@@ -153,11 +153,11 @@ describe('project info', () => {
     expect(info.imageCount).toBe(18);
     expect(info.modelCount).toBe(1);
     expect(info.runs[0]).toMatchObject({ id: 1, status: 'finished', provider: 'cpu', recipe: { recipe: 'pairwise-t', alpha: 0.05 } });
-    // 5 taps, 2 targets: 16384+16384+8192+4096+64 = 45120 units x 2 targets, each with 41 bytes of
-    // columns (1 + 4*5 + 8*2 + the CSI order's 4) and a 44-byte CSI-sorted record, plus two records per
-    // selective unit (in CSI order and in t order).
+    // 5 taps, 2 targets: 16384+16384+8192+4096+64 = 45120 units x 2 targets, each with a 37-byte record
+    // (1 + 4*5 + 8*2) and its place in the CSI order (4), plus two int32 per selective unit (its place in
+    // the selective units by CSI and by t).
     const selective = resultsTable(project, 1).rows.reduce((s, r) => s + r.selective, 0);
-    expect(info.sizes!.unitResults).toBe(45120 * 2 * (41 + 44) + 2 * 44 * selective);
+    expect(info.sizes!.unitResults).toBe(45120 * 2 * (37 + 4) + 2 * 4 * selective);
     // 3 categories x units x (mean + m2) x 8 bytes + counts.
     expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8);
     expect(info.sizes!.file).toBeGreaterThan(info.sizes!.unitResults);
