@@ -138,38 +138,58 @@ function selectiveByT(results: Pick<UnitResults, 'selective' | 'tMin'>): Int32Ar
 
 type Key = readonly [number, number, string];
 
-function chunkRange(db: Db, [runId, position, category]: Key, name: typeof RECORDS | UnitOrder, firstChunk: number, lastChunk: number): Buffer[] {
+/** The data bytes of a stored chunk: every chunk read goes through blobs.ts here. */
+function chunkData(blob: Buffer): Uint8Array {
+  return fromBlob(blob, 'u8');
+}
+
+const viewOf = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function chunkRange(db: Db, [runId, position, category]: Key, name: typeof RECORDS | UnitOrder, firstChunk: number, lastChunk: number): Uint8Array[] {
   return statement<[number, number, string, string, string], { data: Buffer }>(
     db,
     'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name',
   )
     .all(runId, position, category, chunkName(name, firstChunk), chunkName(name, lastChunk))
-    .map((r) => r.data);
+    .map((r) => chunkData(r.data));
 }
 
-/** How many bytes the chunks of `name` hold together, or undefined when the (run, layer, category) has none. */
-function storedBytes(db: Db, [runId, position, category]: Key, name: typeof RECORDS | UnitOrder): number | undefined {
-  const sizes = statement<[number, number, string, string, string], { chunks: number; bytes: number | null }>(
+/**
+ * How many units a stored order holds (every chunk but the last is full), or undefined when the (run,
+ * layer, category) has none. Reads the last chunk rather than summing BLOB lengths, which would count
+ * what blobs.ts adds to a BLOB beside the data.
+ */
+function orderLength(db: Db, key: Key, name: UnitOrder): number | undefined {
+  const [runId, position, category] = key;
+  const { chunks } = statement<[number, number, string, string, string], { chunks: number }>(
     db,
-    'SELECT COUNT(*) AS chunks, SUM(length(data)) AS bytes FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ?',
+    'SELECT COUNT(*) AS chunks FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ?',
   ).get(runId, position, category, `${name}#`, `${name}$`)!;
-  return sizes.chunks === 0 ? undefined : (sizes.bytes ?? 0);
+  if (chunks === 0) return undefined;
+  const lastChunk = chunks - 1;
+  return lastChunk * UNITS_PER_ORDER_CHUNK + (chunkRange(db, key, name, lastChunk, lastChunk)[0]?.byteLength ?? 0) / 4;
 }
 
-const joined = (parts: Buffer[]): Buffer => (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+/** int32 values of raw little-endian bytes (copied: a slice may sit at any offset). */
+function int32sOf(bytes: Uint8Array): Int32Array {
+  const out = new Int32Array(bytes.byteLength / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+const joined = (parts: Uint8Array[]): Uint8Array => (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
 
 /** Units [first, first + count) of a stored order, and how many units the order holds in all. */
 export function readOrder(db: Db, runId: number, position: number, category: string, order: UnitOrder, first = 0, count = Infinity): { total: number; units: Int32Array } | undefined {
   const key: Key = [runId, position, category];
-  const bytes = storedBytes(db, key, order);
-  if (bytes === undefined) return undefined;
-  const total = bytes / 4;
+  const total = orderLength(db, key, order);
+  if (total === undefined) return undefined;
   const end = Math.min(total, first + count);
   if (end <= first) return { total, units: new Int32Array(0) };
   const firstChunk = Math.floor(first / UNITS_PER_ORDER_CHUNK);
   const data = joined(chunkRange(db, key, order, firstChunk, Math.floor((end - 1) / UNITS_PER_ORDER_CHUNK)));
   const from = (first - firstChunk * UNITS_PER_ORDER_CHUNK) * 4;
-  return { total, units: fromBlob(data.subarray(from, from + (end - first) * 4), 'i32') };
+  return { total, units: int32sOf(data.subarray(from, from + (end - first) * 4)) };
 }
 
 /** The records of units [first, first + count) in unit order (consecutive record chunks). */
@@ -179,7 +199,7 @@ export function readUnitRange(db: Db, runId: number, position: number, category:
   const parts = chunkRange(db, [runId, position, category], RECORDS, firstChunk, Math.floor((first + count - 1) / UNITS_PER_RECORD_CHUNK));
   if (parts.length === 0) return undefined;
   const data = joined(parts);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const view = viewOf(data);
   const base = firstChunk * UNITS_PER_RECORD_CHUNK;
   const end = Math.min(first + count, base + data.byteLength / UNIT_RECORD_BYTES);
   const out: UnitRecord[] = [];
@@ -200,7 +220,7 @@ export function readUnitsAt(db: Db, runId: number, position: number, category: s
     'SELECT name, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name IN (SELECT value FROM json_each(?))',
   ).all(runId, position, category, JSON.stringify(Array.from(wanted, (c) => chunkName(RECORDS, c))));
   if (rows.length < wanted.size) return undefined;
-  const chunks = new Map(rows.map((r) => [Number(r.name.slice(RECORDS.length + 1)), new DataView(r.data.buffer, r.data.byteOffset, r.data.byteLength)]));
+  const chunks = new Map(rows.map((r) => [Number(r.name.slice(RECORDS.length + 1)), viewOf(chunkData(r.data))]));
   const out: UnitRecord[] = [];
   for (let i = 0; i < units.length; i++) {
     const u = units[i]!;
@@ -231,10 +251,10 @@ export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position:
     'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
   )
     .all(runId, position, category, `${RECORDS}#`, `${RECORDS}$`)
-    .map((r) => r.data);
+    .map((r) => chunkData(r.data));
   if (parts.length === 0) return undefined;
   const data = joined(parts);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const view = viewOf(data);
   const n = data.byteLength / UNIT_RECORD_BYTES;
   const get = field.dtype === 'u8' ? (o: number) => view.getUint8(o) : field.dtype === 'f32' ? (o: number) => view.getFloat32(o, true) : (o: number) => view.getFloat64(o, true);
   const out = field.dtype === 'u8' ? new Uint8Array(n) : field.dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
