@@ -14,7 +14,7 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Project } from '../project.ts';
 import { readRunManifest } from '../storage/runs-store.ts';
 import { resultsTable, requireRun } from '../runs/results-queries.ts';
-import { EXPORT_VALUE_COLUMNS, planExport, readChunkColumn, unitCoordinates, type ExportPlan } from './unit-chunks.ts';
+import { chunkColumnReader, EXPORT_VALUE_COLUMNS, planExport, unitCoordinates, type ExportPlan } from './unit-chunks.ts';
 import { bytesOf, npyHeader, npyStrings, type NpyDescr } from './npy.ts';
 import { loadPy, loadR } from './load-scripts.ts';
 import { APP_VERSION } from '../version.ts';
@@ -84,13 +84,14 @@ async function writeChunks(path: string, produce: (write: (s: string) => Promise
 const UNIT_HEADER = ['model', 'layer', 'unit', 'channel', 'y', 'x', 'category', ...EXPORT_VALUE_COLUMNS.map((c) => c.name)];
 
 async function exportCsv(project: Project, runId: number, model: string, plan: ExportPlan, dir: string, hooks: ExportHooks, rows: LayerCategoryRow[]): Promise<string[]> {
+  const readColumn = chunkColumnReader(project, runId);
   const unitsPath = join(dir, 'units.csv');
   let done = 0;
   await writeChunks(unitsPath, async (write) => {
     await write(`${UNIT_HEADER.join(',')}\n`);
     for (const chunk of plan.chunks) {
       throwIfAborted(hooks.signal, 'the export');
-      const values = EXPORT_VALUE_COLUMNS.map((c) => ({ column: c, data: readChunkColumn(project, runId, chunk, c) }));
+      const values = EXPORT_VALUE_COLUMNS.map((c) => ({ column: c, data: readColumn(chunk, c) }));
       const { channel, y, x } = unitCoordinates(chunk.tap);
       const prefix = `${csvField(model)},${csvField(chunk.tap.name)},`;
       const category = csvField(chunk.category);
@@ -120,6 +121,7 @@ async function exportCsv(project: Project, runId: number, model: string, plan: E
 }
 
 async function exportParquet(project: Project, runId: number, model: string, plan: ExportPlan, dir: string, hooks: ExportHooks, rows: LayerCategoryRow[]): Promise<string[]> {
+  const readColumn = chunkColumnReader(project, runId);
   const unitsPath = join(dir, 'units.parquet');
   const createdBy = `unitscope ${APP_VERSION}`;
   const writer = new ParquetWriter({
@@ -156,7 +158,7 @@ async function exportParquet(project: Project, runId: number, model: string, pla
       { name: 'category', data: new Array<string>(chunk.rows).fill(chunk.category), nullable: false },
     ];
     for (const c of EXPORT_VALUE_COLUMNS) {
-      const data = readChunkColumn(project, runId, chunk, c);
+      const data = readColumn(chunk, c);
       columnData.push({ name: c.name, data: c.dtype === 'u8' ? Array.from(data, (v) => v === 1) : data, nullable: false });
     }
     await writer.write({ columnData, rowGroupSize: 100_000 });
@@ -222,6 +224,7 @@ class NpzWriter {
 }
 
 async function exportNpz(project: Project, runId: number, model: string, plan: ExportPlan, dir: string, hooks: ExportHooks, rows: LayerCategoryRow[]): Promise<string[]> {
+  const readColumn = chunkColumnReader(project, runId);
   // Strings are coded: `layer` indexes `layer_names`, `category` indexes `category_names`, `model`
   // indexes `model_names`; load.py turns them back into labelled columns.
   const unitsPath = join(dir, 'units.npz');
@@ -251,7 +254,7 @@ async function exportNpz(project: Project, runId: number, model: string, plan: E
     perChunk('category', '|u1', (c) => new Uint8Array(c.rows).fill(c.categoryIndex));
     EXPORT_VALUE_COLUMNS.forEach((column, i) => {
       const descr: NpyDescr = column.dtype === 'u8' ? '|u1' : column.dtype === 'f64' ? '<f8' : '<f4';
-      perChunk(column.name, descr, (c) => readChunkColumn(project, runId, c, column));
+      perChunk(column.name, descr, (c) => readColumn(c, column));
       hooks.progress?.({ phase: 'export', done: i + 1, total: EXPORT_VALUE_COLUMNS.length, unit: 'columns' });
     });
   } finally {

@@ -4,7 +4,7 @@ import { EngineError } from '../errors.ts';
 import { positionCell, tapUnits, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { readRunLayers } from '../storage/run-inputs-store.ts';
-import { readUnitColumn, UNIT_FIELDS, type UnitColumnName } from '../storage/unit-results-store.ts';
+import { readUnitFields, UNIT_FIELDS, type UnitFieldName } from '../storage/unit-results-store.ts';
 import { targetCategories } from '../runs/results-queries.ts';
 
 /** Exported numeric columns in export order: name in the export and the stored column it comes from. */
@@ -20,7 +20,7 @@ const EXPORT_NAMES = [
 ] as const satisfies readonly (readonly [string, (typeof UNIT_FIELDS)[number]['name']])[];
 
 /** The exported columns with their stored dtype, taken from the storage layout so the two cannot drift. */
-export const EXPORT_VALUE_COLUMNS: readonly { name: string; stored: UnitColumnName; dtype: (typeof UNIT_FIELDS)[number]['dtype'] }[] = EXPORT_NAMES.map(([name, stored]) => ({
+export const EXPORT_VALUE_COLUMNS: readonly { name: string; stored: UnitFieldName; dtype: (typeof UNIT_FIELDS)[number]['dtype'] }[] = EXPORT_NAMES.map(([name, stored]) => ({
   name,
   stored,
   dtype: UNIT_FIELDS.find((c) => c.name === stored)!.dtype,
@@ -62,10 +62,22 @@ export function planExport(project: Project, runId: number, layerFilter?: readon
   return { layers: all, categories, chunks, rows: chunks.reduce((s, c) => s + c.rows, 0) };
 }
 
-export function readChunkColumn(project: Project, runId: number, chunk: ChunkPlan, column: ExportValueColumn): Uint8Array | Float32Array | Float64Array {
-  const data = readUnitColumn(project.db, runId, chunk.layerIndex, chunk.category, column.stored, column.dtype);
-  if (!data) throw new EngineError('internal', `run #${runId} is missing the ${column.stored} column of ${chunk.tap.name}/${chunk.category}`, { file: project.path });
-  return data;
+export type ChunkColumnReader = (chunk: ChunkPlan, column: ExportValueColumn) => Uint8Array | Float32Array | Float64Array;
+
+/**
+ * Reads export columns for one export. It keeps the last chunk's fields: the CSV and Parquet writers read
+ * every column of one chunk in a row, and all of them come from one read of its records.
+ */
+export function chunkColumnReader(project: Project, runId: number): ChunkColumnReader {
+  let last: { chunk: ChunkPlan; fields: NonNullable<ReturnType<typeof readUnitFields>> } | undefined;
+  return (chunk, column) => {
+    if (last?.chunk !== chunk) {
+      const fields = readUnitFields(project.db, runId, chunk.layerIndex, chunk.category);
+      if (!fields) throw new EngineError('internal', `run #${runId} is missing the unit results of ${chunk.tap.name}/${chunk.category}`, { file: project.path });
+      last = { chunk, fields };
+    }
+    return last.fields[column.stored];
+  };
 }
 
 /** unit, channel, y, x for every unit of a layer (docs/models.md "Units"; y = x = -1 for a class token). */

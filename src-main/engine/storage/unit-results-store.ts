@@ -238,6 +238,28 @@ export function readOrderedRecords(db: Db, runId: number, position: number, cate
   return records ? { total: page.total, records } : undefined;
 }
 
+/** Every record of a (run, layer, category) in unit order, undecoded (37 bytes each). */
+function allRecordBytes(db: Db, runId: number, position: number, category: string): Uint8Array | undefined {
+  const parts = statement<[number, number, string, string, string], { data: Buffer }>(
+    db,
+    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
+  )
+    .all(runId, position, category, `${RECORDS}#`, `${RECORDS}$`)
+    .map((r) => chunkData(r.data));
+  return parts.length === 0 ? undefined : joined(parts);
+}
+
+type FieldArray = Uint8Array | Float32Array | Float64Array;
+
+function fieldOf(data: Uint8Array, field: (typeof UNIT_FIELDS)[number]): FieldArray {
+  const view = viewOf(data);
+  const n = data.byteLength / UNIT_RECORD_BYTES;
+  const get = field.dtype === 'u8' ? (o: number) => view.getUint8(o) : field.dtype === 'f32' ? (o: number) => view.getFloat32(o, true) : (o: number) => view.getFloat64(o, true);
+  const out = field.dtype === 'u8' ? new Uint8Array(n) : field.dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
+  for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = get(o);
+  return out;
+}
+
 /** A whole column in unit order: one field of every record, or the CSI order. */
 export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {
   if (name === 'csi_order') {
@@ -246,20 +268,15 @@ export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position:
   }
   const field = UNIT_FIELDS.find((f) => f.name === name)!;
   if (field.dtype !== dtype) throw new Error(`unit column ${name} is stored as ${field.dtype}, expected ${dtype}`);
-  const parts = statement<[number, number, string, string, string], { data: Buffer }>(
-    db,
-    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
-  )
-    .all(runId, position, category, `${RECORDS}#`, `${RECORDS}$`)
-    .map((r) => chunkData(r.data));
-  if (parts.length === 0) return undefined;
-  const data = joined(parts);
-  const view = viewOf(data);
-  const n = data.byteLength / UNIT_RECORD_BYTES;
-  const get = field.dtype === 'u8' ? (o: number) => view.getUint8(o) : field.dtype === 'f32' ? (o: number) => view.getFloat32(o, true) : (o: number) => view.getFloat64(o, true);
-  const out = field.dtype === 'u8' ? new Uint8Array(n) : field.dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
-  for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = get(o);
-  return out as TypedArrayOf<D>;
+  const data = allRecordBytes(db, runId, position, category);
+  return data ? (fieldOf(data, field) as TypedArrayOf<D>) : undefined;
+}
+
+/** Every field of a (run, layer, category) as columns in unit order, from one read of its records (exports). */
+export function readUnitFields(db: Db, runId: number, position: number, category: string): Record<UnitFieldName, FieldArray> | undefined {
+  const data = allRecordBytes(db, runId, position, category);
+  if (!data) return undefined;
+  return Object.fromEntries(UNIT_FIELDS.map((f) => [f.name, fieldOf(data, f)])) as Record<UnitFieldName, FieldArray>;
 }
 
 export function unitResultBytes(db: Db, runId?: number): { bytes: number; columns: number } {
