@@ -46,7 +46,7 @@ export function readBootstrap(db: Db, runId: number, settings: string): StoredBo
   ).get(runId, settings);
   if (!row) return undefined;
   const header = parseJsonColumn(headerSchema, row.header, `run #${runId}'s bootstrap header`);
-  const all = fromBlob(row.replicates, 'f64');
+  const all = fromBlob(row.replicates, 'f64', { db, table: 'run_bootstraps', what: 'replicates', runId });
   const per = all.length / Math.max(1, header.layers.length);
   return { header, values: header.layers.map((_, l) => all.slice(l * per, (l + 1) * per)), seconds: row.seconds };
 }

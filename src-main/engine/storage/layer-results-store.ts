@@ -4,6 +4,7 @@
 // kind holds is declared once and checked on every read.
 import { z } from 'zod';
 import type { ChannelCount, ConsistencyResult, CsiLayerDistribution, Quartiles } from '../../contract/results-types.ts';
+import { textChecksum, verifiedText } from './blobs.ts';
 import type { Db } from './database.ts';
 import { numberOrNaN, parseJsonColumn } from './json-columns.ts';
 import { statement } from './statements.ts';
@@ -80,55 +81,62 @@ export interface LayerResultRow {
 }
 
 export function writeLayerResult(db: Db, runId: number, row: LayerResultRow): void {
-  statement(db, 'INSERT INTO layer_results (run_id, position, category, units, selective, metrics) VALUES (?, ?, ?, ?, ?, ?)').run(
+  const metrics = JSON.stringify(row.metrics);
+  statement(db, 'INSERT INTO layer_results (run_id, position, category, units, selective, metrics, crc) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
     runId,
     row.position,
     row.category,
     row.units,
     row.selective,
-    JSON.stringify(row.metrics),
+    metrics,
+    textChecksum(metrics),
   );
 }
 
 export function readLayerResults(db: Db, runId: number): LayerResultRow[] {
-  return statement<[number], Omit<LayerResultRow, 'metrics'> & { metrics: string }>(
+  return statement<[number], Omit<LayerResultRow, 'metrics'> & { metrics: string; crc: number }>(
     db,
-    'SELECT position, category, units, selective, metrics FROM layer_results WHERE run_id = ? ORDER BY position, rowid',
+    'SELECT position, category, units, selective, metrics, crc FROM layer_results WHERE run_id = ? ORDER BY position, rowid',
   )
     .all(runId)
-    .map((r) => ({ ...r, metrics: parseJsonColumn(metricsSchema, r.metrics, `run #${runId}'s metrics of layer ${r.position}/${r.category}`) }));
+    .map(({ crc, ...r }) => {
+      const text = verifiedText(r.metrics, crc, { db, table: 'layer_results', what: `${r.category} metrics`, runId, position: r.position });
+      return { ...r, metrics: parseJsonColumn(metricsSchema, text, `run #${runId}'s metrics of layer ${r.position}/${r.category}`) };
+    });
 }
 
 export function writeAggregate<K extends AggregateKind>(db: Db, runId: number, kind: K, position: number, category: string, data: AggregateKinds[K]): void {
+  const text = JSON.stringify(data);
   statement(
     db,
-    `INSERT INTO run_aggregates (run_id, position, category, kind, data) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(run_id, kind, position, category) DO UPDATE SET data = excluded.data`,
-  ).run(runId, position, category, kind, JSON.stringify(data));
+    `INSERT INTO run_aggregates (run_id, position, category, kind, data, crc) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(run_id, kind, position, category) DO UPDATE SET data = excluded.data, crc = excluded.crc`,
+  ).run(runId, position, category, kind, text, textChecksum(text));
 }
 
-function parseAggregate<K extends AggregateKind>(runId: number, kind: K, position: number, category: string, text: string): AggregateKinds[K] {
+function parseAggregate<K extends AggregateKind>(db: Db, runId: number, kind: K, position: number, category: string, row: { data: string; crc: number }): AggregateKinds[K] {
+  const text = verifiedText(row.data, row.crc, { db, table: 'run_aggregates', what: `${kind}${category ? ` ${category}` : ''}`, runId, position });
   return parseJsonColumn(AGGREGATES[kind], text, `run #${runId}'s ${kind} aggregate (layer ${position}${category ? `, ${category}` : ''})`);
 }
 
 export function readAggregate<K extends AggregateKind>(db: Db, runId: number, kind: K, position: number, category: string): AggregateKinds[K] | undefined {
-  const row = statement<[number, string, number, string], { data: string }>(db, 'SELECT data FROM run_aggregates WHERE run_id = ? AND kind = ? AND position = ? AND category = ?').get(
+  const row = statement<[number, string, number, string], { data: string; crc: number }>(db, 'SELECT data, crc FROM run_aggregates WHERE run_id = ? AND kind = ? AND position = ? AND category = ?').get(
     runId,
     kind,
     position,
     category,
   );
-  return row ? parseAggregate(runId, kind, position, category, row.data) : undefined;
+  return row ? parseAggregate(db, runId, kind, position, category, row) : undefined;
 }
 
 /** One kind for one category over every layer, in layer order. */
 export function readAggregates<K extends AggregateKind>(db: Db, runId: number, kind: K, category: string): { position: number; data: AggregateKinds[K] }[] {
-  return statement<[number, string, string], { position: number; data: string }>(
+  return statement<[number, string, string], { position: number; data: string; crc: number }>(
     db,
-    'SELECT position, data FROM run_aggregates WHERE run_id = ? AND kind = ? AND category = ? ORDER BY position',
+    'SELECT position, data, crc FROM run_aggregates WHERE run_id = ? AND kind = ? AND category = ? ORDER BY position',
   )
     .all(runId, kind, category)
-    .map((r) => ({ position: r.position, data: parseAggregate(runId, kind, r.position, category, r.data) }));
+    .map((r) => ({ position: r.position, data: parseAggregate(db, runId, kind, r.position, category, r) }));
 }
 
 /** Removes everything an analysis wrote for a run (before writing it again on resume). */

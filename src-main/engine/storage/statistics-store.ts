@@ -29,7 +29,9 @@ export function readLayerStats(db: Db, runId: number, position: number): StoredL
     db,
     'SELECT state, count, mean, m2 FROM layer_stats WHERE run_id = ? AND position = ?',
   ).get(runId, position);
-  return row ? { state: row.state, count: fromBlob(row.count, 'f64'), mean: fromBlob(row.mean, 'f64'), m2: fromBlob(row.m2, 'f64') } : undefined;
+  if (!row) return undefined;
+  const source = (what: string) => ({ db, table: 'layer_stats', what, runId, position });
+  return { state: row.state, count: fromBlob(row.count, 'f64', source('count')), mean: fromBlob(row.mean, 'f64', source('mean')), m2: fromBlob(row.m2, 'f64', source('m2')) };
 }
 
 export function countFinalStats(db: Db, runId: number): number {
@@ -48,7 +50,7 @@ export function writeCheckpoint(db: Db, runId: number, doneImageIds: readonly nu
 /** The images the partial statistics of a run cover (ids, as extracted), if it has a checkpoint. */
 export function readCheckpoint(db: Db, runId: number): { doneImageIds: number[] } | undefined {
   const row = statement<[number], { state: Buffer | null }>(db, 'SELECT state FROM run_checkpoints WHERE run_id = ?').get(runId);
-  return row ? { doneImageIds: row.state ? Array.from(fromBlob(row.state, 'i32')) : [] } : undefined;
+  return row ? { doneImageIds: row.state ? Array.from(fromBlob(row.state, 'i32', { db, table: 'run_checkpoints', what: 'state', runId })) : [] } : undefined;
 }
 
 export function deleteCheckpoint(db: Db, runId: number): void {

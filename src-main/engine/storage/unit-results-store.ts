@@ -5,7 +5,7 @@
 // then the record chunks of its units. Each unit's values are stored once (37 bytes + 4 for the CSI order),
 // instead of in columns and again in sorted records (101 bytes before m110; docs/storage.md).
 import type { UnitResults } from '../pipeline-types.ts';
-import { fromBlob, toBlob, type Dtype, type TypedArrayOf } from './blobs.ts';
+import { blobData, toBlob, typedView, type BlobSource, type Dtype, type TypedArrayOf } from './blobs.ts';
 import type { Db } from './database.ts';
 import { statement } from './statements.ts';
 
@@ -138,20 +138,22 @@ function selectiveByT(results: Pick<UnitResults, 'selective' | 'tMin'>): Int32Ar
 
 type Key = readonly [number, number, string];
 
-/** The data bytes of a stored chunk: every chunk read goes through blobs.ts here. */
-function chunkData(blob: Buffer): Uint8Array {
-  return fromBlob(blob, 'u8');
+/** The verified data bytes of a stored chunk: every chunk read goes through blobs.ts here. */
+function chunkData(db: Db, [runId, position, category]: Key, row: { name: string; data: Buffer }): Uint8Array {
+  const source: BlobSource = { db, table: 'unit_columns', what: `${category} ${row.name}`, runId, position };
+  return blobData(row.data, source);
 }
 
 const viewOf = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function chunkRange(db: Db, [runId, position, category]: Key, name: typeof RECORDS | UnitOrder, firstChunk: number, lastChunk: number): Uint8Array[] {
-  return statement<[number, number, string, string, string], { data: Buffer }>(
+function chunkRange(db: Db, key: Key, name: typeof RECORDS | UnitOrder, firstChunk: number, lastChunk: number): Uint8Array[] {
+  const [runId, position, category] = key;
+  return statement<[number, number, string, string, string], { name: string; data: Buffer }>(
     db,
-    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name',
+    'SELECT name, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name <= ? ORDER BY name',
   )
     .all(runId, position, category, chunkName(name, firstChunk), chunkName(name, lastChunk))
-    .map((r) => chunkData(r.data));
+    .map((r) => chunkData(db, key, r));
 }
 
 /**
@@ -220,7 +222,7 @@ export function readUnitsAt(db: Db, runId: number, position: number, category: s
     'SELECT name, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name IN (SELECT value FROM json_each(?))',
   ).all(runId, position, category, JSON.stringify(Array.from(wanted, (c) => chunkName(RECORDS, c))));
   if (rows.length < wanted.size) return undefined;
-  const chunks = new Map(rows.map((r) => [Number(r.name.slice(RECORDS.length + 1)), viewOf(chunkData(r.data))]));
+  const chunks = new Map(rows.map((r) => [Number(r.name.slice(RECORDS.length + 1)), viewOf(chunkData(db, [runId, position, category], r))]));
   const out: UnitRecord[] = [];
   for (let i = 0; i < units.length; i++) {
     const u = units[i]!;
@@ -240,12 +242,12 @@ export function readOrderedRecords(db: Db, runId: number, position: number, cate
 
 /** Every record of a (run, layer, category) in unit order, undecoded (37 bytes each). */
 function allRecordBytes(db: Db, runId: number, position: number, category: string): Uint8Array | undefined {
-  const parts = statement<[number, number, string, string, string], { data: Buffer }>(
+  const parts = statement<[number, number, string, string, string], { name: string; data: Buffer }>(
     db,
-    'SELECT data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
+    'SELECT name, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
   )
     .all(runId, position, category, `${RECORDS}#`, `${RECORDS}$`)
-    .map((r) => chunkData(r.data));
+    .map((r) => chunkData(db, [runId, position, category], r));
   return parts.length === 0 ? undefined : joined(parts);
 }
 
@@ -308,7 +310,8 @@ export function migrateLegacyUnitResults(db: Db): void {
     const read = (name: (typeof LEGACY_COLUMNS)[number]) => {
       const row = column.get(run, position, category, name) as { dtype: Dtype; data: Buffer } | undefined;
       if (!row) throw new Error(`unit results of run #${run}, layer ${position}, ${category}: the column ${name} is missing`);
-      const values = fromBlob(row.data, row.dtype);
+      // Raw: BLOBs written before m120 carry no checksum trailer yet (m120 seals the rest after this).
+      const values = typedView(row.data, row.dtype);
       // Copied out: the statement's next read may reuse the buffer.
       return row.dtype === 'u8' || row.dtype === 'i32' ? values.slice() : Float64Array.from(values);
     };
