@@ -4,7 +4,7 @@
 // against it with `satisfies HandlerMap<Api>`.
 import { z } from 'zod';
 import { method } from './define.ts';
-import type { DemoCreated, DirectoryListing, ProjectInfo, SessionInfo } from './types.ts';
+import type { DemoCreated, DirectoryListing, ProjectCheckReport, ProjectInfo, SessionInfo } from './types.ts';
 import type { ResultsTable, RunSummary } from './types.ts';
 import type {
   DemoStimuliResult,
@@ -83,6 +83,8 @@ export const api = {
     z.object({ path: newProjectPath, name: nameSchema.optional() }),
   ),
   'project.info': method<ProjectInfo>()(z.object({ path: projectPath })),
+  /** The full integrity check: SQLite's integrity_check over every page and every stored checksum; reads only. */
+  'project.check': method<ProjectCheckReport>()(z.object({ path: projectPath }), { long: true }),
   /** Opens a project (recording it in the recent list) and returns its summary. */
   'project.open': method<ProjectInfo>()(z.object({ path: projectPath })),
   'project.recent': method<RecentProject[]>()(z.object({})),

@@ -171,6 +171,26 @@ export interface StimuliCheckReport {
   problems: StimulusProblem[];
 }
 
+/** One damaged part of a project, as `project check` found it. */
+export interface ProjectDamage {
+  /** Where: "the file", or the run, layer and table ("run #3, layer conv2, table unit_columns (faces csi)"). */
+  where: string;
+  problem: string;
+  /** How to get it back (the WAL, the last export, recomputing from stored statistics). */
+  recovery: string;
+}
+
+export interface ProjectCheckReport {
+  path: string;
+  ok: boolean;
+  damage: ProjectDamage[];
+  /** What was verified: SQLite's integrity_check over every page, and each stored checksum. */
+  pages: number;
+  checksums: number;
+  /** Set when the file was written before checksums (schema below 120): only SQLite's own check applies. */
+  note: string | null;
+}
+
 export interface ScrambleResult {
   category: string;
   from: string;

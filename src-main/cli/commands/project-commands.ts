@@ -1,6 +1,6 @@
 import { commandGroup, defineCommand } from '../command.ts';
 import { UsageError } from '../io.ts';
-import type { ProjectInfo } from '../../contract/types.ts';
+import type { ProjectCheckReport, ProjectInfo } from '../../contract/types.ts';
 
 function describeProject(info: ProjectInfo): string {
   const lines = [
@@ -43,6 +43,35 @@ const info = defineCommand({
     output.result(result, () => describeProject(result));
   },
 });
+
+const check = defineCommand({
+  name: 'check',
+  summary: 'verify a project file: every page and every stored checksum (exit 1 when damaged)',
+  usage: `usage: unitscope project check PATH [--json]
+
+The full integrity check: SQLite's integrity_check over every page and every stored checksum (results,
+statistics, checkpoints, bootstraps). Reads only. Prints what is damaged and how to recover it; exit 1 when
+anything is.`,
+  async run({ positionals, output, usage, longCall }, { client }) {
+    if (positionals.length !== 1) throw new UsageError('project check: expected one PATH', usage);
+    const report = await client.call('project.check', { path: positionals[0]! }, longCall);
+    output.endProgress();
+    output.result(report, () => describeCheck(report));
+    return report.ok ? 0 : 1;
+  },
+});
+
+function describeCheck(report: ProjectCheckReport): string {
+  const verified = `${report.pages} pages, ${report.checksums} checksums`;
+  const lines = report.ok ? [`${report.path}: ok (${verified})`] : [`${report.path}: DAMAGED (${report.damage.length} problems; ${verified})`];
+  for (const d of report.damage) lines.push(`  ${d.where}: ${d.problem}`);
+  if (!report.ok) {
+    const ways = [...new Set(report.damage.map((d) => d.recovery))];
+    lines.push('nothing was changed. To recover:', ...ways.map((w) => `  ${w}`));
+  }
+  if (report.note) lines.push(`note: ${report.note}`);
+  return lines.join('\n');
+}
 
 const rename = defineCommand({
   name: 'rename',
@@ -95,4 +124,4 @@ const recent = defineCommand({
   },
 });
 
-export const projectCommand = commandGroup('project', 'create and inspect projects', [create, info, rename, duplicate, remove, recent]);
+export const projectCommand = commandGroup('project', 'create and inspect projects', [create, info, check, rename, duplicate, remove, recent]);

@@ -1,6 +1,7 @@
 import type { Engine } from '../engine.ts';
 import type { EngineHandlers } from './types.ts';
 import { recordRecentProject } from '../recent-projects.ts';
+import { checkProject } from '../project-check.ts';
 
 export function projectHandlers(engine: Engine) {
   return {
@@ -10,5 +11,6 @@ export function projectHandlers(engine: Engine) {
       return project.info();
     },
     'project.info': async ({ path }) => engine.reader(path).info(),
+    'project.check': async ({ path }, { signal, progress }) => checkProject(path, { signal, progress }),
   } satisfies Partial<EngineHandlers>;
 }

@@ -7,7 +7,8 @@
 // instead of a silently different number. Migration m120 sealed the BLOBs written before (docs/storage.md).
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { EngineError } from '../errors.ts';
+import type { EngineError } from '../errors.ts';
+import { damagedProject } from './damage.ts';
 import type { Db } from './database.ts';
 import { statement } from './statements.ts';
 
@@ -57,14 +58,6 @@ export function isSealed(blob: Uint8Array): boolean {
   return view.getUint32(end + 4, true) === TAG && view.getUint32(end, true) === crc32(blob.subarray(0, end));
 }
 
-/** How to get damaged data back, by what it was (the WAL, the last export, or recomputing it). */
-function recovery(table: string): string {
-  const common = 'if a -wal file sits beside the project, copy the project with its -wal and -shm files before anything else opens it (it may hold the last good pages); results you exported before are in that export folder';
-  if (table === 'unit_columns') return `${common}; or compute the results again from the stored statistics (unitscope analyse)`;
-  if (table === 'layer_stats' || table === 'run_checkpoints') return `${common}; or run the analysis again (unitscope run) to extract the statistics anew`;
-  return `${common}; or compute them again`;
-}
-
 /** The layer's name, looked up only for a message (the lookup itself may meet the damage). */
 function layerName(db: Db, runId: number, position: number): string {
   try {
@@ -84,12 +77,7 @@ export function describeBlob(source: BlobSource): string {
 
 /** The error for a BLOB whose checksum does not match: names the file, the data and the way back. */
 export function damagedBlob(source: BlobSource): EngineError {
-  const file = source.db.name;
-  return new EngineError(
-    'bad_input',
-    `${file}: the project is damaged: the stored data of ${describeBlob(source)} does not match its checksum; nothing was changed. To recover: ${recovery(source.table)}. 'unitscope project check' lists all damage`,
-    { file },
-  );
+  return damagedProject(source.db.name, `the stored data of ${describeBlob(source)} does not match its checksum`, source.table);
 }
 
 /**

@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { EngineError } from '../errors.ts';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 import { checkProjectMarker, markNewProject } from './project-marker.ts';
+import { damagedProject } from './damage.ts';
+import { headerProblems, rootPageProblems, walHasContent, type FileHeader } from './file-integrity.ts';
 
 // URI file names ("file:...?immutable=1", for projects on read-only media) are off in better-sqlite3's
 // build; SQLite reads this switch once, when the first connection of the process opens.
@@ -62,14 +64,6 @@ export function whyReadOnly(path: string): string | null {
   return null;
 }
 
-function walHasContent(path: string): boolean {
-  try {
-    return statSync(`${path}-wal`).size > 0;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A read-only connection. In WAL mode even a reader needs the -shm file beside the project; where the
  * folder cannot take one (read-only media) and no WAL holds changes that are not yet in the file, the file
@@ -93,6 +87,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     throw new EngineError('not_found', `${path}: no such project file`, { file: path });
   }
   if (exists) checkLooksLikeSqlite(path);
+  // The cheap integrity check (file-integrity.ts) comes before any write, and before any read serves data.
+  const header = exists ? checkedHeader(path) : null;
   if (!options.readonly) {
     const why = whyReadOnly(path);
     if (why) throw readOnlyProject(path, why);
@@ -107,6 +103,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.pragma('busy_timeout = 5000');
     // Only a file with the app's marker is a project; nothing below may write to another app's file.
     const { needsMark } = exists ? checkProjectMarker(db, path) : { needsMark: true };
+    if (header) refuseDamage(path, rootPageProblems(db, path, header));
     // Refuse a newer file before anything below (WAL mode) writes to its header.
     refuseNewerSchema(db, path);
     if (needsMark && !options.readonly) markNewProject(db);
@@ -121,12 +118,47 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.close();
     if (error instanceof EngineError) throw error;
     const message = (error as Error).message;
-    if (/file is not a database|malformed/i.test(message)) {
+    if ((error as { code?: string }).code?.startsWith('SQLITE_CORRUPT') || /malformed/i.test(message)) throw damagedProject(path, `SQLite: ${message}`, null);
+    if (/file is not a database/i.test(message)) {
       throw new EngineError('bad_input', `${path}: not a Unitscope project (${message})`, { file: path, cause: error });
     }
     throw error;
   }
   return db;
+}
+
+/**
+ * A read-only connection for `project check`: the open-time integrity refusal and the schema upgrade are
+ * left out (the check reports damage instead of refusing, and reads a project of any older schema).
+ */
+export function openForCheck(path: string): Db {
+  if (!existsSync(path)) throw new EngineError('not_found', `${path}: no such project file`, { file: path });
+  checkLooksLikeSqlite(path);
+  let db: Db;
+  try {
+    db = openReader(path);
+  } catch (error) {
+    throw new EngineError('io', `${path}: cannot open project (${(error as Error).message})`, { file: path, cause: error });
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    checkProjectMarker(db, path);
+    refuseNewerSchema(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function refuseDamage(path: string, problems: string[]): void {
+  if (problems.length > 0) throw damagedProject(path, problems.join('; '), null);
+}
+
+function checkedHeader(path: string): FileHeader {
+  const { header, problems } = headerProblems(path);
+  refuseDamage(path, problems);
+  return header!;
 }
 
 /** The refusal of a write to a project that cannot be written: reads still work. */
