@@ -11,7 +11,7 @@ import { throwIfAborted } from './errors.ts';
 import { ProgressMeter } from './jobs/progress-meter.ts';
 import { recoveryFor } from './storage/damage.ts';
 import { openForCheck, schemaVersion, type Db } from './storage/database.ts';
-import { headerProblems, rootPageProblems } from './storage/file-integrity.ts';
+import { headerProblems, rootPageProblems, type FileHeader } from './storage/file-integrity.ts';
 import { checksummedRows, integrityCheck, pageCount, verifyChecksums } from './storage/full-check.ts';
 
 /** The schema version that added checksums (m120). */
@@ -36,21 +36,25 @@ function attempt<T>(damage: ProjectDamage[], step: string, run: () => T, fallbac
   }
 }
 
-function sqliteChecks(db: Db, path: string, damage: ProjectDamage[]): void {
-  const { header, problems } = headerProblems(path);
-  damage.push(...problems.map(fileDamage));
+function sqliteChecks(db: Db, path: string, header: FileHeader | null, damage: ProjectDamage[]): void {
   if (header) damage.push(...attempt(damage, 'reading the root pages', () => rootPageProblems(db, path, header), []).map(fileDamage));
   damage.push(...attempt(damage, 'SQLite integrity_check', () => integrityCheck(db), []).map((message) => fileDamage(`SQLite integrity_check: ${message}`)));
 }
 
 export async function checkProject(path: string, options: CheckOptions = {}): Promise<ProjectCheckReport> {
   const full = resolve(path);
-  const db = openForCheck(full);
+  const opened = openForCheck(full);
+  const { header, problems } = headerProblems(full);
+  const damage = problems.map(fileDamage);
+  if ('unreadable' in opened) {
+    damage.push(fileDamage(`SQLite cannot open it (${opened.unreadable})`));
+    return { path: full, ok: false, damage, pages: 0, checksums: 0, note: null };
+  }
+  const db = opened;
   try {
-    const damage: ProjectDamage[] = [];
     const report = options.progress ?? (() => {});
     report({ phase: 'integrity_check', done: 0, total: 1 });
-    sqliteChecks(db, full, damage);
+    sqliteChecks(db, full, header, damage);
     throwIfAborted(options.signal, 'project check');
     const version = attempt(damage, 'reading the schema version', () => schemaVersion(db), 0);
     let checksums = 0;

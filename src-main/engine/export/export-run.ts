@@ -76,7 +76,16 @@ async function writeChunks(path: string, produce: (write: (s: string) => Promise
   const write = async (s: string) => {
     if (!stream.write(s)) await Promise.race([once(stream, 'drain'), failed]);
   };
-  await produce(write);
+  // A failure that comes before the stream has opened still ends up here, not as an unhandled rejection.
+  failed.catch(() => {});
+  try {
+    await produce(write);
+  } catch (error) {
+    // Closed before the caller removes the staging folder, so the stream never opens a file in a folder gone.
+    stream.destroy();
+    await once(stream, 'close');
+    throw error;
+  }
   stream.end();
   await Promise.race([once(stream, 'finish'), failed]);
 }

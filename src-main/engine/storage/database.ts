@@ -118,7 +118,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.close();
     if (error instanceof EngineError) throw error;
     const message = (error as Error).message;
-    if ((error as { code?: string }).code?.startsWith('SQLITE_CORRUPT') || /malformed/i.test(message)) throw damagedProject(path, `SQLite: ${message}`, null);
+    if (corruption(error)) throw damagedProject(path, `SQLite: ${message}`, null);
     if (/file is not a database/i.test(message)) {
       throw new EngineError('bad_input', `${path}: not a Unitscope project (${message})`, { file: path, cause: error });
     }
@@ -127,17 +127,27 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   return db;
 }
 
+/** SQLite's complaint when it takes the file for damaged, else null. */
+function corruption(error: unknown): string | null {
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message;
+  return code.startsWith('SQLITE_CORRUPT') || /malformed/i.test(message) ? message : null;
+}
+
 /**
- * A read-only connection for `project check`: the open-time integrity refusal and the schema upgrade are
- * left out (the check reports damage instead of refusing, and reads a project of any older schema).
+ * A read-only connection for `project check`, or what SQLite said when the file is too damaged to open:
+ * the open-time integrity refusal and the schema upgrade are left out (the check reports damage instead of
+ * refusing, and reads a project of any older schema).
  */
-export function openForCheck(path: string): Db {
+export function openForCheck(path: string): Db | { unreadable: string } {
   if (!existsSync(path)) throw new EngineError('not_found', `${path}: no such project file`, { file: path });
   checkLooksLikeSqlite(path);
   let db: Db;
   try {
     db = openReader(path);
   } catch (error) {
+    const complaint = corruption(error);
+    if (complaint) return { unreadable: complaint };
     throw new EngineError('io', `${path}: cannot open project (${(error as Error).message})`, { file: path, cause: error });
   }
   try {
@@ -146,6 +156,8 @@ export function openForCheck(path: string): Db {
     refuseNewerSchema(db, path);
   } catch (error) {
     db.close();
+    const complaint = corruption(error);
+    if (complaint) return { unreadable: complaint };
     throw error;
   }
   return db;
