@@ -14,7 +14,7 @@ import type { LayerStats } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { insertRunCategories, insertRunImages, insertRunLayers, readRunCategories, readRunImages, readRunLayers } from '../storage/run-inputs-store.ts';
 import { getRun, insertRun, readRunManifest, setRunManifest, setRunProvider, setRunStatus } from '../storage/runs-store.ts';
-import { countFinalStats, writeLayerStats } from '../storage/statistics-store.ts';
+import { countFinalStats, verifyLayerStats, writeLayerStats } from '../storage/statistics-store.ts';
 import { analyseRun, readsPerImageResponses } from './analyse-step.ts';
 import { extractRun, type ExtractOptions } from './extract-step.ts';
 import { carryRun, type RunHooks } from './run-lifecycle.ts';
@@ -157,6 +157,8 @@ export async function reanalyzeRun(project: Project, sourceRun: number, recipeIn
         // A recipe that reads per-image responses reads the source run's files: refuse before creating
         // the run when they no longer hold the bytes its statistics came from.
         if (readsPerImageResponses(recipe)) await checkRunInputs(project, loadRunInputs(project, sourceRun), `the reanalysis of run #${sourceRun}`, hooks);
+        // Damaged statistics refuse before the new run is written (the checksums name the layer).
+        verifyLayerStats(db, statsRun);
         return db.transaction(() => {
           const images = readRunImages(db, sourceRun);
           const id = insertRun(db, { modelId: source.modelId, recipe, parentRun: sourceRun, images: images.length });

@@ -34,6 +34,12 @@ export function readLayerStats(db: Db, runId: number, position: number): StoredL
   return { state: row.state, count: fromBlob(row.count, 'f64', source('count')), mean: fromBlob(row.mean, 'f64', source('mean')), m2: fromBlob(row.m2, 'f64', source('m2')) };
 }
 
+/** Verifies the checksums of every layer's statistics of a run (throws naming the damaged one). */
+export function verifyLayerStats(db: Db, runId: number): void {
+  const positions = statement<[number], { position: number }>(db, 'SELECT position FROM layer_stats WHERE run_id = ? ORDER BY position').all(runId);
+  for (const { position } of positions) readLayerStats(db, runId, position);
+}
+
 export function countFinalStats(db: Db, runId: number): number {
   return statement<[number], { n: number }>(db, "SELECT COUNT(*) AS n FROM layer_stats WHERE run_id = ? AND state = 'final'").get(runId)!.n;
 }

@@ -156,6 +156,24 @@ describe('a damaged project', () => {
     expect(digest(project)).toBe(before);
   }, 120_000);
 
+  it('bytes flipped in stored statistics: reanalyze refuses before it writes a run, naming the layer and table layer_stats', async () => {
+    const project = copyOf('flipped-stats');
+    const stats = query<{ mean: Buffer; layer: string }>(
+      project,
+      'SELECT s.mean, l.name AS layer FROM layer_stats s JOIN run_layers l ON l.run_id = s.run_id AND l.position = s.position ORDER BY length(s.mean) DESC LIMIT 1',
+    )[0]!;
+    const found = offsetsOf(project, stats.mean.subarray(0, 32));
+    rewrite(project, (content) => {
+      for (const at of found) for (let i = at + 8; i < at + 16; i++) content[i] = content[i]! ^ 0x01;
+    });
+    const before = digest(project);
+    const line = await expectRefused(project, ['reanalyze', project, '--run', '1', '--alpha', '0.01'], new RegExp(`run #1, layer ${stats.layer}, table layer_stats \\(mean\\) does not match its checksum`));
+    expect(line).toContain("make the run again with 'unitscope run'");
+    await expectCheckFinds(project, new RegExp(`run #1, layer ${stats.layer}, table layer_stats \\(mean\\): the stored data does not match its checksum`));
+    expect(digest(project)).toBe(before);
+    expect(query<{ n: number }>(project, 'SELECT COUNT(*) AS n FROM runs')[0]!.n).toBe(1);
+  }, 120_000);
+
   it('64 KB zeroed from a b-tree root page on: info, results, run and stimuli check refuse before reading or writing', async () => {
     const project = copyOf('zeroed');
     const pageSize = query<{ page_size: number }>(project, 'PRAGMA page_size')[0]!.page_size;
