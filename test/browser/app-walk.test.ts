@@ -105,6 +105,8 @@ describe('serve mode walk', () => {
   it('validates the stimuli and generates a scrambled control', async () => {
     await page.getByTestId('check-start').click();
     await expect.poll(() => page.getByTestId('check-summary').textContent(), { timeout: 60_000 }).toBe(`${PER_CATEGORY * CATEGORIES.length} images: ${PER_CATEGORY * CATEGORIES.length} ok, 0 missing, 0 changed`);
+    await page.getByTestId('integrity-start').click();
+    await expect.poll(() => page.getByTestId('integrity-summary').textContent(), { timeout: 60_000 }).toMatch(/^ok: \d+ pages, \d+ checksums verified$/);
     await page.getByTestId('scramble-from').selectOption('faces');
     expect(await page.getByTestId('scramble-as').inputValue()).toBe('scrambled_faces');
     await page.getByTestId('scramble-start').click();
