@@ -5,36 +5,24 @@
 // passes an undamaged project. A project from before checksums is sealed by m120 without changing a result.
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Project } from '../../../src-main/engine/project.ts';
-import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
+import { analysedCopies, type AnalysedCopies } from '../../support/analysed-copies.ts';
 import { runCliAsync } from '../../support/run-cli.ts';
-import { makeTinyProject } from '../runs/tiny-project.ts';
 
+let copies: AnalysedCopies;
 let dir: string;
-let source: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'unitscope-damage-'));
-  source = join(dir, 'src');
-  mkdirSync(source);
-  await makeTinyProject(join(source, 'p.unitscope'), 4, 9);
-  const project = Project.open(join(source, 'p.unitscope'));
-  await runAnalysis(project, { model: 'tiny' });
-  project.close();
+  copies = await analysedCopies('unitscope-damage-', 'p.unitscope');
+  dir = copies.dir;
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => copies.remove());
 
 const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-function copyOf(name: string): string {
-  const folder = join(dir, name);
-  cpSync(source, folder, { recursive: true });
-  return join(folder, 'p.unitscope');
-}
+const copyOf = (name: string) => copies.copyOf(name);
 
 function query<T>(file: string, sql: string): T[] {
   const db = new Database(file, { readonly: true });

@@ -3,40 +3,28 @@
 // writable project a read command never changes the file's bytes, and an empty file stays empty.
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toErrorData } from '../../../src-main/engine/errors.ts';
-import { Project } from '../../../src-main/engine/project.ts';
-import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { makeReadOnly } from '../../support/read-only.ts';
 import { runCliAsync, spawnCli } from '../../support/run-cli.ts';
 import { lockHolder } from '../../../src-main/engine/storage/project-lock.ts';
-import { makeTinyProject } from '../runs/tiny-project.ts';
+import { analysedCopies, type AnalysedCopies } from '../../support/analysed-copies.ts';
 
+let copies: AnalysedCopies;
 let dir: string;
-let source: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'unitscope-readonly-'));
-  source = join(dir, 'src');
-  mkdirSync(source);
-  await makeTinyProject(join(source, 'ro.unitscope'), 4, 9);
-  const project = Project.open(join(source, 'ro.unitscope'));
-  await runAnalysis(project, { model: 'tiny' });
-  project.close();
+  copies = await analysedCopies('unitscope-readonly-', 'ro.unitscope');
+  dir = copies.dir;
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => copies.remove());
 
 const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** A copy of the project (with its files folder) in a folder of its own. */
-function copyOf(name: string): string {
-  const folder = join(dir, name);
-  cpSync(source, folder, { recursive: true });
-  return join(folder, 'ro.unitscope');
-}
+const copyOf = (name: string) => copies.copyOf(name);
 
 function reads(project: string): string[][] {
   return [
