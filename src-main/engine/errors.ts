@@ -67,10 +67,26 @@ interface Failure {
   wayOut: string;
 }
 
+// The ways back from a damaged project, by what was damaged (docs/storage.md "Damage and recovery"): one
+// wording for SQLite's own "database disk image is malformed" (below) and the refusals of the checksums
+// and the open-time check (storage/damage.ts).
+const WAL_AND_EXPORTS =
+  'if a -wal file sits beside the project, copy the project together with its -wal and -shm files before anything else opens it (they may hold the last good pages); restore the file from a backup; results exported before are in their export folders (manifest.json)';
+
+/** How to get damaged data back, by the table it was in (null: the file, or not known). */
+export function recoveryFor(table: string | null): string {
+  if (table === 'unit_columns' || table === 'layer_results' || table === 'run_aggregates') {
+    return `${WAL_AND_EXPORTS}; or compute the results again from the stored statistics with 'unitscope reanalyze PROJECT --run ID'`;
+  }
+  if (table === 'layer_stats' || table === 'run_checkpoints') return `${WAL_AND_EXPORTS}; or make the run again with 'unitscope run' (the statistics come from the model and the images)`;
+  if (table === 'run_bootstraps') return `${WAL_AND_EXPORTS}; or compute the bootstrap again (it is recomputed on demand)`;
+  return WAL_AND_EXPORTS;
+}
+
 const DAMAGED: Failure = {
   kind: 'bad_input',
   what: 'the file is damaged',
-  wayOut: 'nothing more was written to it; restore it from a backup (a copy, or the last export for the results)',
+  wayOut: `nothing more was written to it. To recover: ${recoveryFor(null)}`,
 };
 const READ_ONLY: Failure = {
   kind: 'io',

@@ -56,9 +56,10 @@ describe('failure messages name the file and the way out', () => {
     const fd = openSync(damaged, 'r+');
     writeSync(fd, Buffer.alloc(8 * 4096, 0xff), 0, 8 * 4096, 3 * 4096);
     closeSync(fd);
+    // The open-time check sees the overwritten root pages before SQLite reads them (docs/storage.md).
     const line = await failure(['results', damaged]);
     expect(line).toBe(
-      `unitscope: ${damaged}: the file is damaged (database disk image is malformed); nothing more was written to it; restore it from a backup (a copy, or the last export for the results)`,
+      `unitscope: ${damaged}: the project is damaged (page 4, the root of table categories, is not a b-tree page; page 5, the root of index sqlite_autoindex_categories_1, is not a b-tree page; page 6, the root of table images, is not a b-tree page; and 5 more); nothing was read from the damaged part or written. To recover: if a -wal file sits beside the project, copy the project together with its -wal and -shm files before anything else opens it (they may hold the last good pages); restore the file from a backup; results exported before are in their export folders (manifest.json). 'unitscope project check ${damaged}' lists all damage`,
     );
   }, 60_000);
 

@@ -3,6 +3,7 @@
 // load.R. Units are streamed one (layer, category) chunk at a time, whatever the size of the run.
 import { closeSync, createWriteStream, openSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { basename, join, resolve, dirname } from 'node:path';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
@@ -83,7 +84,7 @@ async function writeChunks(path: string, produce: (write: (s: string) => Promise
   } catch (error) {
     // Closed before the caller removes the staging folder, so the stream never opens a file in a folder gone.
     stream.destroy();
-    await once(stream, 'close');
+    await finished(stream).catch(() => {}); // settles at once when the stream has closed already (a full disk)
     throw error;
   }
   stream.end();

@@ -163,8 +163,13 @@ export function openForCheck(path: string): Db | { unreadable: string } {
   return db;
 }
 
+/** Problems named in one refusal line; `project check` lists them all. */
+const PROBLEMS_NAMED = 3;
+
 function refuseDamage(path: string, problems: string[]): void {
-  if (problems.length > 0) throw damagedProject(path, problems.join('; '), null);
+  if (problems.length === 0) return;
+  const more = problems.length - PROBLEMS_NAMED;
+  throw damagedProject(path, `${problems.slice(0, PROBLEMS_NAMED).join('; ')}${more > 0 ? `; and ${more} more` : ''}`, null);
 }
 
 function checkedHeader(path: string): FileHeader {
