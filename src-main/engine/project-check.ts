@@ -11,10 +11,8 @@ import { recoveryFor, throwIfAborted } from './errors.ts';
 import { ProgressMeter } from './jobs/progress-meter.ts';
 import { openForCheck, schemaVersion, type Db } from './storage/database.ts';
 import { headerProblems, rootPageProblems, type FileHeader } from './storage/file-integrity.ts';
-import { checksummedRows, integrityCheck, pageCount, verifyChecksums } from './storage/full-check.ts';
+import { CHECKSUMS_SINCE, checksummedRows, integrityCheck, pageCount, verifyChecksums } from './storage/full-check.ts';
 
-/** The schema version that added checksums (m120). */
-const CHECKSUMS_SINCE = 120;
 /** Rows verified between two looks at the cancel signal (and two progress events). */
 const ROWS_PER_TURN = 256;
 
@@ -55,9 +53,10 @@ export async function checkProject(path: string, options: CheckOptions = {}): Pr
     report({ phase: 'integrity_check', done: 0, total: 1 });
     sqliteChecks(db, full, header, damage);
     throwIfAborted(options.signal, 'project check');
-    const version = attempt(damage, 'reading the schema version', () => schemaVersion(db), 0);
+    const version = attempt(damage, 'reading the schema version', () => schemaVersion(db), null);
+    const sealed = version !== null && version >= CHECKSUMS_SINCE;
     let checksums = 0;
-    if (version >= CHECKSUMS_SINCE) {
+    if (sealed) {
       const meter = new ProgressMeter('checksums', checksummedRows(db), report, 'rows');
       for (const finding of verifyChecksums(db)) {
         checksums++;
@@ -76,7 +75,7 @@ export async function checkProject(path: string, options: CheckOptions = {}): Pr
       damage,
       pages,
       checksums,
-      note: version >= CHECKSUMS_SINCE ? null : `written before checksums (schema ${version}): only SQLite's own checks apply until the project is next opened for writing, which adds them`,
+      note: sealed || version === null ? null : `written before checksums (schema ${version}): only SQLite's own checks apply until the project is next opened for writing, which adds them`,
     };
   } finally {
     db.close();

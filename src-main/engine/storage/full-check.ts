@@ -3,6 +3,7 @@
 // (engine/project-check.ts) reports progress and turns findings into the report.
 import { describeBlob, isSealed, textChecksum } from './blobs.ts';
 import type { Db } from './database.ts';
+import { m120Checksums } from './migrations/m120-checksums.ts';
 
 /** Tables holding checksummed data and the SQL that lists their rows (m120). */
 const CHECKSUMMED = [
@@ -40,6 +41,9 @@ export interface ChecksumFinding {
   /** Set for a damaged value, or a table SQLite could not read to the end. */
   damage?: { where: string; problem: string };
 }
+
+/** The schema from which stored rows carry checksums (written or sealed by m120); older ones have none. */
+export const CHECKSUMS_SINCE = m120Checksums.version;
 
 /** Rows that carry checksums, for progress. */
 export function checksummedRows(db: Db): number {
