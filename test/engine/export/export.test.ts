@@ -12,7 +12,8 @@ import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { resultsTable } from '../../../src-main/engine/runs/results-queries.ts';
 import { readRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
-import { readUnitColumn } from '../../../src-main/engine/storage/unit-results-store.ts';
+import { readUnitColumn, unitResultBytes } from '../../../src-main/engine/storage/unit-results-store.ts';
+import { BLOB_TRAILER_BYTES } from '../../../src-main/engine/storage/blobs.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
 
@@ -155,11 +156,12 @@ describe('project info', () => {
     expect(info.runs[0]).toMatchObject({ id: 1, status: 'finished', provider: 'cpu', recipe: { recipe: 'pairwise-t', alpha: 0.05 } });
     // 5 taps, 2 targets: 16384+16384+8192+4096+64 = 45120 units x 2 targets, each with a 37-byte record
     // (1 + 4*5 + 8*2) and its place in the CSI order (4), plus two int32 per selective unit (its place in
-    // the selective units by CSI and by t).
+    // the selective units by CSI and by t); every stored chunk ends in its 8-byte checksum trailer.
     const selective = resultsTable(project, 1).rows.reduce((s, r) => s + r.selective, 0);
-    expect(info.sizes!.unitResults).toBe(45120 * 2 * (37 + 4) + 2 * 4 * selective);
-    // 3 categories x units x (mean + m2) x 8 bytes + counts.
-    expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8);
+    const blobs = unitResultBytes(project.db).columns;
+    expect(info.sizes!.unitResults).toBe(45120 * 2 * (37 + 4) + 2 * 4 * selective + blobs * BLOB_TRAILER_BYTES);
+    // 3 categories x units x (mean + m2) x 8 bytes + counts; count, mean and m2 of 5 layers with trailers.
+    expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8 + 5 * 3 * BLOB_TRAILER_BYTES);
     expect(info.sizes!.file).toBeGreaterThan(info.sizes!.unitResults);
     expect(info.runTimings![1]!.totalSeconds).toBeGreaterThan(0);
     expect(info.runTimings![1]!.extractionSeconds).toBeGreaterThan(0);
