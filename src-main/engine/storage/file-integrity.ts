@@ -41,6 +41,9 @@ export function headerProblems(path: string): { header: FileHeader | null; probl
   } finally {
     closeSync(fd);
   }
+  // With changes still in the WAL the file's own header may be stale (a new project's is blank until the
+  // first checkpoint): SQLite reads page 1 from the WAL then, and so the header is judged at the next open.
+  if (walHasContent(path)) return { header: null, problems: [] };
   if (bytes.length < HEADER_BYTES) return { header: null, problems: [`the file is cut short: ${size} bytes, shorter than an SQLite header`] };
   const problems: string[] = [];
   const rawPageSize = bytes.readUInt16BE(16);
@@ -53,8 +56,7 @@ export function headerProblems(path: string): { header: FileHeader | null; probl
   const counted = bytes.readUInt32BE(28);
   const pageCount = counted > 0 && bytes.readUInt32BE(24) === bytes.readUInt32BE(92) ? counted : null;
   if (size % pageSize !== 0) problems.push(`the file is cut short or extended: ${size} bytes is not a whole number of ${pageSize}-byte pages`);
-  // With changes still in the WAL the file itself may lag behind the header until the next checkpoint.
-  if (pageCount !== null && size < pageCount * pageSize && !walHasContent(path)) {
+  if (pageCount !== null && size < pageCount * pageSize) {
     problems.push(`the file is cut short: ${Math.floor(size / pageSize)} of its ${pageCount} pages are there`);
   }
   const pages = pageCount ?? Math.floor(size / pageSize);
@@ -65,10 +67,9 @@ export function headerProblems(path: string): { header: FileHeader | null; probl
 
 /**
  * Root pages that are not b-tree pages (a zeroed or overwritten page), read straight from the file. Only
- * when no WAL holds newer copies of pages: then the file is what SQLite reads.
+ * when no WAL holds newer copies of pages (headerProblems gives no header then): the file is what SQLite reads.
  */
 export function rootPageProblems(db: Db, path: string, header: FileHeader): string[] {
-  if (walHasContent(path)) return [];
   const roots = db.prepare('SELECT type, name, rootpage FROM sqlite_schema WHERE rootpage > 0 ORDER BY rootpage').all() as { type: string; name: string; rootpage: number }[];
   const problems: string[] = [];
   const fd = openSync(path, 'r');
