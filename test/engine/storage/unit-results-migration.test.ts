@@ -9,6 +9,7 @@ import { Project } from '../../../src-main/engine/project.ts';
 import { unitsPage } from '../../../src-main/engine/runs/results-queries.ts';
 import { readUnitColumn, unitResultBytes } from '../../../src-main/engine/storage/unit-results-store.ts';
 import { answerHash, fixtureQueries, TAPS, TARGETS } from '../../fixtures/projects/make-units-schema100.ts';
+import { BLOB_TRAILER_BYTES } from '../../../src-main/engine/storage/blobs.ts';
 
 const FIXTURE = new URL('../../fixtures/projects/units-schema100.unitscope', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('../../fixtures/projects/units-schema100.expected.json', import.meta.url), 'utf8')) as {
@@ -66,8 +67,10 @@ describe('m110: unit results rewritten as records and orders', () => {
     expect(names.map((n) => n.name)).toEqual(['csi_order', 'selective_csi', 'selective_t', 'units']);
     // 5,185 units x 2 targets x (37 bytes of record + 4 of CSI order) + 2 x 4 bytes per selective unit.
     const selective = (project.db.prepare('SELECT SUM(selective) AS n FROM layer_results WHERE run_id = 1').get() as { n: number }).n;
-    expect(unitResultBytes(project.db, 1).bytes).toBe(5185 * 2 * 41 + 8 * selective);
-    expect(project.info().sizes!.unitResults).toBe(5185 * 2 * 41 + 8 * selective);
+    // Every stored chunk ends in its 8-byte checksum trailer (m120).
+    const stored = 5185 * 2 * 41 + 8 * selective + unitResultBytes(project.db, 1).columns * BLOB_TRAILER_BYTES;
+    expect(unitResultBytes(project.db, 1).bytes).toBe(stored);
+    expect(project.info().sizes!.unitResults).toBe(stored);
     expect(project.db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 });
