@@ -1,5 +1,6 @@
 // The extraction step of a run: the model over the run's images, reduced to per-category sufficient
-// statistics, with a checkpoint about every 5 % of the images. A checkpoint is one transaction (the
+// statistics, with checkpoints as often as their cost allows (checkpoint-policy.ts: at most 5 % of the
+// loop's time, at least 5 % of the images apart). A checkpoint is one transaction (the
 // partial statistics and the list of images they cover), so a process killed anywhere resumes from the
 // last one and replays the same batches from the same stored float64 state: resumed and uninterrupted
 // runs give identical statistics.
@@ -8,13 +9,14 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import { extractSufficientStats } from '../inference/extract.ts';
 import { runtimeInfo } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import type { LayerStats } from '../pipeline-types.ts';
+import { tapUnits, type LayerStats } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { setRunProvider } from '../storage/runs-store.ts';
 import { deleteCheckpoint, readCheckpoint, readLayerStats, writeCheckpoint, writeLayerStats } from '../storage/statistics-store.ts';
 import type { RunHooks } from './run-lifecycle.ts';
 import { updateRunManifest, withExtraction } from './run-manifest.ts';
 import { checkRunInputs, type RunInputs } from './run-inputs.ts';
+import { CheckpointPolicy } from './checkpoint-policy.ts';
 
 export interface ExtractOptions {
   provider: ExecutionProviderChoice;
@@ -22,7 +24,7 @@ export interface ExtractOptions {
   precision: StatsPrecision;
   /** MiB for extraction's batches and merge groups; the engine's default when undefined. */
   memoryBudgetMB: number | undefined;
-  /** Images between checkpoints; by default about every 5 % of the images (at least one batch). */
+  /** Images between checkpoints, exactly (tests); by default checkpoint-policy.ts decides by their cost. */
   checkpointEvery: number | undefined;
 }
 
@@ -50,6 +52,14 @@ export async function extractRun(project: Project, inputs: RunInputs, options: E
   const meter = new ProgressMeter('extraction', images.length, (p) => hooks.progress?.(p), 'images');
   if (resume) meter.resumeAt(resume.doneImageIds.length);
   let last = resume?.doneImageIds.length ?? 0;
+  // Every group boundary is a candidate; the policy writes one when it is worth its cost (or, when the
+  // caller fixed the images between checkpoints, by that count alone).
+  const policy = new CheckpointPolicy({
+    minImages: options.checkpointEvery ?? Math.max(options.batch ?? 8, Math.ceil(images.length / 20)),
+    bytes: taps.reduce((sum, tap) => sum + 8 * inputs.categories.length * (1 + 2 * tapUnits(tap)), 0),
+    ...(options.checkpointEvery !== undefined ? { maxShare: null } : {}),
+  });
+  let candidate = last;
   const result = await extractSufficientStats({
     modelPath: model.path,
     preprocessing: model.preprocessing,
@@ -63,18 +73,23 @@ export async function extractRun(project: Project, inputs: RunInputs, options: E
     ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(resume ? { resume } : {}),
-    checkpointEvery: options.checkpointEvery ?? Math.max(options.batch ?? 8, Math.ceil(images.length / 20)),
+    checkpointEvery: 1,
     onProgress: (done) => {
       if (done > last) meter.tick(done - last);
       last = done;
     },
-    onCheckpoint: (state) => {
-      checked.assertUnchanged();
-      // One transaction: statistics and the list of images they cover always agree.
-      db.transaction(() => {
-        state.layers.forEach((stats, l) => writeLayerStats(db, runId, l, stats, 'partial'));
-        writeCheckpoint(db, runId, state.doneImageIds);
-      }).immediate();
+    onCheckpoint: async (state) => {
+      const merged = state.doneImageIds.length - candidate;
+      candidate = state.doneImageIds.length;
+      if (!policy.merged(merged)) return;
+      await policy.write(() => {
+        checked.assertUnchanged();
+        // One transaction: statistics and the list of images they cover always agree.
+        db.transaction(() => {
+          state.layers.forEach((stats, l) => writeLayerStats(db, runId, l, stats, 'partial'));
+          writeCheckpoint(db, runId, state.doneImageIds);
+        }).immediate();
+      });
     },
   });
   throwIfAborted(hooks.signal, 'the run');
