@@ -3,8 +3,9 @@
 // `run`'s image loop than the network did. A checkpoint is due once at least `minImages` images were
 // merged since the last one and the loop ran at least 1 / maxShare times as long as a write is expected
 // to take, so checkpoints cost at most maxShare of the loop's time. The expected cost is the last write's,
-// measured on this clock; before the first write, the bytes at a conservative disk rate. Cheap writes
-// (small models) leave the count floor in charge, as before; costly ones spread out.
+// measured on this clock; before the first write, the bytes at a conservative disk rate. A write expected
+// to take under 50 ms is always worth it (with the count floor, at most ~1 s a run), so small models keep
+// the count floor's checkpoints every 5 % of the images, as before; costly ones spread out.
 
 /** Milliseconds on a monotonic clock; injectable so tests can play out costly writes without timing anything. */
 export type Clock = () => number;
@@ -22,6 +23,8 @@ export interface CheckpointPolicyOptions {
 /** A conservative rate for the first write, before one was measured (SQLite in WAL mode writes each page twice). */
 const FIRST_WRITE_BYTES_PER_MS = 100_000;
 const DEFAULT_MAX_SHARE = 0.05;
+/** Writes expected to take less than this are never put off: the floor of at most ~20 per run bounds them. */
+const NEGLIGIBLE_WRITE_MS = 50;
 
 export class CheckpointPolicy {
   private readonly clock: Clock;
@@ -41,7 +44,7 @@ export class CheckpointPolicy {
   merged(images: number): boolean {
     this.images += images;
     if (this.images < this.options.minImages) return false;
-    if (this.maxShare === null) return true;
+    if (this.maxShare === null || this.expectedWriteMs < NEGLIGIBLE_WRITE_MS) return true;
     return (this.clock() - this.since) * this.maxShare >= this.expectedWriteMs;
   }
 

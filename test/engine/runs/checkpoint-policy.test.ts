@@ -34,6 +34,9 @@ describe('CheckpointPolicy', () => {
   it('keeps the count floor (5 % of the images) when writes are cheap', async () => {
     const cheap = await play({ ...run, writeCost: 1, bytes: 10_000 });
     expect(cheap.checkpoints).toEqual(Array.from({ length: 20 }, (_, i) => 12 * (i + 1)));
+    // Cheap in absolute terms even where they are a large share of a fast loop (a small model): 40 ms each.
+    const fastLoop = await play({ ...run, groupMs: 1, writeCost: 40, bytes: 10_000 });
+    expect(fastLoop.checkpoints).toEqual(cheap.checkpoints);
   });
 
   it('writes fewer checkpoints when they are costly, at most 5 % of the loop, the first one predicted from the bytes', async () => {
@@ -51,10 +54,11 @@ describe('CheckpointPolicy', () => {
   });
 
   it('follows the measured cost, both ways', async () => {
-    // A write far cheaper than predicted: after the first one, checkpoints come every 20 x 10 ms of loop,
-    // which the count floor (12 images) caps.
-    const fast = await play({ ...run, groups: 2000, writeCost: 10, bytes: 530e6 });
-    expect(fast.checkpoints[1]! - fast.checkpoints[0]!).toBe(12);
+    // A write far cheaper than predicted (0.2 s): after the first one, checkpoints come every 20 x 0.2 s
+    // of loop (40 images).
+    const fast = await play({ ...run, groups: 2000, writeCost: 200, bytes: 530e6 });
+    expect(fast.checkpoints[0]).toBe(1060);
+    expect(fast.checkpoints[1]! - fast.checkpoints[0]!).toBe(40);
     // A write far dearer than predicted (60 s): the next one waits 20 minutes of images.
     const slow = await play({ ...run, groups: 30_000, writeCost: 60_000, bytes: 530e6 });
     expect(slow.checkpoints[1]! - slow.checkpoints[0]!).toBe(12_000);
