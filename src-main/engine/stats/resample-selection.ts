@@ -1,7 +1,7 @@
 // The selection of a recipe, re-run on the unit subset of one bootstrap resample (docs/method.md#image-bootstrap).
 // It decides the same units as the recipe's own arithmetic (recipes.ts) on the same statistics, but keeps
 // only the masks, and finds each FDR threshold without sorting or a p-value per unit, since it runs
-// iterations x layers x models times:
+// iterations x layers x models times (and skips the pairs whose targets have no unit left):
 // - the rejection set of BH at level alpha is {p < k* alpha / m}, where k* is the largest k with
 //   #{p < k alpha / m} >= k; iterating k <- #{p < k alpha / m} from k = m falls to exactly k*;
 // - "p < thr" is decided on |t| against the critical t of thr, the exact p evaluated only for units
@@ -52,42 +52,42 @@ function criticalT(thr: number, df: number): number {
   return -tQuantile(thr / 2, df);
 }
 
-/** Marks units with p < thr in `out` (1) and returns how many; undefined (NaN) tests never count. */
-function markBelow(c: Contrast, thr: number, out: Uint8Array | null): number {
-  const { t, df } = c;
-  const units = t.length;
-  let count = 0;
-  const mark = (u: number, below: boolean) => {
-    if (out) out[u] = below ? 1 : 0;
-    if (below) count++;
-  };
+/** The smallest and largest df of a contrast: they bound the band of |t| that needs an exact p. */
+function dfRange(c: Contrast): { low: number; high: number } {
+  if (typeof c.df === 'number') return { low: c.df, high: c.df };
+  let low = Infinity;
+  let high = -Infinity;
+  for (let u = 0; u < c.df.length; u++) {
+    if (c.df[u]! < low) low = c.df[u]!;
+    if (c.df[u]! > high) high = c.df[u]!;
+  }
+  return { low, high };
+}
+
+/**
+ * Keeps in ids[0..n) the units with p < thr (order kept) and returns how many. Undefined (NaN) tests
+ * never count. Thresholds only fall within a contrast, so a unit dropped at one threshold is dropped at
+ * every smaller one: each pass scans the survivors of the last, not the layer.
+ */
+function keepBelow(c: Contrast, thr: number, df: { low: number; high: number }, ids: Int32Array, n: number): number {
+  const t = c.t;
   if (!(thr < 1)) {
     // p <= 1 always, so p < thr (> 1) holds for every defined test.
-    for (let u = 0; u < units; u++) mark(u, !Number.isNaN(t[u]!));
-    return count;
-  }
-  let dfLow: number;
-  let dfHigh: number;
-  if (typeof df === 'number') dfLow = dfHigh = df;
-  else {
-    dfLow = Infinity;
-    dfHigh = -Infinity;
-    for (let u = 0; u < units; u++) {
-      if (df[u]! < dfLow) dfLow = df[u]!;
-      if (df[u]! > dfHigh) dfHigh = df[u]!;
-    }
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (!Number.isNaN(t[ids[i]!]!)) ids[kept++] = ids[i]!;
+    return kept;
   }
   // Sure above the band: p < thr even at the smallest df; sure below: p >= thr even at the largest.
-  const sure = criticalT(thr, dfLow) * (1 + 1e-9);
-  const never = criticalT(thr, dfHigh) * (1 - 1e-9);
-  for (let u = 0; u < units; u++) {
+  const sure = criticalT(thr, df.low) * (1 + 1e-9);
+  const never = criticalT(thr, df.high) * (1 - 1e-9);
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const u = ids[i]!;
     const s = Math.abs(t[u]!);
-    if (Number.isNaN(s)) mark(u, false);
-    else if (s > sure) mark(u, true);
-    else if (s < never) mark(u, false);
-    else mark(u, studentTwoSidedP(t[u]!, typeof df === 'number' ? df : df[u]!) < thr);
+    // NaN fails both comparisons.
+    if (s > sure || (s >= never && studentTwoSidedP(t[u]!, typeof c.df === 'number' ? c.df : c.df[u]!) < thr)) ids[kept++] = u;
   }
-  return count;
+  return kept;
 }
 
 /** The harmonic number H_m (BY's factor), exactly summed for small m, else its asymptotic series. */
@@ -100,35 +100,37 @@ function harmonic(m: number): number {
   return Math.log(m) + 0.5772156649015329 + 1 / (2 * m) - 1 / (12 * m * m);
 }
 
-/** Marks the units whose corrected q is below alpha (adjustPValues' q < alpha), the family scaled to the layer. */
-function rejectFdr(c: Contrast, method: FdrMethod, alpha: number, familyScale: number, out: Uint8Array): void {
+/**
+ * Marks the units whose corrected q is below alpha (adjustPValues' q < alpha), the family scaled to the
+ * layer. `ids` is scratch of at least the contrast's units.
+ */
+function rejectFdr(c: Contrast, method: FdrMethod, alpha: number, familyScale: number, out: Uint8Array, ids: Int32Array): void {
   let m = 0;
-  for (let u = 0; u < c.t.length; u++) if (!Number.isNaN(c.t[u]!)) m++;
-  if (m === 0) {
-    out.fill(0);
-    return;
-  }
-  if (method === 'none') {
-    markBelow(c, alpha, out);
-    return;
-  }
-  const layerFamily = Math.max(m, Math.round(m * familyScale));
-  if (method === 'bonferroni') {
-    markBelow(c, alpha / layerFamily, out);
-    return;
-  }
-  const level = method === 'by' ? alpha / harmonic(layerFamily) : alpha;
-  let k = m;
-  for (;;) {
-    const below = markBelow(c, (k * level) / m, null);
-    if (below >= k || below === 0) {
-      k = below;
-      break;
+  for (let u = 0; u < c.t.length; u++) if (!Number.isNaN(c.t[u]!)) ids[m++] = u;
+  out.fill(0);
+  if (m === 0) return;
+  const df = dfRange(c);
+  let kept: number;
+  if (method === 'none') kept = keepBelow(c, alpha, df, ids, m);
+  else {
+    const layerFamily = Math.max(m, Math.round(m * familyScale));
+    if (method === 'bonferroni') kept = keepBelow(c, alpha / layerFamily, df, ids, m);
+    else {
+      // k <- #{p < k level / m} from k = m falls to k*; the counts never grow, so the pass that keeps
+      // k units (k = k*) has kept exactly the rejections.
+      const level = method === 'by' ? alpha / harmonic(layerFamily) : alpha;
+      let k = m;
+      for (;;) {
+        const below = keepBelow(c, (k * level) / m, df, ids, k);
+        if (below >= k || below === 0) {
+          kept = below;
+          break;
+        }
+        k = below;
+      }
     }
-    k = below;
   }
-  if (k === 0) out.fill(0);
-  else markBelow(c, (k * level) / m, out);
+  for (let i = 0; i < kept; i++) out[ids[i]!] = 1;
 }
 
 /**
@@ -143,20 +145,29 @@ export function selectOnSubset(stats: LayerStats, categories: readonly CategoryD
   const targets = targetIndices(categories);
   const t = new Float64Array(units);
   const reject = new Uint8Array(units);
+  const ids = new Int32Array(units);
   if (recipe.recipe === 'pairwise-t' || recipe.recipe === 'prince2024') {
     const masks = new Map(targets.map((c) => [c, new Uint8Array(units).fill(comparisonSet(categories, c, recipe).length > 0 ? 1 : 0)] as const));
     const sets = new Map(targets.map((c) => [c, comparisonSet(categories, c, recipe)] as const));
-    const needs = (a: number, b: number) => sets.get(a)?.includes(b) ?? false;
+    // A target whose mask is empty stays empty: a pair whose every target is empty decides nothing.
+    const selected = new Map(targets.map((c) => [c, sets.get(c)!.length > 0 ? units : 0] as const));
+    const needs = (a: number, b: number) => (selected.get(a) ?? 0) > 0 && sets.get(a)!.includes(b);
     for (let a = 0; a < categories.length; a++) {
       for (let b = a + 1; b < categories.length; b++) {
         if (!needs(a, b) && !needs(b, a)) continue;
         const test = contrast(categoryMoments(stats, a), categoryMoments(stats, b), recipe.variance, t);
-        rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject);
-        const update = (mask: Uint8Array, sign: number) => {
-          for (let u = 0; u < units; u++) if (!(sign * t[u]! > 0 && reject[u])) mask[u] = 0;
+        rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject, ids);
+        const update = (target: number, sign: number) => {
+          const mask = masks.get(target)!;
+          let left = 0;
+          for (let u = 0; u < units; u++) {
+            if (!(sign * t[u]! > 0 && reject[u])) mask[u] = 0;
+            left += mask[u]!;
+          }
+          selected.set(target, left);
         };
-        if (needs(a, b)) update(masks.get(a)!, 1);
-        if (needs(b, a)) update(masks.get(b)!, -1);
+        if (needs(a, b)) update(a, 1);
+        if (needs(b, a)) update(b, -1);
       }
     }
     return targets.map((c) => masks.get(c)!);
@@ -174,7 +185,7 @@ export function selectOnSubset(stats: LayerStats, categories: readonly CategoryD
     }
     const test = contrast(target, rest, 'welch', t);
     if (recipe.recipe === 'top-k') return topKMasks([test.t], recipe.topk)[0]!;
-    rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject);
+    rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject, ids);
     for (let u = 0; u < units; u++) mask[u] = t[u]! > 0 && reject[u] ? 1 : 0;
     return mask;
   });
