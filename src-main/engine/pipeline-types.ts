@@ -79,6 +79,12 @@ export interface StimulusRef {
   category: number;
 }
 
+/** Receives every image's output of each tap during extraction (the float64 path), e.g. to keep some units per image. */
+export interface TapRowSink {
+  /** `values` is tap `layer`'s output for image `imageId`, valid only during the call. */
+  take(layer: number, imageId: number, values: Float32Array): void;
+}
+
 /**
  * Per-image responses of chosen units, for the analyses sufficient statistics cannot serve (rank tests,
  * RDMs, the unit inspector). Implementations gather in-graph, in slices under a memory budget.

@@ -13,7 +13,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Preprocessing } from '../../contract/preprocessing.ts';
 import type { ExecutionProviderChoice, StatsPrecision } from '../../contract/recipe.ts';
-import type { LayerStats, StimulusRef, TapShape } from '../pipeline-types.ts';
+import type { LayerStats, StimulusRef, TapRowSink, TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { exposeTensorsInOrder, fuseStatistics, type FusedTapNames } from '../onnx/rewrite.ts';
@@ -96,6 +96,8 @@ export interface ExtractionOptions {
    * per tap and batch out of the runtime instead of B x units.
    */
   precision?: StatsPrecision;
+  /** Receives each image's tap outputs as they come out of the runtime (float64 path only: the fused graph never exposes them). */
+  rows?: TapRowSink;
   /** Replaces ORT session creation (provider selection stays the engine's); default: a worker-thread session with shared output slots. */
   sessionFactory?: SessionFactory;
 }
@@ -232,8 +234,10 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
         await finish(merging);
         merging = null;
       }
-      collected.push(await run);
+      const outputs = await run;
       running = null;
+      if (options.rows && 'exposed' in graphOutputs) passRows(options.rows, graphOutputs.exposed, taps, step.images, outputs);
+      collected.push(outputs);
       if (step.left === 1) {
         merging = { group: step.group, runs: collected, merged: 0 };
         collected = [];
@@ -257,6 +261,15 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
 }
 
 type Outputs = Record<string, TensorLike>;
+
+/** Hands each image's row of every exposed tap to the sink, before the worker reuses the output slot. */
+function passRows(sink: TapRowSink, exposed: readonly string[], taps: readonly TapShape[], images: readonly StimulusRef[], outputs: Outputs): void {
+  exposed.forEach((name, l) => {
+    const data = outputs[name]!.data as Float32Array;
+    const units = tapUnits(taps[l]!);
+    images.forEach((img, b) => sink.take(l, img.id, data.subarray(b * units, (b + 1) * units)));
+  });
+}
 
 /** A group whose runs have all returned, their outputs in run order, being merged. */
 interface Merge {

@@ -9,7 +9,7 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import { extractSufficientStats } from '../inference/extract.ts';
 import { runtimeInfo } from '../inference/session.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { tapUnits, type LayerStats } from '../pipeline-types.ts';
+import { tapUnits, type LayerStats, type TapRowSink } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { setRunProvider } from '../storage/runs-store.ts';
 import { deleteCheckpoint, readCheckpoint, readLayerStats, writeCheckpoint, writeLayerStats } from '../storage/statistics-store.ts';
@@ -26,6 +26,8 @@ export interface ExtractOptions {
   memoryBudgetMB: number | undefined;
   /** Images between checkpoints, exactly (tests); by default checkpoint-policy.ts decides by their cost. */
   checkpointEvery: number | undefined;
+  /** Receives each image's tap outputs (a study keeps its bootstrap subsets: row-spool.ts). */
+  rows?: TapRowSink | undefined;
 }
 
 /** Where an interrupted extraction stands: the images done and their partial statistics. */
@@ -73,6 +75,7 @@ export async function extractRun(project: Project, inputs: RunInputs, options: E
     ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(resume ? { resume } : {}),
+    ...(options.rows ? { rows: options.rows } : {}),
     checkpointEvery: 1,
     onProgress: (done) => {
       if (done > last) meter.tick(done - last);

@@ -10,7 +10,7 @@ import { EngineError } from '../errors.ts';
 import { checkBatchFits } from '../inference/batching.ts';
 import { DEFAULT_PRECISION } from '../inference/extract.ts';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
-import type { LayerStats } from '../pipeline-types.ts';
+import type { LayerStats, TapRowSink } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { insertRunCategories, insertRunImages, insertRunLayers, readRunCategories, readRunImages, readRunLayers } from '../storage/run-inputs-store.ts';
 import { getRun, insertRun, readRunManifest, setRunManifest, setRunProvider, setRunStatus } from '../storage/runs-store.ts';
@@ -35,6 +35,8 @@ export interface RunRequest {
   memoryBudgetMB?: number | undefined;
   /** Images between checkpoints; by default about every 5 % of the images (at least one batch). */
   checkpointEvery?: number | undefined;
+  /** Receives each image's tap outputs during extraction (the study's row spool). */
+  rows?: TapRowSink | undefined;
 }
 
 /** Inserts a run of `plan` (frozen layers, categories, images and the manifest) and marks it running. */
@@ -76,6 +78,7 @@ export async function runAnalysis(project: Project, request: RunRequest, hooks: 
     precision: request.precision ?? DEFAULT_PRECISION,
     memoryBudgetMB: request.memoryBudgetMB,
     checkpointEvery: request.checkpointEvery,
+    rows: request.rows,
   };
   const run = await carryRun(
     project,

@@ -1,8 +1,9 @@
 // A run's image-bootstrap replicates (docs/method.md#image-bootstrap), computed once per (run, settings)
 // and stored (storage/bootstrap-store.ts), so comparing one run with several others resamples it once.
 // The per-image responses of each layer's unit subset are gathered in-graph from the run's model and
-// images (layers in as few passes as fit half the memory budget), turned into replicates layer by layer
-// and dropped: nothing per image is stored.
+// images (layers in as few passes as fit half the memory budget), or read from the row spool a study
+// kept while the run extracted (row-spool.ts), turned into replicates layer by layer and dropped: nothing
+// per image is stored in the project.
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import type { RecipeSettings } from '../../contract/recipe.ts';
 import { throwIfAborted } from '../errors.ts';
@@ -17,6 +18,7 @@ import { readRunCategories, readRunImages, readRunLayers } from '../storage/run-
 import { readRunManifest, readRunRecord } from '../storage/runs-store.ts';
 import { targetCategories } from './results-queries.ts';
 import type { RunHooks } from './run-lifecycle.ts';
+import type { RowSpool } from './row-spool.ts';
 import { runGatherer } from './stored-analysis.ts';
 
 export interface BootstrapSettings {
@@ -32,18 +34,37 @@ const MIN_GATHER_BUDGET_MB = 256;
 /** Defaults recorded in every comparison (docs/method.md#image-bootstrap says why these). */
 export const DEFAULT_BOOTSTRAP: BootstrapSettings = { iterations: 1000, seed: 0, unitsPerStratum: 2048 };
 
+/** A comparison's settings: what it asks for, else the defaults, seeded by the recipe's seed. */
+export function bootstrapSettings(recipe: Pick<RecipeSettings, 'seed'>, request: { iterations?: number | undefined; seed?: number | undefined; units?: number | undefined }): BootstrapSettings {
+  return {
+    iterations: request.iterations ?? DEFAULT_BOOTSTRAP.iterations,
+    seed: request.seed ?? recipe.seed,
+    unitsPerStratum: request.units ?? DEFAULT_BOOTSTRAP.unitsPerStratum,
+  };
+}
+
 /** The settings as the stored row's key (the recipe is the run's own, so not part of it). */
-function settingsKey(s: BootstrapSettings): string {
+export function settingsKey(s: BootstrapSettings): string {
   return JSON.stringify({ v: 1, iterations: s.iterations, seed: s.seed, unitsPerStratum: s.unitsPerStratum });
 }
 
 /** Each layer's subset seed: the comparison seed and the layer's position, so layers draw independently. */
-function layerSubset(tap: TapShape, position: number, s: BootstrapSettings): UnitSubset {
+export function layerSubset(tap: TapShape, position: number, s: BootstrapSettings): UnitSubset {
   return unitSubset(tap, s.unitsPerStratum, (s.seed * 1000003 + position * 7919) >>> 0);
 }
 
-/** The run's replicates: read back when stored with these settings, else computed (and stored when writable). */
-export async function runBootstrap(project: Project, runId: number, settings: BootstrapSettings, hooks: RunHooks = {}): Promise<StoredBootstrap> {
+/** Whether the spool holds layer `l`'s rows for exactly this bootstrap's subset and images. */
+function spooled(spool: RowSpool | undefined, key: string, l: number, subset: UnitSubset, imageIds: readonly number[]): spool is RowSpool {
+  if (!spool || spool.key !== key || !spool.has(l, imageIds)) return false;
+  const units = spool.subsets[l]?.units;
+  return units !== undefined && units.length === subset.units.length && units.every((u, j) => u === subset.units[j]);
+}
+
+/**
+ * The run's replicates: read back when stored with these settings, else computed (and stored when
+ * writable). Layers whose rows `spool` kept during the run's extraction are not gathered again.
+ */
+export async function runBootstrap(project: Project, runId: number, settings: BootstrapSettings, hooks: RunHooks = {}, spool?: RowSpool): Promise<StoredBootstrap> {
   const key = settingsKey(settings);
   const stored = readBootstrap(project.db, runId, key);
   if (stored) return stored;
@@ -56,6 +77,8 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
   const imageCategories = Int32Array.from(images, (i) => i.category);
   const weights = bootstrapWeights(settings.seed, images.map((i) => i.sha256), settings.iterations);
   const subsets = taps.map((tap, l) => layerSubset(tap, l, settings));
+  const imageIds = images.map((i) => i.imageId);
+  const fromSpool = subsets.map((subset, l) => spooled(spool, key, l, subset, imageIds));
   const budgetMB = readRunManifest(db, runId)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
   // Half the budget holds one pass's responses (float32); the replicates of one layer need about twice
   // its responses again in float64 (centered values and their squares), taken from the other half.
@@ -63,6 +86,7 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
   const passes: number[][] = [];
   let bytes = Infinity;
   subsets.forEach((s, l) => {
+    if (fromSpool[l]) return;
     const layerBytes = images.length * s.units.length * 4;
     if (bytes + layerBytes > passBytes) {
       passes.push([]);
@@ -74,18 +98,28 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
   const values: Float64Array[] = new Array<Float64Array>(taps.length);
   // The gatherer sizes its image batches from the budget it is given; the runtime's own activations for a
   // batch of ResNet-50 took most of a 1 GiB budget by themselves (bench compare_resnet50), so it gets a quarter.
-  const gatherer = await runGatherer(project, runId, hooks, 'auto', Math.max(MIN_GATHER_BUDGET_MB, budgetMB / 4));
+  const gatherer = passes.length > 0 ? await runGatherer(project, runId, hooks, 'auto', Math.max(MIN_GATHER_BUDGET_MB, budgetMB / 4)) : null;
   const sums = await openWeightedSums();
   let done = 0;
   try {
-    for (const pass of passes) {
+    const spooledLayers = fromSpool.flatMap((yes, l) => (yes ? [l] : []));
+    const work: { layers: number[]; rows: () => Promise<Float32Array[]> }[] = [
+      ...spooledLayers.map((l) => ({ layers: [l], rows: async () => [spool!.read(l, imageIds)] })),
+      ...passes.map((pass) => ({
+        layers: pass,
+        rows: () => {
+          hooks.progress?.({ phase: `bootstrap of run #${runId}: gathering`, done, total: taps.length, unit: 'layers' });
+          return gatherer!.gatherLayers(
+            pass.map((l) => ({ tap: taps[l]!.name, units: subsets[l]!.units })),
+            hooks.signal,
+          );
+        },
+      })),
+    ];
+    for (const { layers, rows: gather } of work) {
       throwIfAborted(hooks.signal, 'the image bootstrap');
-      hooks.progress?.({ phase: `bootstrap of run #${runId}: gathering`, done, total: taps.length, unit: 'layers' });
-      const rows = await gatherer.gatherLayers(
-        pass.map((l) => ({ tap: taps[l]!.name, units: subsets[l]!.units })),
-        hooks.signal,
-      );
-      for (const [r, l] of pass.entries()) {
+      const rows = await gather();
+      for (const [r, l] of layers.entries()) {
         values[l] = await layerReplicates({
           tap: taps[l]!,
           subset: subsets[l]!,
@@ -104,7 +138,7 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
     }
   } finally {
     await sums.close();
-    await gatherer.close();
+    await gatherer?.close();
   }
   const result: StoredBootstrap = {
     header: {

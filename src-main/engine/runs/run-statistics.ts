@@ -13,7 +13,7 @@ import type { StoredBootstrap } from '../storage/bootstrap-store.ts';
 import { readAggregate, readLayerResults, writeAggregate } from '../storage/layer-results-store.ts';
 import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
 import { comparisonProblems } from './compare-checks.ts';
-import { DEFAULT_BOOTSTRAP, runBootstrap, type BootstrapSettings } from './run-bootstrap.ts';
+import { bootstrapSettings, runBootstrap } from './run-bootstrap.ts';
 import { requireRun } from './results-queries.ts';
 import { runGatherer, storedLayerAnalyses } from './stored-analysis.ts';
 import type { RunHooks } from './run-lifecycle.ts';
@@ -107,11 +107,7 @@ export async function compareStoredRuns(project: Project, a: number, b: number, 
   const alignment = namesA.length === namesB.length && namesA.every((n, i) => n === namesB[i]) ? 'name' : 'depth';
   const pairs = alignLayers(namesA, namesB, alignment);
   const alpha = runA.recipe.alpha;
-  const settings: BootstrapSettings = {
-    iterations: request.iterations ?? DEFAULT_BOOTSTRAP.iterations,
-    seed: request.seed ?? runA.recipe.seed,
-    unitsPerStratum: request.units ?? DEFAULT_BOOTSTRAP.unitsPerStratum,
-  };
+  const settings = bootstrapSettings(runA.recipe, request);
   const warnings = [...problems];
   const refusal = resamplingRefusal(runA.recipe) ?? resamplingRefusal(runB.recipe);
   let rows: CompareRow[] = [];

@@ -110,8 +110,9 @@ export async function layerReplicates(input: LayerReplicateInput): Promise<Float
       }
       if (!usable) continue;
       const masks = selectOnSubset(stats, categories, recipe, familyScale);
+      const layerMean = channelStratumMean(stats, subset);
       targets.forEach((c, t) => {
-        const metrics = subsetMetrics(stats, c, sets.get(c)!, masks[t]!, subset, tap);
+        const metrics = subsetMetrics(stats, c, sets.get(c)!, masks[t]!, subset, tap, layerMean);
         for (let q = 0; q < M; q++) values[(t * M + q) * R + r0 + r] = metrics[q]!;
       });
     }
@@ -119,8 +120,18 @@ export async function layerReplicates(input: LayerReplicateInput): Promise<Float
   return values;
 }
 
+/** The mean response over every image and the channel stratum's units: activation's denominator, the same for every target. */
+function channelStratumMean(stats: LayerStats, subset: UnitSubset): number {
+  const S = subset.units.length;
+  let layerSum = 0;
+  let images = 0;
+  for (let k = 0; k < stats.count.length; k++) images += stats.count[k]!;
+  for (const j of subset.channelStratum) for (let k = 0; k < stats.count.length; k++) layerSum += stats.count[k]! * stats.mean[k * S + j]!;
+  return layerSum / (images * subset.channelStratum.length);
+}
+
 /** The metrics of REPLICATE_METRICS, in order, for target c from its mask over the subset. */
-function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mask: Uint8Array, subset: UnitSubset, tap: TapShape): number[] {
+function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mask: Uint8Array, subset: UnitSubset, tap: TapShape, layerMean: number): number[] {
   const S = subset.units.length;
   const plane = tapPositions(tap);
   const gridSize = tap.height * tap.width;
@@ -129,11 +140,7 @@ function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mas
   const csi: number[] = [];
   let selected = 0;
   let activation = 0;
-  let layerSum = 0;
-  let images = 0;
-  for (let k = 0; k < stats.count.length; k++) images += stats.count[k]!;
   for (const j of subset.channelStratum) {
-    for (let k = 0; k < stats.count.length; k++) layerSum += stats.count[k]! * mean[k * S + j]!;
     if (!mask[j]) continue;
     selected++;
     channelCounts[unitChannel(tap, subset.units[j]!)]!++;
@@ -152,7 +159,6 @@ function subsetMetrics(stats: LayerStats, c: number, set: readonly number[], mas
   const sorted = Float64Array.from(csi).sort();
   let csiSum = 0;
   for (const v of sorted) csiSum += v;
-  const layerMean = layerSum / (images * subset.channelStratum.length);
   return [
     selected / subset.channelStratum.length,
     percentileSorted(sorted, 50),

@@ -22,9 +22,32 @@ export function normalizedEntropy(counts: ArrayLike<number>): number {
   return h / Math.log(n);
 }
 
+/** Largest count sorted by counting (the bootstrap sorts channel counts per target and iteration). */
+const COUNTING_SORT_MAX = 1 << 16;
+
+/**
+ * The values in ascending order: by counting when they are all small non-negative integers (unit counts,
+ * the usual case), else by a numeric sort. Both give the same array, so the sums over it are the same.
+ */
+function sortedAscending(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v < COUNTING_SORT_MAX)) return Float64Array.from(values).sort();
+    if (v > max) max = v;
+  }
+  const histogram = new Int32Array(max + 1);
+  for (let i = 0; i < n; i++) histogram[values[i]!]!++;
+  const sorted = new Float64Array(n);
+  let at = 0;
+  for (let v = 0; v <= max; v++) for (let c = histogram[v]!; c > 0; c--) sorted[at++] = v;
+  return sorted;
+}
+
 /** Gini coefficient of non-negative counts (0 = even, (n - 1) / n = all in one): sum (2i - n - 1) x_(i) / (n sum x). */
 export function gini(counts: ArrayLike<number>): number {
-  const sorted = Float64Array.from(counts).sort();
+  const sorted = sortedAscending(counts);
   const n = sorted.length;
   let total = 0;
   let weighted = 0;

@@ -100,37 +100,60 @@ function harmonic(m: number): number {
   return Math.log(m) + 0.5772156649015329 + 1 / (2 * m) - 1 / (12 * m * m);
 }
 
+/** Slack on alpha for the first pass: BH's first threshold k level / m with k = m may round above level. */
+const FIRST_PASS_SLACK = 1 + 1e-6;
+
 /**
- * Marks the units whose corrected q is below alpha (adjustPValues' q < alpha), the family scaled to the
- * layer. `ids` is scratch of at least the contrast's units.
+ * The units whose corrected q is below alpha (adjustPValues' q < alpha), the family scaled to the layer:
+ * their indices, ascending, in ids[0..returned). One pass over the contrast counts its defined tests and
+ * keeps the units that could pass any threshold of the correction (every one is at most alpha); the
+ * passes of keepBelow then decide on those. `ids` is scratch of at least the contrast's units.
  */
-function rejectFdr(c: Contrast, method: FdrMethod, alpha: number, familyScale: number, out: Uint8Array, ids: Int32Array): void {
-  let m = 0;
-  for (let u = 0; u < c.t.length; u++) if (!Number.isNaN(c.t[u]!)) ids[m++] = u;
-  out.fill(0);
-  if (m === 0) return;
+function rejectFdr(c: Contrast, method: FdrMethod, alpha: number, familyScale: number, ids: Int32Array): number {
+  const t = c.t;
   const df = dfRange(c);
-  let kept: number;
-  if (method === 'none') kept = keepBelow(c, alpha, df, ids, m);
-  else {
-    const layerFamily = Math.max(m, Math.round(m * familyScale));
-    if (method === 'bonferroni') kept = keepBelow(c, alpha / layerFamily, df, ids, m);
-    else {
-      // k <- #{p < k level / m} from k = m falls to k*; the counts never grow, so the pass that keeps
-      // k units (k = k*) has kept exactly the rejections.
-      const level = method === 'by' ? alpha / harmonic(layerFamily) : alpha;
-      let k = m;
-      for (;;) {
-        const below = keepBelow(c, (k * level) / m, df, ids, k);
-        if (below >= k || below === 0) {
-          kept = below;
-          break;
-        }
-        k = below;
-      }
-    }
+  const loosest = alpha * FIRST_PASS_SLACK;
+  const never = loosest < 1 ? criticalT(loosest, df.high) * (1 - 1e-9) : 0;
+  let m = 0;
+  let n = 0;
+  for (let u = 0; u < t.length; u++) {
+    const s = Math.abs(t[u]!);
+    if (Number.isNaN(s)) continue;
+    m++;
+    if (s >= never) ids[n++] = u;
   }
-  for (let i = 0; i < kept; i++) out[ids[i]!] = 1;
+  if (m === 0) return 0;
+  if (method === 'none') return keepBelow(c, alpha, df, ids, n);
+  const layerFamily = Math.max(m, Math.round(m * familyScale));
+  if (method === 'bonferroni') return keepBelow(c, alpha / layerFamily, df, ids, n);
+  // k <- #{p < k level / m} from k = m falls to k*; the counts never grow, so the pass that keeps k
+  // units (k = k*) has kept exactly the rejections.
+  const level = method === 'by' ? alpha / harmonic(layerFamily) : alpha;
+  let k = m;
+  for (;;) {
+    n = keepBelow(c, (k * level) / m, df, ids, n);
+    if (n >= k || n === 0) return n;
+    k = n;
+  }
+}
+
+/** Keeps in alive[0..n) (ascending) the units also in kept[0..count) (ascending) with sign * t > 0; returns how many. */
+function intersectPositive(alive: Int32Array, n: number, kept: Int32Array, count: number, t: Float64Array, sign: number): number {
+  let out = 0;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const u = alive[i]!;
+    while (j < count && kept[j]! < u) j++;
+    if (j < count && kept[j] === u && sign * t[u]! > 0) alive[out++] = u;
+  }
+  return out;
+}
+
+/** A mask over `units` from ascending unit indices. */
+function maskOf(units: number, ids: Int32Array, n: number): Uint8Array {
+  const mask = new Uint8Array(units);
+  for (let i = 0; i < n; i++) mask[ids[i]!] = 1;
+  return mask;
 }
 
 /**
@@ -144,33 +167,34 @@ export function selectOnSubset(stats: LayerStats, categories: readonly CategoryD
   const units = statsUnits(stats);
   const targets = targetIndices(categories);
   const t = new Float64Array(units);
-  const reject = new Uint8Array(units);
   const ids = new Int32Array(units);
   if (recipe.recipe === 'pairwise-t' || recipe.recipe === 'prince2024') {
-    const masks = new Map(targets.map((c) => [c, new Uint8Array(units).fill(comparisonSet(categories, c, recipe).length > 0 ? 1 : 0)] as const));
     const sets = new Map(targets.map((c) => [c, comparisonSet(categories, c, recipe)] as const));
-    // A target whose mask is empty stays empty: a pair whose every target is empty decides nothing.
-    const selected = new Map(targets.map((c) => [c, sets.get(c)!.length > 0 ? units : 0] as const));
-    const needs = (a: number, b: number) => (selected.get(a) ?? 0) > 0 && sets.get(a)!.includes(b);
+    // Each target's units still selective (ascending); a target whose list is empty stays empty, so a
+    // pair whose every target is empty decides nothing.
+    const alive = new Map(
+      targets.map((c) => {
+        const n = sets.get(c)!.length > 0 ? units : 0;
+        const entry = { units: new Int32Array(n), n };
+        for (let u = 0; u < n; u++) entry.units[u] = u;
+        return [c, entry];
+      }),
+    );
+    const needs = (a: number, b: number) => (alive.get(a)?.n ?? 0) > 0 && sets.get(a)!.includes(b);
     for (let a = 0; a < categories.length; a++) {
       for (let b = a + 1; b < categories.length; b++) {
         if (!needs(a, b) && !needs(b, a)) continue;
         const test = contrast(categoryMoments(stats, a), categoryMoments(stats, b), recipe.variance, t);
-        rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject, ids);
+        const kept = rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, ids);
         const update = (target: number, sign: number) => {
-          const mask = masks.get(target)!;
-          let left = 0;
-          for (let u = 0; u < units; u++) {
-            if (!(sign * t[u]! > 0 && reject[u])) mask[u] = 0;
-            left += mask[u]!;
-          }
-          selected.set(target, left);
+          const left = alive.get(target)!;
+          left.n = intersectPositive(left.units, left.n, ids, kept, t, sign);
         };
         if (needs(a, b)) update(a, 1);
         if (needs(b, a)) update(b, -1);
       }
     }
-    return targets.map((c) => masks.get(c)!);
+    return targets.map((c) => maskOf(units, alive.get(c)!.units, alive.get(c)!.n));
   }
   return targets.map((c) => {
     const set = comparisonSet(categories, c, recipe);
@@ -185,8 +209,8 @@ export function selectOnSubset(stats: LayerStats, categories: readonly CategoryD
     }
     const test = contrast(target, rest, 'welch', t);
     if (recipe.recipe === 'top-k') return topKMasks([test.t], recipe.topk)[0]!;
-    rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, reject, ids);
-    for (let u = 0; u < units; u++) mask[u] = t[u]! > 0 && reject[u] ? 1 : 0;
+    const kept = rejectFdr(test, recipe.fdr, recipe.alpha, familyScale, ids);
+    for (let i = 0; i < kept; i++) if (t[ids[i]!]! > 0) mask[ids[i]!] = 1;
     return mask;
   });
 }

@@ -12,6 +12,9 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import type { JobContext } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { resumeRun, runAnalysis } from '../runs/run-analysis.ts';
+import { bootstrapSettings, layerSubset, runBootstrap, settingsKey } from '../runs/run-bootstrap.ts';
+import { RowSpool } from '../runs/row-spool.ts';
+import { resamplingRefusal } from '../stats/resample-selection.ts';
 import { stimulusSetHash } from '../runs/run-manifest.ts';
 import { planRun } from '../runs/run-plan.ts';
 import { DEFAULT_PRECISION } from '../inference/extract.ts';
@@ -122,14 +125,54 @@ export async function compareStudyRuns(project: Project, a: number, b: number, b
   return compareStoredRuns(project, a, b, { force: problems.length > 0, iterations: bootstrap.iterations, units: bootstrap.units }, hooks);
 }
 
-/** The steps still to do, each with a weight: a run counts most, a consistency pass less, a comparison least. */
+/** Whether the study compares its runs with the image bootstrap (two models or more, a recipe that resamples). */
+function bootstraps(study: StudyInfo): boolean {
+  return study.runs.length > 1 && resamplingRefusal(study.recipe) === null;
+}
+
+/**
+ * The steps still to do, each with a weight: a run counts most; then the image-bootstrap replicates of
+ * each run the study extracts itself (from the rows kept during its extraction, so no second pass), a
+ * consistency pass, and a comparison (which gathers the replicates of reused runs).
+ */
 function plannedSteps(study: StudyInfo): StudyStep[] {
   const runs = study.runs.map((r) => ({ label: `model ${r.model}`, weight: r.status === 'finished' ? 0 : 1 }));
+  const replicates = study.runs.map((r) => ({ label: `bootstrap of ${r.model}`, weight: r.status === 'finished' || !bootstraps(study) ? 0 : 0.2 }));
   const consistency = study.consistency ? study.runs.map((r) => ({ label: `consistency of ${r.model}`, weight: 0.3 })) : [];
   const pairs = (study.runs.length * (study.runs.length - 1)) / 2;
   // A comparison's image bootstrap gathers per-image responses of each run's unit subset once (stored).
   const comparisons = Array.from({ length: pairs }, (_, k) => ({ label: `comparison ${k + 1} of ${pairs}`, weight: 0.3 }));
-  return [...runs, ...consistency, ...comparisons];
+  return [...runs, ...replicates, ...consistency, ...comparisons];
+}
+
+/**
+ * Runs the study's model `position` and, when the study compares its runs, stores the run's image-bootstrap
+ * replicates from the responses its extraction kept (row-spool.ts) before the next model runs. A run
+ * that extracted only in part (resumed) leaves its replicates to the comparison, which gathers them.
+ */
+async function runWithReplicates(
+  project: Project,
+  study: StudyInfo,
+  execution: StudyExecution,
+  position: number,
+  hooks: { run: RunHooks; replicates: RunHooks; onCreated: (run: number) => void; onRunDone: () => void },
+): Promise<number> {
+  const model = study.runs[position]!.model;
+  const settings = bootstrapSettings(study.recipe, execution);
+  const taps = bootstraps(study) ? planRun(project, model).taps : [];
+  const spool = taps.length > 0 ? new RowSpool(settingsKey(settings), taps, taps.map((tap, l) => layerSubset(tap, l, settings))) : undefined;
+  try {
+    const { run } = await runAnalysis(
+      project,
+      { model, recipe: study.recipe, provider: execution.provider, batch: execution.batch, memoryBudgetMB: execution.memoryBudgetMB, rows: spool },
+      { ...hooks.run, onCreated: hooks.onCreated },
+    );
+    hooks.onRunDone();
+    if (spool) await runBootstrap(project, run, settings, hooks.replicates, spool);
+    return run;
+  } finally {
+    spool?.remove();
+  }
 }
 
 async function executeStudy(project: Project, id: number, job: JobContext): Promise<StudyInfo> {
@@ -146,24 +189,26 @@ async function executeStudy(project: Project, id: number, job: JobContext): Prom
       let run = entry.run;
       if (run !== null && entry.status !== 'finished') {
         await resumeRun(project, run, hooks);
+        progress.complete(position);
       } else if (run === null) {
         const reusable = findReusableRun(project, entry.model, initial.recipe);
         if (reusable !== undefined) {
           run = reusable;
           setStudyRun(project.db, id, position, run, true);
+          progress.complete(position);
         } else {
-          const started = await runAnalysis(
-            project,
-            { model: entry.model, recipe: initial.recipe, provider: execution.provider, batch: execution.batch, memoryBudgetMB: execution.memoryBudgetMB },
-            { ...hooks, onCreated: (created) => setStudyRun(project.db, id, position, created, false) },
-          );
-          run = started.run;
+          run = await runWithReplicates(project, initial, execution, position, {
+            run: hooks,
+            replicates: { signal: job.signal, progress: (p) => progress.within(initial.runs.length + position, p) },
+            onCreated: (created) => setStudyRun(project.db, id, position, created, false),
+            onRunDone: () => progress.complete(position),
+          });
         }
-      }
+      } else progress.complete(position);
       runIds.push(run);
-      progress.complete(position);
+      progress.complete(initial.runs.length + position);
     }
-    let step = initial.runs.length;
+    let step = 2 * initial.runs.length;
     if (initial.consistency) {
       for (const run of runIds) {
         throwIfAborted(job.signal, 'the study');
