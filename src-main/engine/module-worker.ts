@@ -50,11 +50,13 @@ interface TaskMessage<Req> {
 
 type ReplyMessage<Res> = { id: number; result: Res } | { id: number; error: string };
 
+type Answer<Res> = { result: Res; transfer?: ArrayBuffer[] };
+
 /** The worker side: answers each task with `handle`, its result's buffers moved back without copying. */
-export function serveTasks<Req, Res>(port: MessagePort, handle: (request: Req) => { result: Res; transfer?: ArrayBuffer[] }): void {
-  port.on('message', (message: TaskMessage<Req>) => {
+export function serveTasks<Req, Res>(port: MessagePort, handle: (request: Req) => Answer<Res> | Promise<Answer<Res>>): void {
+  port.on('message', async (message: TaskMessage<Req>) => {
     try {
-      const { result, transfer } = handle(message.request);
+      const { result, transfer } = await handle(message.request);
       port.postMessage({ id: message.id, result } satisfies ReplyMessage<Res>, transfer ?? []);
     } catch (error) {
       port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies ReplyMessage<Res>);

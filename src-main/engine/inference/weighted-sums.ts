@@ -20,8 +20,10 @@ function matMulModel(): Uint8Array {
   return encodeModel(g.model({ graphName: 'bootstrap_sums' }));
 }
 
-export async function openWeightedSums(): Promise<ClosableWeightedSums> {
-  const session = await ort.InferenceSession.create(matMulModel(), sessionOptions('cpu'));
+/** `threads`: the GEMM's threads, all cores by default (a bootstrap worker takes one: one worker per core). */
+export async function openWeightedSums(threads?: number): Promise<ClosableWeightedSums> {
+  const options = sessionOptions('cpu');
+  const session = await ort.InferenceSession.create(matMulModel(), threads === undefined ? options : { ...options, intraOpNumThreads: threads });
   return {
     async multiply(weights, rows, data, n, cols) {
       if (weights.length !== rows * n || data.length !== n * cols) throw new RangeError(`weighted sums: ${weights.length} weights for ${rows} x ${n}, ${data.length} values for ${n} x ${cols}`);

@@ -7,10 +7,10 @@
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import type { RecipeSettings } from '../../contract/recipe.ts';
 import { throwIfAborted } from '../errors.ts';
-import { openWeightedSums } from '../inference/weighted-sums.ts';
+import { WorkerPool, workerCount } from '../module-worker.ts';
 import type { TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { layerReplicates } from '../stats/image-bootstrap.ts';
+import type { ReplicateTask } from '../stats/image-bootstrap.ts';
 import { bootstrapWeights } from '../stats/image-weights.ts';
 import { unitSubset, type UnitSubset } from '../stats/unit-subset.ts';
 import { readBootstrap, writeBootstrap, type StoredBootstrap } from '../storage/bootstrap-store.ts';
@@ -99,45 +99,50 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
   // The gatherer sizes its image batches from the budget it is given; the runtime's own activations for a
   // batch of ResNet-50 took most of a 1 GiB budget by themselves (bench compare_resnet50), so it gets a quarter.
   const gatherer = passes.length > 0 ? await runGatherer(project, runId, hooks, 'auto', Math.max(MIN_GATHER_BUDGET_MB, budgetMB / 4)) : null;
-  const sums = await openWeightedSums();
+  // The layers' replicates run on worker threads, one layer per core at a time; the weights are shared, not copied per layer.
+  const shared = new Float64Array(new SharedArrayBuffer(weights.byteLength));
+  shared.set(weights);
+  const pool = new WorkerPool<ReplicateTask, Float64Array>(new URL('../stats/bootstrap-worker.ts', import.meta.url), Math.min(workerCount(), taps.length));
+  const stop = () => void pool.close();
+  hooks.signal?.addEventListener('abort', stop);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
   let done = 0;
-  try {
-    const spooledLayers = fromSpool.flatMap((yes, l) => (yes ? [l] : []));
-    const work: { layers: number[]; rows: () => Promise<Float32Array[]> }[] = [
-      ...spooledLayers.map((l) => ({ layers: [l], rows: async () => [spool!.read(l, imageIds)] })),
-      ...passes.map((pass) => ({
-        layers: pass,
-        rows: () => {
-          hooks.progress?.({ phase: `bootstrap of run #${runId}: gathering`, done, total: taps.length, unit: 'layers' });
-          return gatherer!.gatherLayers(
-            pass.map((l) => ({ tap: taps[l]!.name, units: subsets[l]!.units })),
-            hooks.signal,
-          );
-        },
-      })),
-    ];
-    for (const { layers, rows: gather } of work) {
-      throwIfAborted(hooks.signal, 'the image bootstrap');
-      const rows = await gather();
-      for (const [r, l] of layers.entries()) {
-        values[l] = await layerReplicates({
-          tap: taps[l]!,
-          subset: subsets[l]!,
-          rows: rows[r]!,
-          imageCategories,
-          categories,
-          recipe,
-          weights,
-          iterations: settings.iterations,
-          sums,
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
-        });
-        rows[r] = new Float32Array(0);
+  const submit = async (l: number, rows: Float32Array) => {
+    while (inFlight.size >= pool.size) await Promise.race(inFlight);
+    throwIfAborted(hooks.signal, 'the image bootstrap');
+    if (failure) throw failure;
+    const task: ReplicateTask = { tap: taps[l]!, subset: subsets[l]!, rows, imageCategories, categories, recipe, weights: shared, iterations: settings.iterations };
+    const settled = pool.run(task, [rows.buffer as ArrayBuffer]).then(
+      (layerValues) => {
+        values[l] = layerValues;
         hooks.progress?.({ phase: `bootstrap of run #${runId}`, done: ++done, total: taps.length, unit: 'layers' });
-      }
+      },
+      (error: unknown) => {
+        failure ??= error;
+      },
+    );
+    const tracked = settled.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+  try {
+    for (const l of fromSpool.flatMap((yes, layer) => (yes ? [layer] : []))) await submit(l, spool!.read(l, imageIds));
+    for (const pass of passes) {
+      throwIfAborted(hooks.signal, 'the image bootstrap');
+      hooks.progress?.({ phase: `bootstrap of run #${runId}: gathering`, done, total: taps.length, unit: 'layers' });
+      const rows = await gatherer!.gatherLayers(
+        pass.map((l) => ({ tap: taps[l]!.name, units: subsets[l]!.units })),
+        hooks.signal,
+      );
+      for (const [r, l] of pass.entries()) await submit(l, rows[r]!);
     }
+    await Promise.all(inFlight);
+    throwIfAborted(hooks.signal, 'the image bootstrap');
+    if (failure) throw failure;
   } finally {
-    await sums.close();
+    hooks.signal?.removeEventListener('abort', stop);
+    await Promise.all(inFlight);
+    await pool.close();
     await gatherer?.close();
   }
   const result: StoredBootstrap = {

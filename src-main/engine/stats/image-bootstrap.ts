@@ -34,6 +34,9 @@ export interface LayerReplicateInput {
   signal?: AbortSignal;
 }
 
+/** A layer's replicates as a worker computes them: the input without the GEMM port and the signal, which stay on each side. */
+export type ReplicateTask = Omit<LayerReplicateInput, 'sums' | 'signal'>;
+
 /**
  * Replicates of one layer: values[(target * M + metric) * (iterations + 1) + j], M = REPLICATE_METRICS.length,
  * targets in run order; j = 0 is the observed value (every image once), j = 1 + b iteration b. A replicate in
