@@ -18,7 +18,7 @@ export default defineConfig({
           // Worker threads of the engine (src-main/engine/module-worker.ts finds them by these names).
           'scramble-worker': resolve('src-main/engine/stimuli/scramble-worker.ts'),
           'analyze-worker': resolve('src-main/engine/stats/analyze-worker.ts'),
-          'bootstrap-worker': resolve('src-main/engine/stats/bootstrap-worker.ts'),
+          'bootstrap-worker': resolve('src-main/engine/runs/bootstrap-worker.ts'),
         },
       },
     },

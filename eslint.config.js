@@ -34,10 +34,12 @@ const LAYERS = {
   'src-main/engine/storage': [CONTRACT, ...PIPELINE, 'better-sqlite3', 'fs-native-extensions', 'zod', 'node:*'],
   // The one onnxruntime owner: never runs (orchestration) or storage.
   'src-main/engine/inference': [CONTRACT, ...PIPELINE, 'src-main/engine/onnx', 'src-main/engine/stats', 'src-main/engine/stimuli/decode.ts', 'onnxruntime-node', 'node:*'],
-  // Orchestration of runs: reads and writes through storage, computes through inference and stats.
+  // Orchestration of runs: reads and writes through storage, computes through inference and stats
+  // (the image bootstrap's layers on worker threads: its workers need both).
   'src-main/engine/runs': [
     CONTRACT,
     ...PIPELINE,
+    'src-main/engine/module-worker.ts',
     'src-main/engine/project.ts',
     'src-main/engine/version.ts',
     'src-main/engine/build-info.ts',

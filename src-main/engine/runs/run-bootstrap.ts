@@ -102,7 +102,7 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
   // The layers' replicates run on worker threads, one layer per core at a time; the weights are shared, not copied per layer.
   const shared = new Float64Array(new SharedArrayBuffer(weights.byteLength));
   shared.set(weights);
-  const pool = new WorkerPool<ReplicateTask, Float64Array>(new URL('../stats/bootstrap-worker.ts', import.meta.url), Math.min(workerCount(), taps.length));
+  const pool = new WorkerPool<ReplicateTask, Float64Array>(new URL('./bootstrap-worker.ts', import.meta.url), Math.min(workerCount(), taps.length));
   const stop = () => void pool.close();
   hooks.signal?.addEventListener('abort', stop);
   const inFlight = new Set<Promise<void>>();
