@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LayerAnalysis, TapShape, UnitResults } from '../src-main/engine/pipeline-types.ts';
 import { Project } from '../src-main/engine/project.ts';
-import { csiOrder, layerAggregates } from '../src-main/engine/runs/aggregates.ts';
+import { csiOrder, layerAggregates } from '../src-main/engine/stats/aggregates.ts';
 import { channelsResult, csiResult, resultsTable, spatialResult, unitsPage } from '../src-main/engine/runs/results-queries.ts';
 import { insertRunCategories, insertRunLayers } from '../src-main/engine/storage/run-inputs-store.ts';
 import { readUnitColumn, unitResultBytes, type UnitColumnName, writeUnitResults } from '../src-main/engine/storage/unit-results-store.ts';

@@ -7,13 +7,13 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { analyzeLayers, analyzeRun } from '../stats/analyze.ts';
+import { analyzeLayers, analyzeRun, storableAnalysis, type AnalyzedLayer } from '../stats/analyze.ts';
 import { deleteRunAnalysis, hasLayerAnalysis, writeAggregate, writeLayerResult } from '../storage/layer-results-store.ts';
 import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
 import { readRunManifest } from '../storage/runs-store.ts';
 import { readLayerStats } from '../storage/statistics-store.ts';
 import { writeUnitResults } from '../storage/unit-results-store.ts';
-import { csiOrder, layerAggregates, metricsForJson } from './aggregates.ts';
+import { metricsForJson } from '../stats/aggregates.ts';
 import type { RunHooks } from './run-lifecycle.ts';
 import { runGatherer } from './stored-analysis.ts';
 
@@ -23,16 +23,16 @@ function loadStats(project: Project, statsRun: number, position: number, tap: Ta
   return { tap, count: stored.count, mean: stored.mean, m2: stored.m2 };
 }
 
-function storeLayer(project: Project, runId: number, position: number, analysis: LayerAnalysis): void {
+function storeLayer(project: Project, runId: number, position: number, { analysis, targets }: AnalyzedLayer): void {
   const db = project.db;
   const units = analysis.tap.channels * analysis.tap.height * analysis.tap.width;
   db.transaction(() => {
-    for (const r of analysis.units) {
-      writeUnitResults(db, runId, position, r, csiOrder(Float32Array.from(r.csi)));
+    for (const [t, r] of analysis.units.entries()) {
+      const { csiOrder, aggregates: agg } = targets[t]!;
+      writeUnitResults(db, runId, position, r, csiOrder);
       let selective = 0;
       for (const s of r.selective) selective += s;
       writeLayerResult(db, runId, { position, category: r.category, units, selective, metrics: metricsForJson(analysis.metrics[r.category]) });
-      const agg = layerAggregates(analysis, r);
       writeAggregate(db, runId, 'csi', position, r.category, agg.csi);
       writeAggregate(db, runId, 'channels', position, r.category, agg.channels);
       writeAggregate(db, runId, 'density', position, r.category, agg.density);
@@ -51,14 +51,15 @@ export async function analyseRun(project: Project, runId: number, statsRun: numb
   const taps = readRunLayers(project.db, runId);
   const categories: CategoryDef[] = readRunCategories(project.db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
   const meter = new ProgressMeter('analysis', taps.length, (p) => hooks.progress?.(p), 'layers');
+  // The run's memory budget (recorded at its start; reanalyses keep their source's) bounds the gathers
+  // and the layers out at once (being analysed or stored).
+  const budgetMB = readRunManifest(project.db, runId)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
   if (readsPerImageResponses(recipe) || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
     // The global top k % needs every layer's strengths together, and ranksum-maxp per-image responses
     // (gathered in-graph in unit slices): all layers are recomputed together.
     deleteRunAnalysis(project.db, runId);
     const all = taps.map((tap, l) => loadStats(project, statsRun, l, tap));
-    // The run's memory budget (recorded at its start; reanalyses keep their source's) bounds the gathers;
-    // a quarter of it holds one slice of per-image responses (256 MiB of the default 1024).
-    const budgetMB = readRunManifest(project.db, runId)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+    // A quarter of the budget holds one slice of per-image responses (256 MiB of the default 1024).
     const gatherer = readsPerImageResponses(recipe) ? await runGatherer(project, runId, hooks, 'auto', budgetMB) : undefined;
     let analyses: LayerAnalysis[];
     try {
@@ -68,7 +69,7 @@ export async function analyseRun(project: Project, runId: number, statsRun: numb
     }
     analyses.forEach((a, l) => {
       throwIfAborted(hooks.signal, 'the analysis');
-      storeLayer(project, runId, l, a);
+      storeLayer(project, runId, l, storableAnalysis(a));
     });
     return;
   }
@@ -83,10 +84,10 @@ export async function analyseRun(project: Project, runId: number, statsRun: numb
     ({ position, tap }) => loadStats(project, statsRun, position, tap),
     categories,
     recipe,
-    ({ position, tap }, analysis) => {
-      storeLayer(project, runId, position, analysis);
+    ({ position, tap }, analyzed) => {
+      storeLayer(project, runId, position, analyzed);
       meter.tick(1, tap.name);
     },
-    hooks.signal ? { signal: hooks.signal } : {},
+    { budgetBytes: budgetMB * 1024 * 1024, ...(hooks.signal ? { signal: hooks.signal } : {}) },
   );
 }

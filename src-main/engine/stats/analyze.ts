@@ -5,6 +5,7 @@ import { throwIfAborted } from '../errors.ts';
 import { WorkerPool, workerCount } from '../module-worker.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, ResponseGatherer, TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
+import { csiOrder, layerAggregates, type LayerAggregates } from './aggregates.ts';
 import { layerAnalysis } from './layer-metrics.ts';
 import { rankSumMaxP, type RankSumOptions } from './ranksum.ts';
 import { topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
@@ -12,6 +13,34 @@ import { topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
 /** Analyzes one layer. ranksum-maxp needs `perImage` (see rankSumMaxP); every other recipe does not. */
 export function analyzeLayer(stats: LayerStats, categories: readonly CategoryDef[], recipe: RecipeSettings, perImage?: PerImageEvidence): LayerAnalysis {
   return layerAnalysis(stats, unitResults(stats, categories, recipe, perImage ? { perImage } : {}));
+}
+
+/** What storing one target of a layer needs beyond its results: the units by CSI and the chart aggregates. */
+export interface StorableTarget {
+  csiOrder: Int32Array;
+  aggregates: LayerAggregates;
+}
+
+/** A layer's analysis with each target's StorableTarget (in the order of `analysis.units`). */
+export interface AnalyzedLayer {
+  analysis: LayerAnalysis;
+  targets: StorableTarget[];
+}
+
+const NOT_STORED = new Float64Array(0);
+
+/**
+ * The analysis with what storing it needs, computed here: on a worker, the sorts behind the CSI order and
+ * the quartiles run beside the next layers' analyses instead of on the thread that writes the project.
+ * d' to the second category and the mean pairwise t are dropped: no unit record stores them (their
+ * layer metrics are computed by now), and without them a layer held for storing takes 57 bytes per unit
+ * and target, not 73.
+ */
+export function storableAnalysis(analysis: LayerAnalysis): AnalyzedLayer {
+  return {
+    analysis: { ...analysis, units: analysis.units.map((r) => ({ ...r, dprimeSecond: NOT_STORED, meanPairT: NOT_STORED })) },
+    targets: analysis.units.map((r) => ({ csiOrder: csiOrder(Float32Array.from(r.csi)), aggregates: layerAggregates(analysis, r) })),
+  };
 }
 
 export interface AnalyzeRunOptions extends RankSumOptions {
@@ -72,7 +101,7 @@ export interface AnalyzeLayersOptions {
   budgetBytes?: number;
 }
 
-/** 640 MiB: two of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets) at once. */
+/** 640 MiB when the caller gives no budget (a run gives its memory budget): two of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets) at once. */
 const DEFAULT_LAYERS_BUDGET = 640 * 2 ** 20;
 
 /** Below this many units in all the layers together, analyzeLayers stays on the calling thread. */
@@ -97,7 +126,7 @@ export async function analyzeLayers(
   load: (job: LayerJob) => LayerStats,
   categories: readonly CategoryDef[],
   recipe: RecipeSettings,
-  store: (job: LayerJob, analysis: LayerAnalysis) => void | Promise<void>,
+  store: (job: LayerJob, analyzed: AnalyzedLayer) => void | Promise<void>,
   options: AnalyzeLayersOptions = {},
 ): Promise<void> {
   if (recipe.recipe === 'ranksum-maxp' || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
@@ -108,46 +137,49 @@ export async function analyzeLayers(
   if (workers <= 0) {
     for (const job of jobs) {
       throwIfAborted(options.signal, 'the analysis');
-      await store(job, analyzeLayer(load(job), categories, recipe));
+      await store(job, storableAnalysis(analyzeLayer(load(job), categories, recipe)));
       // Let cancellation and progress messages through between layers.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return;
   }
-  const pool = new WorkerPool<AnalyzeTask, LayerAnalysis>(new URL('./analyze-worker.ts', import.meta.url), workers);
+  const pool = new WorkerPool<AnalyzeTask, AnalyzedLayer>(new URL('./analyze-worker.ts', import.meta.url), workers);
   // Each analysis settles into a value or an error so none is left unhandled while another is awaited.
-  type Settled = { analysis: LayerAnalysis } | { error: unknown };
-  const queue: { job: LayerJob; bytes: number; settled: Promise<Settled> }[] = [];
+  type Settled = { analyzed: AnalyzedLayer } | { error: unknown };
+  const queue: { job: LayerJob; statsBytes: number; resultBytes: number; settled: Promise<Settled> }[] = [];
   const budget = options.budgetBytes ?? DEFAULT_LAYERS_BUDGET;
   const targets = categories.filter((c) => c.role === 'target').length;
-  // Layers sent out or being stored, in estimated bytes: statistics (mean, M2) and results (a mask and
-  // nine float64 columns per target), in the worker and then here.
+  // Layers sent out or being stored, in estimated bytes: statistics (mean, M2) until the layer comes
+  // back, and results (a mask and the seven float64 columns storableAnalysis keeps per target) until it
+  // is stored.
   let held = 0;
   let next = 0;
   const fill = () => {
     while (next < jobs.length && queue.length < pool.size) {
       const job = jobs[next]!;
-      const bytes = tapUnits(job.tap) * (16 * categories.length + 73 * targets);
+      const statsBytes = tapUnits(job.tap) * 16 * categories.length;
+      const resultBytes = tapUnits(job.tap) * 57 * targets;
       // Always one layer out, however large; more only within the budget.
-      if (held > 0 && held + bytes > budget) return;
+      if (held > 0 && held + statsBytes + resultBytes > budget) return;
       throwIfAborted(options.signal, 'the analysis');
       next++;
-      held += bytes;
+      held += statsBytes + resultBytes;
       const task: AnalyzeTask = { stats: load(job), categories, recipe };
-      queue.push({ job, bytes, settled: pool.run(task).then((analysis) => ({ analysis }), (error: unknown) => ({ error })) });
+      queue.push({ job, statsBytes, resultBytes, settled: pool.run(task).then((analyzed) => ({ analyzed }), (error: unknown) => ({ error })) });
     }
   };
   try {
     fill();
     while (queue.length > 0) {
-      const { job, bytes, settled } = queue.shift()!;
+      const { job, statsBytes, resultBytes, settled } = queue.shift()!;
       const outcome = await settled;
+      held -= statsBytes;
       if ('error' in outcome) throw outcome.error;
       // The next layers go out before this one is stored, so the workers stay busy meanwhile.
       fill();
       throwIfAborted(options.signal, 'the analysis');
-      await store(job, outcome.analysis);
-      held -= bytes;
+      await store(job, outcome.analyzed);
+      held -= resultBytes;
       fill();
     }
   } finally {
@@ -156,12 +188,13 @@ export async function analyzeLayers(
 }
 
 /** Every buffer behind an analysis's arrays, once each: a worker moves them back instead of copying. */
-export function analysisBuffers(analysis: LayerAnalysis): ArrayBuffer[] {
+export function analysisBuffers({ analysis, targets }: AnalyzedLayer): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   const add = (a: ArrayBufferView) => {
     if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
   };
   for (const r of analysis.units) for (const v of Object.values(r)) if (ArrayBuffer.isView(v)) add(v);
   for (const a of [...Object.values(analysis.density), ...Object.values(analysis.channelCounts)]) add(a);
+  for (const t of targets) add(t.csiOrder);
   return [...buffers];
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TapShape, UnitResults } from '../../../src-main/engine/pipeline-types.ts';
 import { Project } from '../../../src-main/engine/project.ts';
-import { csiOrder } from '../../../src-main/engine/runs/aggregates.ts';
+import { csiOrder } from '../../../src-main/engine/stats/aggregates.ts';
 import { unitsPage, type UnitsQuery } from '../../../src-main/engine/runs/results-queries.ts';
 import { insertRunCategories, insertRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
 import { writeUnitResults } from '../../../src-main/engine/storage/unit-results-store.ts';

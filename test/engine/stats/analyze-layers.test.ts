@@ -2,9 +2,9 @@
 // or cancels cleanly (the workers are closed, the error is the caller's).
 import { describe, expect, it } from 'vitest';
 import { recipeSchema } from '../../../src-main/contract/recipe.ts';
-import type { CategoryDef, LayerAnalysis, LayerStats, TapShape } from '../../../src-main/engine/pipeline-types.ts';
+import type { CategoryDef, LayerStats, TapShape } from '../../../src-main/engine/pipeline-types.ts';
 import { createRng } from '../../../src-main/engine/random.ts';
-import { analyzeLayer, analyzeLayers, emptyLayerStats, type LayerJob } from '../../../src-main/engine/stats/index.ts';
+import { analyzeLayer, analyzeLayers, emptyLayerStats, storableAnalysis, type AnalyzedLayer, type LayerJob } from '../../../src-main/engine/stats/index.ts';
 
 const categories: CategoryDef[] = [
   { name: 'faces', role: 'target', controlsFor: null },
@@ -45,12 +45,19 @@ describe('analyzeLayers', () => {
     ['top-k per layer', { recipe: 'top-k', topk: 10 }],
   ] as const)('gives analyzeLayer’s results on two workers, stored in job order (%s)', async (_name, input) => {
     const recipe = recipeSchema.parse(input);
-    const stored: [number, LayerAnalysis][] = [];
-    await analyzeLayers(jobs, load, categories, recipe, (job, analysis) => void stored.push([job.position, analysis]), { workers: 2 });
+    const stored: [number, AnalyzedLayer][] = [];
+    await analyzeLayers(jobs, load, categories, recipe, (job, analyzed) => void stored.push([job.position, analyzed]), { workers: 2 });
     expect(stored.map(([p]) => p)).toEqual([0, 1, 2]);
-    for (const [position, analysis] of stored) {
+    for (const [position, analyzed] of stored) {
       const inline = analyzeLayer(load(jobs[position]!), categories, recipe);
-      expect(analysis).toEqual(inline);
+      const { units, ...layer } = analyzed.analysis;
+      const { units: inlineUnits, ...inlineLayer } = inline;
+      expect(layer).toEqual(inlineLayer);
+      // Every unit result but the two no record stores, which are not carried back.
+      expect(units).toEqual(inlineUnits.map((r) => ({ ...r, dprimeSecond: new Float64Array(0), meanPairT: new Float64Array(0) })));
+      // The CSI order and the aggregates the worker computed for storing are this thread's.
+      expect(analyzed.targets).toEqual(storableAnalysis(inline).targets);
+      expect(analyzed.targets.map((t) => t.csiOrder.length)).toEqual(inline.units.map((r) => r.csi.length));
     }
   }, 60_000);
 
