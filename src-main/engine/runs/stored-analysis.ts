@@ -7,7 +7,7 @@ import type { LayerAnalysis, UnitResults } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { readAggregate, readLayerResults } from '../storage/layer-results-store.ts';
 import { readRunLayers } from '../storage/run-inputs-store.ts';
-import { readUnitColumn } from '../storage/unit-results-store.ts';
+import { readUnitFields } from '../storage/unit-results-store.ts';
 import { targetCategories } from './results-queries.ts';
 import { checkRunInputs, loadRunInputs } from './run-inputs.ts';
 import type { RunHooks } from './run-lifecycle.ts';
@@ -26,8 +26,10 @@ export function storedLayerAnalyses(project: Project, runId: number): LayerAnaly
   const rows = readLayerResults(project.db, runId);
   return taps.map((tap, position) => {
     const units: UnitResults[] = targets.map((category) => {
-      const selective = readUnitColumn(project.db, runId, position, category, 'selective', 'u8');
-      const csi = readUnitColumn(project.db, runId, position, category, 'csi', 'f32');
+      // One read of the records for both columns.
+      const fields = readUnitFields(project.db, runId, position, category, ['selective', 'csi']);
+      const selective = fields?.selective as Uint8Array | undefined;
+      const csi = fields?.csi;
       if (!selective || !csi) throw new EngineError('internal', `run #${runId} is missing results of ${tap.name}/${category}`, { file: project.path });
       return {
         category,

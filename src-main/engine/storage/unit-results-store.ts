@@ -256,9 +256,19 @@ type FieldArray = Uint8Array | Float32Array | Float64Array;
 function fieldOf(data: Uint8Array, field: (typeof UNIT_FIELDS)[number]): FieldArray {
   const view = viewOf(data);
   const n = data.byteLength / UNIT_RECORD_BYTES;
-  const get = field.dtype === 'u8' ? (o: number) => view.getUint8(o) : field.dtype === 'f32' ? (o: number) => view.getFloat32(o, true) : (o: number) => view.getFloat64(o, true);
-  const out = field.dtype === 'u8' ? new Uint8Array(n) : field.dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
-  for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = get(o);
+  // One loop per type: a run's comparison and exports read tens of millions of records.
+  if (field.dtype === 'u8') {
+    const out = new Uint8Array(n);
+    for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = data[o]!;
+    return out;
+  }
+  if (field.dtype === 'f32') {
+    const out = new Float32Array(n);
+    for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = view.getFloat32(o, true);
+    return out;
+  }
+  const out = new Float64Array(n);
+  for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = view.getFloat64(o, true);
   return out;
 }
 
@@ -274,11 +284,15 @@ export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position:
   return data ? (fieldOf(data, field) as TypedArrayOf<D>) : undefined;
 }
 
-/** Every field of a (run, layer, category) as columns in unit order, from one read of its records (exports). */
-export function readUnitFields(db: Db, runId: number, position: number, category: string): Record<UnitFieldName, FieldArray> | undefined {
+/**
+ * Fields of a (run, layer, category) as columns in unit order, from one read of its records: every field
+ * (exports), or the ones named.
+ */
+export function readUnitFields<N extends UnitFieldName = UnitFieldName>(db: Db, runId: number, position: number, category: string, names?: readonly N[]): Record<N, FieldArray> | undefined {
   const data = allRecordBytes(db, runId, position, category);
   if (!data) return undefined;
-  return Object.fromEntries(UNIT_FIELDS.map((f) => [f.name, fieldOf(data, f)])) as Record<UnitFieldName, FieldArray>;
+  const fields = names ? UNIT_FIELDS.filter((f) => (names as readonly string[]).includes(f.name)) : UNIT_FIELDS;
+  return Object.fromEntries(fields.map((f) => [f.name, fieldOf(data, f)])) as Record<N, FieldArray>;
 }
 
 export function unitResultBytes(db: Db, runId?: number): { bytes: number; columns: number } {
