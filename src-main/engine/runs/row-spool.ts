@@ -4,7 +4,8 @@
 // directory (ResNet-50 on fLoc: ~0.6 GB, more than the memory budget gives the bootstrap), in the order
 // the images arrive; nothing is kept in the project, and the directory goes when the spool is removed.
 // A spool is only used whole: a layer that did not receive every image (an extraction resumed from a
-// checkpoint, or the fused float32 path, which never exposes the taps) is gathered as before.
+// checkpoint, or the fused float32 path, which never exposes the taps) is gathered as before, and so is
+// every layer when the temporary directory cannot be made or a write fails (a full disk).
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +16,18 @@ import type { UnitSubset } from '../stats/unit-subset.ts';
 export class RowSpool implements TapRowSink {
   /** The private directory of the files (removed with the spool). */
   readonly dir: string;
-  private readonly files: number[];
+  /** Each layer's file, opened on its first row. */
+  private readonly files: (number | null)[];
   /** Image id -> its row in every layer's file (arrival order). */
   private readonly slots = new Map<number, number>();
   private readonly rowsTaken: number[];
   private readonly scratch: Float32Array[];
   private removed = false;
+  /**
+   * Why the spool stopped keeping rows (a full disk, say), or null. The spool is an economy, never a
+   * reason for a run to fail: after a failure it keeps nothing and the bootstrap gathers as before.
+   */
+  failure: string | null = null;
 
   /** `key` names the bootstrap settings the subsets were drawn with; a bootstrap with other settings ignores the spool. */
   constructor(
@@ -29,9 +36,22 @@ export class RowSpool implements TapRowSink {
     readonly subsets: readonly UnitSubset[],
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'unitscope-rows-'));
-    this.files = subsets.map((_, l) => openSync(join(this.dir, `layer-${l}.f32`), 'w+'));
+    this.files = subsets.map(() => null);
     this.rowsTaken = subsets.map(() => 0);
     this.scratch = subsets.map((s) => new Float32Array(s.units.length));
+  }
+
+  /** A spool, or undefined when its temporary directory cannot be made (the bootstrap then gathers). */
+  static open(key: string, taps: readonly TapShape[], subsets: readonly UnitSubset[]): RowSpool | undefined {
+    try {
+      return new RowSpool(key, taps, subsets);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private file(layer: number): string {
+    return join(this.dir, `layer-${layer}.f32`);
   }
 
   /** Keeps the subset's units of one image's tap output (called by extraction, once per layer and image). */
@@ -46,7 +66,14 @@ export class RowSpool implements TapRowSink {
     const row = this.scratch[layer]!;
     const units = subset.units;
     for (let j = 0; j < units.length; j++) row[j] = values[units[j]!]!;
-    writeSync(this.files[layer]!, row, 0, row.byteLength, slot * row.byteLength);
+    try {
+      const fd = (this.files[layer] ??= openSync(this.file(layer), 'w+'));
+      writeSync(fd, row, 0, row.byteLength, slot * row.byteLength);
+    } catch (error) {
+      this.failure = `${this.file(layer)}: ${(error as Error).message}`;
+      this.remove();
+      return;
+    }
     this.rowsTaken[layer]!++;
   }
 
@@ -79,7 +106,7 @@ export class RowSpool implements TapRowSink {
   remove(): void {
     if (this.removed) return;
     this.removed = true;
-    for (const fd of this.files) closeSync(fd);
+    for (const fd of this.files) if (fd !== null) closeSync(fd);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

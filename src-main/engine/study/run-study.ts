@@ -160,7 +160,7 @@ async function runWithReplicates(
   const model = study.runs[position]!.model;
   const settings = bootstrapSettings(study.recipe, execution);
   const taps = bootstraps(study) ? planRun(project, model).taps : [];
-  const spool = taps.length > 0 ? new RowSpool(settingsKey(settings), taps, taps.map((tap, l) => layerSubset(tap, l, settings))) : undefined;
+  const spool = taps.length > 0 ? RowSpool.open(settingsKey(settings), taps, taps.map((tap, l) => layerSubset(tap, l, settings))) : undefined;
   try {
     const { run } = await runAnalysis(
       project,

@@ -1,7 +1,7 @@
 // The row spool: a study keeps each layer's bootstrap subset per image while the run extracts, so the
 // comparison needs no second pass over the images. The spool itself (order, completeness, removal), and
 // a study whose replicates come from it against the same replicates gathered after the run.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,24 @@ describe('row spool', () => {
     }
     expect(existsSync(spool.dir)).toBe(false);
     expect(spool.has(0, [10, 20, 30])).toBe(false);
+  });
+
+  // /dev/full (every write fails with ENOSPC) is Linux's; elsewhere vitest reports this test as skipped.
+  it.skipIf(!existsSync('/dev/full'))('stops keeping rows when a write fails (a full disk), without failing the extraction', () => {
+    const spool = new RowSpool('k', [tap, tap], [subset([1]), subset([2])]);
+    try {
+      spool.take(0, 1, new Float32Array(8));
+      // Layer 1's file is opened on its first row: make it the device that is always full.
+      symlinkSync('/dev/full', join(spool.dir, 'layer-1.f32'));
+      expect(() => spool.take(1, 1, new Float32Array(8))).not.toThrow();
+      expect(spool.failure).toMatch(/layer-1\.f32: .*(ENOSPC|no space)/i);
+      // Nothing is kept any more, so the bootstrap gathers every layer.
+      expect(spool.has(0, [1])).toBe(false);
+      expect(existsSync(spool.dir)).toBe(false);
+      expect(() => spool.take(0, 2, new Float32Array(8))).not.toThrow();
+    } finally {
+      spool.remove();
+    }
   });
 
   it('counts a layer that missed an image as incomplete', () => {
