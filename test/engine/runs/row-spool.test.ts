@@ -15,6 +15,7 @@ import { bootstrapSettings, runBootstrap, settingsKey } from '../../../src-main/
 import { readBootstrap } from '../../../src-main/engine/storage/bootstrap-store.ts';
 import { getRun } from '../../../src-main/engine/storage/runs-store.ts';
 import type { UnitSubset } from '../../../src-main/engine/stats/unit-subset.ts';
+import { demoWithTinyModels } from '../../support/demo-with-tiny-models.ts';
 
 const tap: TapShape = { name: 'conv', tensor: 'conv_out', channels: 2, height: 2, width: 2 };
 const subset = (units: number[]): UnitSubset => ({ units: Int32Array.from(units), channelStratum: new Int32Array(0), spatialStratum: new Int32Array(0), positions: 0, channels: 0 });
@@ -84,12 +85,7 @@ describe('a study keeps its runs’ rows', () => {
     dir = mkdtempSync(join(tmpdir(), 'unitscope-spool-'));
     engine = new Engine();
     client = connectInProcess(engine);
-    path = (await client.call('demo.create', { out: dir, seed: 0 })).project;
-    for (const seed of [1, 2]) {
-      const file = join(dir, `tiny-${seed}.onnx`);
-      await client.call('model.generate', { kind: 'tiny', seed, out: file });
-      await client.call('model.add', { path, file, name: `tiny-${seed}`, preset: 'none' });
-    }
+    path = await demoWithTinyModels(client, dir);
   }, 300_000);
 
   afterAll(() => {

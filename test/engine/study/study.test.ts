@@ -9,6 +9,7 @@ import { Engine } from '../../../src-main/engine/engine.ts';
 import { connectInProcess } from '../../../src-main/engine/connect.ts';
 import { EngineCallError } from '../../../src-main/contract/client.ts';
 import type { Progress } from '../../../src-main/contract/protocol.ts';
+import { demoWithTinyModels } from '../../support/demo-with-tiny-models.ts';
 
 let dir: string;
 let engine: Engine;
@@ -19,13 +20,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'unitscope-study-'));
   engine = new Engine();
   client = connectInProcess(engine);
-  const demo = await client.call('demo.create', { out: dir, seed: 0 });
-  path = demo.project;
-  for (const seed of [1, 2]) {
-    const file = join(dir, `tiny-${seed}.onnx`);
-    await client.call('model.generate', { kind: 'tiny', seed, out: file });
-    await client.call('model.add', { path, file, name: `tiny-${seed}`, preset: 'none' });
-  }
+  path = await demoWithTinyModels(client, dir);
 }, 300_000);
 
 afterAll(() => {
