@@ -9,17 +9,15 @@ import type { SessionInfo } from '../../contract/types.ts';
 import { OPEN_POLICY, SERVE_POLICY, type UrlPolicy } from '../downloads/url-policy.ts';
 import { EngineError } from '../errors.ts';
 import { labCatalogue } from './lab-catalogue.ts';
-import { RESNET50_STAGES } from '../onnx/generators/resnet50.ts';
+import { resnet50Blocks } from '../onnx/generators/resnet50.ts';
 
-/** The 16 bottleneck outputs of a ResNet-50 at 224 px: layer1.0 256x56x56 ... layer4.2 2048x7x7. */
+/** The 16 bottleneck outputs of a ResNet-50 at 224 px (the stem leaves 56 x 56): layer1.0 256x56x56 ... layer4.2 2048x7x7. */
 function resnetBlocks(tensorIsName: boolean): CatalogueTap[] {
-  return RESNET50_STAGES.flatMap((blocks, stage) =>
-    Array.from({ length: blocks }, (_, b): CatalogueTap => {
-      const name = `layer${stage + 1}.${b}`;
-      const side = 56 / 2 ** stage;
-      return { name, tensor: tensorIsName ? name : null, shape: [256 * 2 ** stage, side, side] };
-    }),
-  );
+  let side = 56;
+  return resnet50Blocks().map(({ name, stride, outChannels }): CatalogueTap => {
+    side /= stride;
+    return { name, tensor: tensorIsName ? name : null, shape: [outChannels, side, side] };
+  });
 }
 
 const IMMICH_PREPROCESS = 'preprocess_cfg.json';
