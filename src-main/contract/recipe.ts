@@ -208,6 +208,16 @@ export function recipeSpec(recipe: RecipeName): RecipeSpec {
   return RECIPE_TABLE[recipe];
 }
 
+/** Whether the recipe needs per-image responses, not only the sufficient statistics (the table's perImage). */
+export function needsPerImage(recipe: Pick<RecipeSettings, 'recipe'>): boolean {
+  return recipeSpec(recipe.recipe).perImage === true;
+}
+
+/** Whether the recipe decides a layer's units only with every layer at hand (top-k over all layers). */
+export function ranksAcrossLayers(recipe: Pick<RecipeSettings, 'recipe' | 'topkScope'>): boolean {
+  return recipe.recipe === 'top-k' && recipe.topkScope === 'global';
+}
+
 /** Whether a recipe's results depend on a setting (the Run form shows only these). */
 export function usesParameter(recipe: RecipeName, key: RecipeParameterKey): boolean {
   return (RECIPE_PARAMETERS[key].usedBy as readonly RecipeName[]).includes(recipe);

@@ -3,7 +3,7 @@
 // statistics of real responses. Groups multiply the statistics' memory (units x groups x 16 bytes), so the
 // taps are extracted in chunks that fit the memory budget, one inference pass over the images per chunk.
 import type { ReliabilityResult } from '../../contract/analysis-types.ts';
-import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
+import { needsPerImage, type ExecutionProviderChoice } from '../../contract/recipe.ts';
 import type { AnalysisHooks } from '../ablation/run-ablation.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { extractSufficientStats } from '../inference/extract.ts';
@@ -58,7 +58,7 @@ export async function reliabilityForRun(project: Project, request: ReliabilityRe
   const { model, taps, images, run: record } = inputs;
   if (record.status !== 'finished') throw new EngineError('conflict', `run #${run} is ${record.status}; reliability needs a finished run`, { file: project.path });
   const recipe = record.recipe;
-  if (recipe.recipe === 'ranksum-maxp') throw new EngineError('unsupported', `run #${run} uses ranksum-maxp, which needs per-image responses; split halves work from sufficient statistics`);
+  if (needsPerImage(recipe)) throw new EngineError('unsupported', `run #${run} uses ${recipe.recipe}, which needs per-image responses; split halves work from sufficient statistics`);
   const splits = request.splits ?? DEFAULT_SPLITS;
   const seed = request.seed ?? DEFAULT_RELIABILITY_SEED;
   const cap = request.groupsPerCategory ?? DEFAULT_GROUPS_PER_CATEGORY;

@@ -6,7 +6,7 @@
 // layer x category. With one image per group (categories up to groupsPerCategory images) the halves are
 // exact random halves of the images; with larger categories they are random halves of the groups.
 import type { ReliabilityRow } from '../../contract/analysis-types.ts';
-import type { RecipeSettings } from '../../contract/recipe.ts';
+import { needsPerImage, type RecipeSettings } from '../../contract/recipe.ts';
 import type { CategoryDef, LayerStats, StimulusRef } from '../pipeline-types.ts';
 import { createRng } from '../random.ts';
 import { pooledMoments, statsUnits } from '../stats/sufficient.ts';
@@ -95,7 +95,7 @@ export interface SplitHalfOptions {
  * layout's pseudo-categories. The recipe must work from sufficient statistics (not ranksum-maxp).
  */
 export function splitHalfReliability(grouped: readonly LayerStats[], layout: GroupLayout, categories: readonly CategoryDef[], recipe: RecipeSettings, options: SplitHalfOptions): ReliabilityRow[] {
-  if (recipe.recipe === 'ranksum-maxp') throw new RangeError('split-half reliability works from sufficient statistics; ranksum-maxp needs per-image responses');
+  if (needsPerImage(recipe)) throw new RangeError(`split-half reliability works from sufficient statistics; ${recipe.recipe} needs per-image responses`);
   const rng = createRng(options.seed);
   const dice: number[][][] = grouped.map(() => []);
   const csiR: number[][][] = grouped.map(() => []);

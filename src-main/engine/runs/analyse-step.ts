@@ -2,7 +2,7 @@
 // transaction (unit results, the layer x category rows and the chart aggregates together), so a resumed
 // run keeps the layers an earlier process stored and recomputes the rest from the same statistics.
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
-import type { RecipeSettings } from '../../contract/recipe.ts';
+import { needsPerImage, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, TapShape } from '../pipeline-types.ts';
@@ -41,11 +41,6 @@ function storeLayer(project: Project, runId: number, position: number, { analysi
   }).immediate();
 }
 
-/** Whether `recipe` reads per-image responses (gathered from the model and images), not only the statistics. */
-export function readsPerImageResponses(recipe: RecipeSettings): boolean {
-  return recipe.recipe === 'ranksum-maxp';
-}
-
 /** Analyses run `runId` with `recipe` from the final statistics of run `statsRun` (itself or the run it reanalyses). */
 export async function analyseRun(project: Project, runId: number, statsRun: number, recipe: RecipeSettings, hooks: RunHooks): Promise<void> {
   const taps = readRunLayers(project.db, runId);
@@ -54,13 +49,13 @@ export async function analyseRun(project: Project, runId: number, statsRun: numb
   // The run's memory budget (recorded at its start; reanalyses keep their source's) bounds the gathers
   // and the layers out at once (being analysed or stored).
   const budgetMB = readRunManifest(project.db, runId)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
-  if (readsPerImageResponses(recipe) || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
+  if (needsPerImage(recipe) || ranksAcrossLayers(recipe)) {
     // The global top k % needs every layer's strengths together, and ranksum-maxp per-image responses
     // (gathered in-graph in unit slices): all layers are recomputed together.
     deleteRunAnalysis(project.db, runId);
     const all = taps.map((tap, l) => loadStats(project, statsRun, l, tap));
     // A quarter of the budget holds one slice of per-image responses (256 MiB of the default 1024).
-    const gatherer = readsPerImageResponses(recipe) ? await runGatherer(project, runId, hooks, 'auto', budgetMB) : undefined;
+    const gatherer = needsPerImage(recipe) ? await runGatherer(project, runId, hooks, 'auto', budgetMB) : undefined;
     let analyses: LayerAnalysis[];
     try {
       analyses = await analyzeRun(all, categories, recipe, gatherer, { budgetBytes: (budgetMB * 1024 * 1024) / 4, onLayer: (done, total) => hooks.progress?.({ phase: 'analysis', done, total, unit: 'layers' }) });

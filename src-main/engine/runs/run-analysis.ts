@@ -3,7 +3,7 @@
 // checkpoint, or from its statistics when extraction had finished), a reanalysis with another recipe
 // (no inference) and a run whose statistics were merged from shards computed elsewhere.
 import { z } from 'zod';
-import { EXECUTION_PROVIDERS, recipeSchema, type ExecutionProviderChoice, type RecipeInput, type RecipeSettings, type StatsPrecision } from '../../contract/recipe.ts';
+import { EXECUTION_PROVIDERS, needsPerImage, recipeSchema, type ExecutionProviderChoice, type RecipeInput, type RecipeSettings, type StatsPrecision } from '../../contract/recipe.ts';
 import type { RunManifest } from '../../contract/run-manifest.ts';
 import type { RunStarted } from '../../contract/results-types.ts';
 import { EngineError } from '../errors.ts';
@@ -15,7 +15,7 @@ import type { Project } from '../project.ts';
 import { insertRunCategories, insertRunImages, insertRunLayers, readRunCategories, readRunImages, readRunLayers } from '../storage/run-inputs-store.ts';
 import { getRun, insertRun, readRunManifest, setRunManifest, setRunProvider, setRunStatus } from '../storage/runs-store.ts';
 import { countFinalStats, verifyLayerStats, writeLayerStats } from '../storage/statistics-store.ts';
-import { analyseRun, readsPerImageResponses } from './analyse-step.ts';
+import { analyseRun } from './analyse-step.ts';
 import { extractRun, type ExtractOptions } from './extract-step.ts';
 import { carryRun, type RunHooks } from './run-lifecycle.ts';
 import { newRunManifest, reanalysisManifest } from './run-manifest.ts';
@@ -159,7 +159,7 @@ export async function reanalyzeRun(project: Project, sourceRun: number, recipeIn
       open: async () => {
         // A recipe that reads per-image responses reads the source run's files: refuse before creating
         // the run when they no longer hold the bytes its statistics came from.
-        if (readsPerImageResponses(recipe)) await checkRunInputs(project, loadRunInputs(project, sourceRun), `the reanalysis of run #${sourceRun}`, hooks);
+        if (needsPerImage(recipe)) await checkRunInputs(project, loadRunInputs(project, sourceRun), `the reanalysis of run #${sourceRun}`, hooks);
         // Damaged statistics refuse before the new run is written (the checksums name the layer).
         verifyLayerStats(db, statsRun);
         return db.transaction(() => {

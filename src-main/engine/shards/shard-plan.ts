@@ -4,9 +4,8 @@
 // plan, so a merged run covers exactly the images and categories a local run of the project would.
 import { createHash } from 'node:crypto';
 import { preprocessingSchema, type Preprocessing } from '../../contract/preprocessing.ts';
-import { recipeSchema, type RecipeSettings } from '../../contract/recipe.ts';
+import { needsPerImage, recipeSchema, type RecipeSettings, type StatsPrecision } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
-import type { StatsPrecision } from '../../contract/recipe.ts';
 import type { CategoryDef, TapShape } from '../pipeline-types.ts';
 import type { RunPlan } from '../runs/run-plan.ts';
 import { stimulusSetHash } from '../runs/run-manifest.ts';
@@ -55,8 +54,8 @@ export function settingsHash(plan: Settings): string {
 }
 
 export function shardPlanFromRun(run: RunPlan, recipe: RecipeSettings): ShardPlan {
-  if (recipe.recipe === 'ranksum-maxp') {
-    throw new EngineError('unsupported', 'ranksum-maxp needs per-image responses, which sharded runs do not carry; choose a recipe that works from sufficient statistics');
+  if (needsPerImage(recipe)) {
+    throw new EngineError('unsupported', `${recipe.recipe} needs per-image responses, which sharded runs do not carry; choose a recipe that works from sufficient statistics`);
   }
   const base: Settings = {
     model: {

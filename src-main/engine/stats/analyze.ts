@@ -1,6 +1,6 @@
 // Layer and run analysis: recipes -> per-unit results -> layer metrics. Pure computation over sufficient
 // statistics; per-image data (ranksum-maxp only) comes through a ResponseGatherer in slices.
-import type { RecipeSettings } from '../../contract/recipe.ts';
+import { needsPerImage, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe.ts';
 import { throwIfAborted } from '../errors.ts';
 import { WorkerPool, workerCount } from '../module-worker.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, ResponseGatherer, TapShape } from '../pipeline-types.ts';
@@ -60,7 +60,7 @@ export async function analyzeRun(
   options: AnalyzeRunOptions = {},
 ): Promise<LayerAnalysis[]> {
   if (recipe.recipe === 'ranksum-maxp' && !gatherer) throw new RangeError('ranksum-maxp needs per-image responses: no ResponseGatherer was given');
-  const globalTopK = recipe.recipe === 'top-k' && recipe.topkScope === 'global';
+  const globalTopK = ranksAcrossLayers(recipe);
   const perLayer = [];
   for (let l = 0; l < layers.length; l++) {
     const stats = layers[l]!;
@@ -129,7 +129,7 @@ export async function analyzeLayers(
   store: (job: LayerJob, analyzed: AnalyzedLayer) => void | Promise<void>,
   options: AnalyzeLayersOptions = {},
 ): Promise<void> {
-  if (recipe.recipe === 'ranksum-maxp' || (recipe.recipe === 'top-k' && recipe.topkScope === 'global')) {
+  if (needsPerImage(recipe) || ranksAcrossLayers(recipe)) {
     throw new RangeError(`${recipe.recipe}${recipe.recipe === 'top-k' ? ' (global)' : ''} analyses all layers together: use analyzeRun`);
   }
   const units = jobs.reduce((sum, job) => sum + tapUnits(job.tap), 0);

@@ -11,7 +11,7 @@
 // thresholds scale with the rank fraction k / m); BY's harmonic factor and Bonferroni's m use the layer's
 // size, estimated as the subset's defined tests times `familyScale` (layer units / subset units).
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { effectiveSettings, type RecipeSettings } from '../../contract/recipe.ts';
+import { effectiveSettings, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import type { CategoryDef, LayerStats } from '../pipeline-types.ts';
 import { studentTwoSidedP } from './distributions.ts';
@@ -23,7 +23,7 @@ import { dPrime, tStatistics, type Variance } from './ttest.ts';
 /** Why a recipe's selection cannot be re-run per resample from a unit subset (null: it can). */
 export function resamplingRefusal(recipe: RecipeSettings): string | null {
   if (recipe.recipe === 'ranksum-maxp') return 'ranksum-maxp ranks every image per unit, which a resample of images changes for each unit and iteration; compare ranksum-maxp runs with the descriptive unit-level tests, or reanalyse them with a t-based recipe';
-  if (recipe.recipe === 'top-k' && recipe.topkScope === 'global') return 'top-k across layers ranks the units of every layer together, which a per-layer unit subset does not represent; reanalyse with topkScope layer';
+  if (ranksAcrossLayers(recipe)) return 'top-k across layers ranks the units of every layer together, which a per-layer unit subset does not represent; reanalyse with topkScope layer';
   return null;
 }
 
