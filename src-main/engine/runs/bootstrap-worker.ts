@@ -10,6 +10,7 @@ let sums: Promise<ClosableWeightedSums> | null = null;
 
 serveTasks<ReplicateTask, Float64Array>(parentPort!, async (task) => {
   sums ??= openWeightedSums(1);
-  const values = await layerReplicates({ ...task, sums: await sums });
+  const { stop, ...input } = task;
+  const values = await layerReplicates({ ...input, sums: await sums, stopped: () => Atomics.load(stop, 0) === 1 });
   return { result: values, transfer: [values.buffer as ArrayBuffer] };
 });

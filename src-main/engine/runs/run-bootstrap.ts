@@ -103,7 +103,10 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
   const shared = new Float64Array(new SharedArrayBuffer(weights.byteLength));
   shared.set(weights);
   const pool = new WorkerPool<ReplicateTask, Float64Array>(new URL('./bootstrap-worker.ts', import.meta.url), Math.min(workerCount(), taps.length));
-  const stop = () => void pool.close();
+  // A cancel sets the flag the workers read between blocks of iterations; terminating a worker while
+  // onnxruntime runs in it would abort the whole process.
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  const stop = () => Atomics.store(stopFlag, 0, 1);
   hooks.signal?.addEventListener('abort', stop);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
@@ -112,7 +115,7 @@ export async function runBootstrap(project: Project, runId: number, settings: Bo
     while (inFlight.size >= pool.size) await Promise.race(inFlight);
     throwIfAborted(hooks.signal, 'the image bootstrap');
     if (failure) throw failure;
-    const task: ReplicateTask = { tap: taps[l]!, subset: subsets[l]!, rows, imageCategories, categories, recipe, weights: shared, iterations: settings.iterations };
+    const task: ReplicateTask = { tap: taps[l]!, subset: subsets[l]!, rows, imageCategories, categories, recipe, weights: shared, iterations: settings.iterations, stop: stopFlag };
     const settled = pool.run(task, [rows.buffer as ArrayBuffer]).then(
       (layerValues) => {
         values[l] = layerValues;

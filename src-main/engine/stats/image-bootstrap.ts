@@ -6,7 +6,7 @@
 // (n_k x 2S), centered on the category's mean so float64 keeps the variance, give all iterations' sums at
 // once; they run through the WeightedSums port, in blocks of iterations.
 import type { RecipeSettings } from '../../contract/recipe.ts';
-import { throwIfAborted } from '../errors.ts';
+import { cancelledError } from '../errors.ts';
 import { tapPositions, tapUnits, unitChannel, unitPosition, type CategoryDef, type LayerStats, type TapShape, type WeightedSums } from '../pipeline-types.ts';
 import { gini, normalizedEntropy, percentileSorted } from './layer-metrics.ts';
 import { comparisonSet, targetIndices } from './recipes.ts';
@@ -31,11 +31,16 @@ export interface LayerReplicateInput {
   sums: WeightedSums;
   /** Iterations per product (memory: categories x block x 2 x subset units float64). */
   block?: number;
-  signal?: AbortSignal;
+  /** Asked before each block of iterations: true stops the layer with the cancelled error. */
+  stopped?: () => boolean;
 }
 
-/** A layer's replicates as a worker computes them: the input without the GEMM port and the signal, which stay on each side. */
-export type ReplicateTask = Omit<LayerReplicateInput, 'sums' | 'signal'>;
+/**
+ * A layer's replicates as a worker computes them: the input without the GEMM port (the worker's own) and
+ * with `stop` for `stopped`: a shared flag the caller sets to 1 to cancel (a worker cannot be terminated
+ * safely while the runtime runs in it).
+ */
+export type ReplicateTask = Omit<LayerReplicateInput, 'sums' | 'stopped'> & { stop: Int32Array };
 
 /**
  * Replicates of one layer: values[(target * M + metric) * (iterations + 1) + j], M = REPLICATE_METRICS.length,
@@ -80,7 +85,7 @@ export async function layerReplicates(input: LayerReplicateInput): Promise<Float
   const stats: LayerStats = { tap: subTap, count: new Float64Array(K), mean: new Float64Array(K * S), m2: new Float64Array(K * S) };
   const block = Math.max(1, input.block ?? 32);
   for (let r0 = 0; r0 < R; r0 += block) {
-    throwIfAborted(input.signal, 'the image bootstrap');
+    if (input.stopped?.()) throw cancelledError('the image bootstrap');
     const rowsHere = Math.min(block, R - r0);
     // Replicate j's weight of image i: 1 for the observed (j = 0), else the iteration's Poisson count.
     const weightOf = (j: number, i: number) => (j === 0 ? 1 : weights[(j - 1) * N + i]!);

@@ -15,6 +15,7 @@ import { runCli } from '../../support/run-cli.ts';
 import { TINY_INPUT_SIZE } from '../../../src-main/engine/onnx/generators/tiny.ts';
 import { makeTinyProject } from './tiny-project.ts';
 import { Project } from '../../../src-main/engine/project.ts';
+import { compareStoredRuns } from '../../../src-main/engine/runs/run-statistics.ts';
 import { readRunManifest } from '../../../src-main/engine/storage/runs-store.ts';
 import type { RunManifest } from '../../../src-main/contract/run-manifest.ts';
 
@@ -149,4 +150,25 @@ describe('model comparison of two runs', () => {
       project.close();
     }
   });
+  it('stops a comparison cancelled while its image bootstrap runs on the workers, and computes it whole afterwards', async () => {
+    const project = Project.open(path);
+    try {
+      const controller = new AbortController();
+      const request = { iterations: 400, seed: 77 };
+      const cancelled = compareStoredRuns(project, 1, 2, request, {
+        signal: controller.signal,
+        // The first layer back from a worker: the others are still being computed.
+        progress: (p) => {
+          if (p.phase.startsWith('bootstrap of run') && !p.phase.endsWith('gathering') && p.done >= 1) controller.abort();
+        },
+      });
+      await expect(cancelled).rejects.toMatchObject({ kind: 'cancelled' });
+      // Nothing half-done was kept: the same comparison runs to its end.
+      const whole = await compareStoredRuns(project, 1, 2, request);
+      expect(whole.bootstrap).toMatchObject({ iterations: 400, seed: 77 });
+      expect(whole.rows.length).toBe(first.rows.length);
+    } finally {
+      project.close();
+    }
+  }, 120_000);
 });
