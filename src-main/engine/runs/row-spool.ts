@@ -5,13 +5,36 @@
 // the images arrive; nothing is kept in the project, and the directory goes when the spool is removed.
 // A spool is only used whole: a layer that did not receive every image (an extraction resumed from a
 // checkpoint, or the fused float32 path, which never exposes the taps) is gathered as before, and so is
-// every layer when the temporary directory cannot be made or a write fails (a full disk).
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+// every layer when the temporary directory cannot be made or a write fails (a full disk). A process killed
+// during a study leaves its directory; the next spool made on the machine removes it.
+import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../errors.ts';
 import type { TapRowSink, TapShape } from '../pipeline-types.ts';
 import type { UnitSubset } from '../stats/unit-subset.ts';
+
+/** Spool directories are named unitscope-rows-PID-XXXXXX: the process that owns one is in its name. */
+const PREFIX = 'unitscope-rows-';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the spools of processes that died before removing theirs (killed during a study). */
+export function removeOrphanSpools(dir = tmpdir()): void {
+  for (const entry of readdirSync(dir)) {
+    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(entry)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+}
 
 export class RowSpool implements TapRowSink {
   /** The private directory of the files (removed with the spool). */
@@ -35,14 +58,22 @@ export class RowSpool implements TapRowSink {
     readonly taps: readonly TapShape[],
     readonly subsets: readonly UnitSubset[],
   ) {
-    this.dir = mkdtempSync(join(tmpdir(), 'unitscope-rows-'));
+    this.dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
     this.files = subsets.map(() => null);
     this.rowsTaken = subsets.map(() => 0);
     this.scratch = subsets.map((s) => new Float32Array(s.units.length));
   }
 
-  /** A spool, or undefined when its temporary directory cannot be made (the bootstrap then gathers). */
+  /**
+   * A spool, or undefined when its temporary directory cannot be made (the bootstrap then gathers). The
+   * spools dead processes left behind go first.
+   */
   static open(key: string, taps: readonly TapShape[], subsets: readonly UnitSubset[]): RowSpool | undefined {
+    try {
+      removeOrphanSpools();
+    } catch {
+      // A temporary folder that cannot be listed keeps its orphans; the spool may still be made.
+    }
     try {
       return new RowSpool(key, taps, subsets);
     } catch {

@@ -1,7 +1,9 @@
 // The row spool: a study keeps each layer's bootstrap subset per image while the run extracts, so the
-// comparison needs no second pass over the images. The spool itself (order, completeness, removal), and
-// a study whose replicates come from it against the same replicates gathered after the run.
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+// comparison needs no second pass over the images. The spool itself (order, completeness, removal, a full
+// disk, the orphans of killed processes), and a study whose replicates come from it against the same
+// replicates gathered after the run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import { connectInProcess } from '../../../src-main/engine/connect.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
 import type { TapShape } from '../../../src-main/engine/pipeline-types.ts';
 import { Project } from '../../../src-main/engine/project.ts';
-import { RowSpool } from '../../../src-main/engine/runs/row-spool.ts';
+import { removeOrphanSpools, RowSpool } from '../../../src-main/engine/runs/row-spool.ts';
 import { bootstrapSettings, runBootstrap, settingsKey } from '../../../src-main/engine/runs/run-bootstrap.ts';
 import { readBootstrap } from '../../../src-main/engine/storage/bootstrap-store.ts';
 import { getRun } from '../../../src-main/engine/storage/runs-store.ts';
@@ -58,6 +60,23 @@ describe('row spool', () => {
       expect(() => spool.take(0, 2, new Float32Array(8))).not.toThrow();
     } finally {
       spool.remove();
+    }
+  });
+
+  it("removes the spools of processes that died, never a live process's", () => {
+    const parent = mkdtempSync(join(tmpdir(), 'unitscope-orphans-'));
+    try {
+      const child = spawnSync(process.execPath, ['-e', '0']);
+      const dead = `unitscope-rows-${child.pid}-abc123`;
+      const mine = `unitscope-rows-${process.pid}-def456`;
+      const parentProcess = `unitscope-rows-${process.ppid}-ghi789`;
+      const other = 'unitscope-orphans-not-a-spool';
+      for (const name of [dead, mine, parentProcess, other]) mkdirSync(join(parent, name));
+      writeFileSync(join(parent, dead, 'layer-0.f32'), new Uint8Array(64));
+      removeOrphanSpools(parent);
+      expect(readdirSync(parent).sort()).toEqual([mine, parentProcess, other].sort());
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 
