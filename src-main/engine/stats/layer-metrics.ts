@@ -60,7 +60,7 @@ export function gini(counts: ArrayLike<number>): number {
 
 /** Share of the total held by the top ceil(10 %) of entries. */
 export function topShare(counts: ArrayLike<number>, fraction = 0.1): number {
-  const sorted = Float64Array.from(counts).sort();
+  const sorted = sortedAscending(counts);
   const n = sorted.length;
   let total = 0;
   for (let i = 0; i < n; i++) total += sorted[i]!;
