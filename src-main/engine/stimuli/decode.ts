@@ -162,19 +162,36 @@ function pipeline(buffer: Buffer, header: ImageHeader): Sharp {
   return sharp(buffer, { limitInputPixels: MAX_PIXELS, failOn: 'truncated', pages: 1 }).rotate();
 }
 
-async function run<T>(what: () => Promise<T>): Promise<T> {
+async function run<T>(buffer: Buffer, header: ImageHeader, what: () => Promise<T>): Promise<T> {
   try {
     return await what();
   } catch (error) {
     if (error instanceof ImageDecodeError) throw error;
-    throw new ImageDecodeError(describeSharpError(error));
+    const reason = describeSharpError(error);
+    throw new ImageDecodeError(/^unknown error$/i.test(reason) ? (missingEndReason(buffer, header.format) ?? reason) : reason);
   }
 }
+
+/**
+ * libvips keeps one error buffer for the whole process, and a concurrent decode can clear it before sharp
+ * reads it, so a failure sometimes arrives as a bare "Unknown error". Truncation, the common cause, is
+ * still visible in the bytes: a whole JPEG ends with its end-of-image marker, a whole PNG with IEND.
+ */
+export function missingEndReason(buffer: Buffer, format: ImageFormat): string | undefined {
+  // Some writers pad after the end marker, so look for it near the end rather than at the last byte.
+  const tail = buffer.subarray(Math.max(0, buffer.length - 1024));
+  if (format === 'jpeg' && tail.lastIndexOf(JPEG_END) < 0) return 'truncated or corrupt data: the JPEG has no end-of-image marker';
+  if (format === 'png' && tail.lastIndexOf(PNG_END) < 0) return 'truncated or corrupt data: the PNG has no IEND chunk';
+  return undefined;
+}
+
+const JPEG_END = Buffer.from([0xff, 0xd9]);
+const PNG_END = Buffer.from('IEND', 'latin1');
 
 /** Decodes an in-memory file to 8-bit RGB (see the top of this file for the exact semantics). */
 export async function decodeRgbBuffer(buffer: Buffer, header?: ImageHeader): Promise<RgbImage> {
   const head = header ?? (await readHeader(buffer));
-  return run(async () => {
+  return run(buffer, head, async () => {
     const { data, info } = await pipeline(buffer, head)
       .toColourspace('srgb')
       .removeAlpha()
@@ -209,7 +226,7 @@ export async function makeThumbnail(buffer: Buffer, header: ImageHeader): Promis
 }
 
 async function thumbnailOf(buffer: Buffer, header: ImageHeader): Promise<Thumbnail> {
-  return run(async () => {
+  return run(buffer, header, async () => {
     const { data, info } = await pipeline(buffer, header)
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeRgb, decodeRgbBuffer, readHeader } from '../../../src-main/engine/stimuli/decode.ts';
+import { decodeRgb, decodeRgbBuffer, missingEndReason, readHeader } from '../../../src-main/engine/stimuli/decode.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { importDemoStimuli } from '../../../src-main/engine/stimuli/demo.ts';
 import { listCategories } from '../../../src-main/engine/storage/stimuli-store.ts';
@@ -61,6 +61,23 @@ describe('decodeRgb', () => {
     const jpeg = await sharp(pattern(40, 20, 2), { raw: { width: 40, height: 20, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     const image = await decodeRgbBuffer(jpeg);
     expect([image.width, image.height]).toEqual([20, 40]);
+  });
+});
+
+// libvips can lose a failure's message to a concurrent decode ("Unknown error"); the bytes still say why.
+describe('missingEndReason', () => {
+  const raw = { raw: { width: 64, height: 48, channels: 3 as const } };
+
+  it('names a cut-off JPEG or PNG and accepts whole ones, padded or not', async () => {
+    const jpeg = await sharp(pattern(64, 48, 4), raw).jpeg({ quality: 90 }).toBuffer();
+    const png = await sharp(pattern(64, 48, 5), raw).png().toBuffer();
+    expect(missingEndReason(jpeg, 'jpeg')).toBeUndefined();
+    expect(missingEndReason(Buffer.concat([jpeg, Buffer.alloc(200)]), 'jpeg')).toBeUndefined();
+    expect(missingEndReason(png, 'png')).toBeUndefined();
+    expect(missingEndReason(jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), 'jpeg')).toMatch(/truncated.*end-of-image/);
+    expect(missingEndReason(png.subarray(0, png.length - 20), 'png')).toMatch(/truncated.*IEND/);
+    // other formats are not judged from their bytes
+    expect(missingEndReason(Buffer.alloc(10), 'webp')).toBeUndefined();
   });
 });
 
