@@ -4,13 +4,15 @@
 // also a dangling one, followed by hand; a missing tail joined on), then checked, so a symlink inside a
 // shared folder cannot lead out of it and the answer never depends on whether a file outside exists.
 // The desktop app and the CLI run unconfined (`Confinement.none`).
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { lstatSync, mkdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
-import { mapPaths } from '../contract/paths.ts';
+import { mapPaths, type PathKind } from '../contract/paths.ts';
 import { EngineError } from './errors.ts';
 
 const MAX_LINKS = 40; // what Linux allows before ELOOP
+/** Tries at making an output's folders while something else keeps changing them. */
+const MAX_FOLDER_TRIES = 10;
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
@@ -98,6 +100,47 @@ export class Confinement {
   }
 
   /**
+   * `resolve` for a file or folder a call will create: its missing parent folders are made here, one at a
+   * time, so the location returned has only real folders above it. Otherwise a parent missing at the check
+   * could be made a symlink out of the shared folders before the handler's own mkdir -p followed it.
+   * A call refused later leaves those (empty) folders behind.
+   */
+  resolveForWriting(path: string): string {
+    const checked = this.resolve(path);
+    if (!this.active) return checked;
+    for (let attempt = 0; attempt < MAX_FOLDER_TRIES; attempt++) {
+      const parent = this.resolve(dirname(checked));
+      if (!this.makeMissingFolders(parent)) continue;
+      const real = realpathSync(parent); // what was made is still where the check said
+      if (this.realRoots.some((root) => isInside(root, real))) return join(real, basename(checked));
+    }
+    throw new EngineError('conflict', `${path}: its folders kept changing while they were being made; try again`, { file: path });
+  }
+
+  /** Makes each missing folder of the link-free `folder`, without following links; false if one appeared meanwhile. */
+  private makeMissingFolders(folder: string): boolean {
+    const missing: string[] = [];
+    for (let at = folder; ; at = dirname(at)) {
+      try {
+        lstatSync(at);
+        break;
+      } catch {
+        missing.unshift(at);
+      }
+      if (dirname(at) === at) break;
+    }
+    for (const at of missing) {
+      try {
+        mkdirSync(at); // not recursive: each folder is made here, none is followed
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false; // made by someone else: check again
+        throw error;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Throws unless every one of `paths` (files a project or bundle refers to) lies inside. Folders are
    * resolved once each, so a project of many images in a few folders costs a few lstat calls per image.
    */
@@ -127,6 +170,6 @@ export class Confinement {
    */
   async confineArguments(schema: z.ZodType, args: unknown): Promise<unknown> {
     if (!this.active) return args;
-    return mapPaths(schema, args, async (path) => this.resolve(path));
+    return mapPaths(schema, args, async (path, kind: PathKind) => (kind === 'write' || kind === 'new-project' ? this.resolveForWriting(path) : this.resolve(path)));
   }
 }

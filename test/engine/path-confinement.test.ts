@@ -1,7 +1,7 @@
 // Serve mode: a browser may only name paths under the folders shared on the command line. Every path
 // argument of every call is checked (after resolving symlinks) before a handler runs.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src-main/engine/engine.ts';
@@ -84,6 +84,22 @@ describe('resolving paths like the OS does', () => {
 
   it('refuses a symlink loop with a clear error instead of hanging', () => {
     expect(() => confinement.resolve(join(shared, 'loop-a', 'x'))).toThrow(/too many symbolic links/);
+  });
+
+  it('makes the missing folders of an output as real folders, so none can be swapped for a link before the write', () => {
+    const target = join(shared, 'sub', 'out-a', 'out-b', 'model.onnx');
+    expect(confinement.resolveForWriting(target)).toBe(target);
+    for (const folder of [join(shared, 'sub', 'out-a'), join(shared, 'sub', 'out-a', 'out-b')]) {
+      expect(lstatSync(folder).isDirectory()).toBe(true);
+      expect(lstatSync(folder).isSymbolicLink()).toBe(false);
+    }
+    expect(existsSync(target)).toBe(false); // the file itself is the handler's to create
+    // A folder that a link replaced after an earlier check is checked again: the link out is refused.
+    rmdirSync(join(shared, 'sub', 'out-a', 'out-b'));
+    symlinkSync(outside, join(shared, 'sub', 'out-a', 'out-b'));
+    expect(() => confinement.resolveForWriting(target)).toThrow(/outside the folders shared/);
+    expect(() => confinement.resolveForWriting(join(shared, 'escape', 'new', 'x.onnx'))).toThrow(/outside the folders shared/);
+    expect(existsSync(join(outside, 'new'))).toBe(false);
   });
 
   it('allows what is inside, including the shared folder itself', () => {
