@@ -15,6 +15,8 @@ export interface TapInfo {
   /** Absent or 'chw': C x H x W; 'tokens': tokens x dims, extraTokens class tokens then the grid (docs/models.md "Units"). */
   layout?: 'chw' | 'tokens';
   extraTokens?: number;
+  /** 1 when the model keeps this tensor sequence-first (L x N x D); its units are those of N x L x D. */
+  batchAxis?: 1;
   units: number;
 }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { preprocessingSchema } from './preprocessing.ts';
 import { recipeSchema, STATS_PRECISIONS } from './recipe.ts';
 
-/** A tap as the engine's TapShape: layout and extraTokens only for token layouts (absent: 'chw', 0). */
+/** A tap as the engine's TapShape: layout and extraTokens only for token layouts (absent: 'chw', 0), batchAxis only when 1. */
 const tapSchema = z.object({
   name: z.string(),
   tensor: z.string(),
@@ -16,6 +16,7 @@ const tapSchema = z.object({
   width: z.number().int(),
   layout: z.enum(['chw', 'tokens']).optional(),
   extraTokens: z.number().int().optional(),
+  batchAxis: z.literal(1).optional(),
 });
 
 const categorySchema = z.object({

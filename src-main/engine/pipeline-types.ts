@@ -32,6 +32,12 @@ export interface TapShape {
   layout?: TapLayout;
   /** Tokens before the grid ('tokens' layout only; absent means 0). */
   extraTokens?: number;
+  /**
+   * Where the runtime puts the batch: absent, axis 0; 1 for a sequence-first tokens tensor, L x N x D
+   * (OpenAI CLIP's ViT inside its transformer), which the graph rewrite turns batch-first before reading
+   * (onnx/rewrite.ts `batchFirstTensors`), so the units are those of the N x L x D tensor.
+   */
+  batchAxis?: 1;
 }
 
 /** Positions per channel: H*W, plus the extra tokens of a token layout. */

@@ -33,9 +33,10 @@ function describeInspection(m: ModelInspection): string {
     lines.push(`stage ${i + 1}: ${title}`);
     for (const t of m.candidates.filter((c) => c.stage === i + 1)) {
       const mark = `${t.auto ? '*' : ' '}${t.stages ? 's' : ' '}`;
-      lines.push(`  ${mark} ${t.name.padEnd(width)} ${(t.role ?? '').padEnd(5)} ${t.op.padEnd(18)} ${shapeText(t).padEnd(16)} ${String(t.units).padStart(9)}  ${t.tensor}`);
+      lines.push(`  ${mark} ${t.name.padEnd(width)} ${(t.role ?? '').padEnd(5)} ${t.op.padEnd(18)} ${shapeText(t).padEnd(16)} ${String(t.units).padStart(9)}  ${t.tensor}${t.batchAxis === 1 ? '  (L x N x D)' : ''}`);
     }
   });
+  if (m.candidates.some((t) => t.batchAxis === 1)) lines.push('', '(L x N x D): the model keeps these tokens sequence-first; they are read batch-first, a unit is (token, dim) as in N x L x D');
   return lines.join('\n');
 }
 

@@ -5,7 +5,7 @@ import type { Preprocessing } from '../../contract/preprocessing.ts';
 import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { openModelRunner, type ModelRunner } from '../inference/feed-runner.ts';
-import { copyForRewrite, loadModel, probeShapes } from '../inference/model-graph.ts';
+import { copyForRewrite, loadModel, probeUnitDims } from '../inference/model-graph.ts';
 import { preprocessFile } from '../inference/preprocess.ts';
 import type { SessionFactory } from '../inference/session.ts';
 import { encodeModel } from '../onnx/proto.ts';
@@ -94,7 +94,8 @@ export class AblationSession {
     }
     const outputName = loaded.model.graph?.output?.[0]?.name;
     if (!outputName) throw new EngineError('bad_input', `${file}: the model has no output`, { file });
-    const dims = (await probeShapes(loaded, [options.tensor])).get(options.tensor)!;
+    // Batch-first: the unit dims; sequence-first (L x N x D): L x 1 x D, which broadcasts over the batch the same way.
+    const { dims } = await probeUnitDims(loaded, options.tensor);
     const rewritten = copyForRewrite(loaded.model);
     const names = insertAblation(rewritten, options.tensor, dims);
     // Only the model's own first output is fetched (ORT prunes the rest of the graph).

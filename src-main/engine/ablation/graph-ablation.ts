@@ -20,7 +20,8 @@ export interface AblationNames {
 /**
  * Inserts the ablation nodes for `tensor` into `model` (a copy made by copyForRewrite: the producer node
  * is replaced by a renamed copy, never mutated, because the copy shares node objects with the original).
- * `unitDims` is the tensor's shape without the batch axis (from probeShapes).
+ * `unitDims` is the tensor's shape with its batch axis at 1 or dropped, so the feeds broadcast over the
+ * batch (model-graph.ts probeUnitDims).
  */
 export function insertAblation(model: ModelProto, tensor: string, unitDims: readonly number[]): AblationNames {
   const g = model.graph;

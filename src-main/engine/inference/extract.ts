@@ -16,7 +16,7 @@ import type { ExecutionProviderChoice, StatsPrecision } from '../../contract/rec
 import type { LayerStats, StimulusRef, TapRowSink, TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import { exposeTensorsInOrder, fuseStatistics, type FusedTapNames } from '../onnx/rewrite.ts';
+import { batchFirstTensors, exposeTensorsInOrder, fuseStatistics, type FusedTapNames } from '../onnx/rewrite.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import { batchSizeFor, runsPerGroupFor } from './batching.ts';
@@ -163,7 +163,7 @@ export async function extractSufficientStats(options: ExtractionOptions): Promis
   const layers = options.resume ? options.resume.layers : taps.map((t) => emptyLayerStats(t, categories));
   if (layers.length !== taps.length) throw new EngineError('validation', 'the resume state does not match the taps');
   const rewritten = copyForRewrite(loaded.model);
-  const tensors = taps.map((t) => t.tensor);
+  const tensors = batchFirstTensors(rewritten, taps);
   const graphOutputs: GraphOutputs = precision === 'float32' ? { fused: fuseStatistics(rewritten, tensors) } : { exposed: exposeTensorsInOrder(rewritten, tensors) };
   const [height, width] = preprocessing.inputSize;
   const budgetMB = options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;

@@ -7,7 +7,7 @@ import type { ExecutionProviderChoice } from '../../contract/recipe.ts';
 import type { ResponseGatherer, StimulusRef, TapShape } from '../pipeline-types.ts';
 import { tapUnits } from '../pipeline-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import { appendGathers } from '../onnx/rewrite.ts';
+import { appendGathers, batchFirstTensors } from '../onnx/rewrite.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import { copyForRewrite, loadModel } from './model-graph.ts';
@@ -43,7 +43,7 @@ export interface ClosableResponseGatherer extends ResponseGatherer {
 export async function createResponseGatherer(options: GathererOptions): Promise<ClosableResponseGatherer> {
   const loaded = loadModel(options.modelPath, options.preprocessing.inputSize);
   const model = copyForRewrite(loaded.model);
-  const names = appendGathers(model, options.taps.map((t) => t.tensor));
+  const names = appendGathers(model, batchFirstTensors(model, options.taps));
   const opened = await openSession(encodeModel(model), options.provider, options.modelPath, options.sessionFactory);
   const session: SessionLike = opened.session;
   const [height, width] = options.preprocessing.inputSize;

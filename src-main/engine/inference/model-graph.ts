@@ -6,7 +6,7 @@ import { EngineError } from '../errors.ts';
 import { imageInput, type ImageInput } from '../onnx/inspect.ts';
 import { checkOperators } from '../onnx/operators.ts';
 import { detectTaps, tensorChannelAxis } from '../onnx/taps/detect.ts';
-import { buildPlan, selectTaps, shapeOf, type TapPlan } from '../onnx/taps/plan.ts';
+import { buildPlan, selectTaps, tapOfProbed, type ProbedShape, type TapPlan } from '../onnx/taps/plan.ts';
 import { missingWeights, zeroFillWeights } from '../onnx/weights.ts';
 import { inlineExternalData, readModelFile } from '../onnx/read.ts';
 import { exposeTensors } from '../onnx/rewrite.ts';
@@ -128,10 +128,22 @@ async function probeDims(loaded: LoadedModel, tensors: readonly string[], option
   }
 }
 
-/** Shapes without the batch axis of the given tensors (one CPU run on a blank image). */
-export async function probeShapes(loaded: LoadedModel, tensors: readonly string[]): Promise<Map<string, number[]>> {
-  const dims = await probeDims(loaded, tensors);
-  return new Map([...dims].map(([t, d]) => [t, d.slice(1)]));
+/**
+ * A probed tensor's dims without its batch axis, and where that axis was: first, or second in a rank-3
+ * sequence-first tensor (L x N x D: OpenAI CLIP's ViT keeps its tokens so inside the transformer).
+ * Null when the batch is elsewhere (attention internals with heads folded into the batch).
+ */
+function unbatched(dims: readonly number[], batch: number): ProbedShape | null {
+  if (dims[0] === batch) return { dims: dims.slice(1) };
+  if (dims.length === 3 && dims[1] === batch) return { dims: [dims[0]!, dims[2]!], batchAxis: 1 };
+  return null;
+}
+
+/** The dims of a feed that broadcasts over the batch of `tensor` (an ablation's mask): the batch axis kept at 1. */
+export async function probeUnitDims(loaded: LoadedModel, tensor: string): Promise<{ dims: number[]; batchAxis?: 1 }> {
+  const probed = unbatched((await probeDims(loaded, [tensor])).get(tensor)!, probeBatch(loaded));
+  if (!probed) throw new EngineError('unsupported', `${loaded.file}: tensor '${tensor}' does not have the batch on its first axis or (sequence-first) its second`, { file: loaded.file });
+  return probed.batchAxis === 1 ? { dims: [probed.dims[0]!, 1, probed.dims[1]!], batchAxis: 1 } : { dims: probed.dims };
 }
 
 export interface ModelTaps {
@@ -143,8 +155,8 @@ export interface ModelTaps {
 /**
  * Every candidate tap of the model with its shape, layout and friendly name, and the auto-tap picks:
  * operators first (nothing else is worth saying about a graph onnxruntime cannot run), then the
- * structure (onnx/taps), then one probe run for the shapes. Tensors whose batch axis is not first
- * (sequence-first attention internals) cannot be tapped and are left out.
+ * structure (onnx/taps), then one probe run for the shapes. Tensors with the batch neither first nor
+ * second in a sequence-first L x N x D (attention internals) cannot be tapped and are left out.
  */
 export async function planModelTaps(loaded: LoadedModel, options: ProbeOptions = {}): Promise<ModelTaps> {
   checkOperators(loaded.model, loaded.file);
@@ -152,8 +164,11 @@ export async function planModelTaps(loaded: LoadedModel, options: ProbeOptions =
   const tensors = [...new Set([...detection.candidates.map((c) => c.tensor), ...(detection.attentionPoolOutput ? [detection.attentionPoolOutput] : [])])];
   const dims = await probeDims(loaded, tensors.length > 0 ? tensors : (loaded.model.graph?.output ?? []).map((o) => o.name ?? ''), options);
   const batch = probeBatch(loaded);
-  const shapes = new Map<string, number[]>();
-  for (const [t, d] of dims) if (d[0] === batch) shapes.set(t, d.slice(1));
+  const shapes = new Map<string, ProbedShape>();
+  for (const [t, d] of dims) {
+    const probed = unbatched(d, batch);
+    if (probed) shapes.set(t, probed);
+  }
   return { plan: buildPlan(detection, shapes), missingWeights: missingWeights(loaded.model).length };
 }
 
@@ -191,9 +206,10 @@ export async function resolveTaps(loaded: LoadedModel, taps: TapSelection): Prom
     const known = byTensor.get(t);
     if (known) return { ...known };
     const dims = probed.get(t)!;
-    if (dims[0] !== probeBatch(loaded)) throw new EngineError('unsupported', `${loaded.file}: tensor '${t}' has shape [${dims.join(', ')}] with the batch not on its first axis; it cannot be tapped`, { file: loaded.file });
-    const shape = shapeOf(t, { tensor: t, axis: tensorChannelAxis(loaded.model, loaded.input.name, t) }, dims.slice(1), null);
-    if (!shape) throw new EngineError('unsupported', `${loaded.file}: tensor '${t}' has shape [N, ${dims.slice(1).join(', ')}]; a tap must be N x C x H x W, N x L x D or N x D`, { file: loaded.file });
+    const found = unbatched(dims, probeBatch(loaded));
+    if (!found) throw new EngineError('unsupported', `${loaded.file}: tensor '${t}' has shape [${dims.join(', ')}] with the batch neither on its first axis nor (sequence-first, L x N x D) its second; it cannot be tapped`, { file: loaded.file });
+    const shape = tapOfProbed(t, { tensor: t, axis: tensorChannelAxis(loaded.model, loaded.input.name, t) }, found, null);
+    if (!shape) throw new EngineError('unsupported', `${loaded.file}: tensor '${t}' has shape [${dims.join(', ')}]; a tap must be N x C x H x W, N x L x D, L x N x D or N x D`, { file: loaded.file });
     return shape;
   });
 }

@@ -31,6 +31,21 @@ export function exposeTensors(model: ModelProto, tensors: readonly string[], kee
 }
 
 /**
+ * The tensor to read for each tap: its own, or for a sequence-first tap (L x N x D, `batchAxis` 1: OpenAI
+ * CLIP's ViT) the output of an appended Transpose to N x L x D. Run before the other rewrites here, which
+ * all take the batch on axis 0.
+ */
+export function batchFirstTensors(model: ModelProto, taps: readonly { tensor: string; batchAxis?: 1 }[]): string[] {
+  const g = graph(model);
+  return taps.map((tap, l) => {
+    if (tap.batchAxis !== 1) return tap.tensor;
+    const output = `${PREFIX}/batch_first/${l}`;
+    g.node.push({ name: output, opType: 'Transpose', input: [tap.tensor], output: [output], attribute: [{ name: 'perm', type: 7, ints: [1, 0, 2] }] });
+    return output;
+  });
+}
+
+/**
  * Makes the tensors graph outputs through one Identity node each and drops every other output; returns
  * the output name per tensor. Exposing a tensor directly leaves ORT's CPU layout pass (NCHWc) to add the
  * conversion back to NCHW as a graph leaf, and ORT's default order (a reverse DFS from the leaves, highest

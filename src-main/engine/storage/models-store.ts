@@ -7,7 +7,7 @@ import type { TapShape } from '../pipeline-types.ts';
 import type { Db } from './database.ts';
 import { parseJsonColumn } from './json-columns.ts';
 import { statement } from './statements.ts';
-import { TAP_COLUMNS, tapOfRow, type StoredTap } from './tap-rows.ts';
+import { rowOfTap, TAP_COLUMNS, tapOfRow, type StoredTap } from './tap-rows.ts';
 
 export type ModelStorage = 'referenced' | 'copied' | 'generated' | 'downloaded';
 type OutputKind = 'classifier' | 'embedding' | 'unknown';
@@ -43,8 +43,8 @@ function fromStored(projectPath: string, stored: string): string {
 }
 
 function insertTaps(db: Db, modelId: number, taps: readonly TapShape[]): void {
-  const insert = statement(db, 'INSERT INTO taps (model_id, position, name, tensor, channels, height, width, layout, extra_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  taps.forEach((t, i) => insert.run(modelId, i, t.name, t.tensor, t.channels, t.height, t.width, t.layout ?? 'chw', t.extraTokens ?? 0));
+  const insert = statement(db, `INSERT INTO taps (model_id, position, ${TAP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  taps.forEach((t, i) => insert.run(modelId, i, ...rowOfTap(t)));
 }
 
 export function insertModel(db: Db, projectPath: string, row: Omit<ModelRow, 'id'>): number {

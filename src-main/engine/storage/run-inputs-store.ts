@@ -3,7 +3,7 @@
 import type { CategoryDef, TapShape } from '../pipeline-types.ts';
 import type { Db } from './database.ts';
 import { statement } from './statements.ts';
-import { TAP_COLUMNS, tapOfRow, type StoredTap } from './tap-rows.ts';
+import { rowOfTap, TAP_COLUMNS, tapOfRow, type StoredTap } from './tap-rows.ts';
 
 export type RunCategory = CategoryDef & { images: number };
 
@@ -15,8 +15,8 @@ export interface RunImage {
 }
 
 export function insertRunLayers(db: Db, runId: number, taps: readonly TapShape[]): void {
-  const insert = statement(db, 'INSERT INTO run_layers (run_id, position, name, tensor, channels, height, width, layout, extra_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  taps.forEach((t, i) => insert.run(runId, i, t.name, t.tensor, t.channels, t.height, t.width, t.layout ?? 'chw', t.extraTokens ?? 0));
+  const insert = statement(db, `INSERT INTO run_layers (run_id, position, ${TAP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  taps.forEach((t, i) => insert.run(runId, i, ...rowOfTap(t)));
 }
 
 export function readRunLayers(db: Db, runId: number): TapShape[] {

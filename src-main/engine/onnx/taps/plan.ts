@@ -44,7 +44,7 @@ function tokenGrid(length: number, upstream: { height: number; width: number } |
 }
 
 /** The tap for a tensor of these dims (no batch axis), or null when its rank cannot be a tap. */
-export function shapeOf(name: string, c: Pick<DetectedTensor, 'tensor' | 'axis'>, dims: readonly number[], upstream: { height: number; width: number } | null): TapShape | null {
+function shapeOf(name: string, c: Pick<DetectedTensor, 'tensor' | 'axis'>, dims: readonly number[], upstream: { height: number; width: number } | null): TapShape | null {
   const base = { name, tensor: c.tensor };
   if (dims.length === 1) return { ...base, channels: dims[0]!, height: 1, width: 1 };
   if (dims.length === 3 && c.axis === 'first') return { ...base, channels: dims[0]!, height: dims[1]!, width: dims[2]! };
@@ -55,6 +55,19 @@ export function shapeOf(name: string, c: Pick<DetectedTensor, 'tensor' | 'axis'>
     return { ...base, channels: dims[1]!, height: grid.height, width: grid.width, layout: 'tokens', ...(grid.extra > 0 ? { extraTokens: grid.extra } : {}) };
   }
   return null;
+}
+
+/** A probed tensor: its dims without the batch axis, and the batch's axis when it was not the first. */
+export interface ProbedShape {
+  dims: number[];
+  batchAxis?: 1;
+}
+
+/** `shapeOf` for a probed tensor; a sequence-first one can only be tokens x dims. */
+export function tapOfProbed(name: string, c: Pick<DetectedTensor, 'tensor' | 'axis'>, probed: ProbedShape, upstream: { height: number; width: number } | null): TapShape | null {
+  const shape = shapeOf(name, c, probed.dims, upstream);
+  if (probed.batchAxis !== 1) return shape;
+  return shape?.layout === 'tokens' ? { ...shape, batchAxis: 1 } : null;
 }
 
 function gridKey(s: TapShape): string {
@@ -74,8 +87,8 @@ function poolName(c: DetectedTensor, attention: boolean): string {
   return POOL_OPS.has(c.op) ? 'avgpool' : c.op === 'Gather' || c.op === 'Slice' ? 'class_token' : 'pool';
 }
 
-/** `shapes`: dims without the batch axis of every candidate that has the batch first (others cannot be tapped). */
-export function buildPlan(detection: Detection, shapes: ReadonlyMap<string, number[]>): TapPlan {
+/** `shapes`: every candidate with its batch first, or second in a sequence-first L x N x D (others cannot be tapped). */
+export function buildPlan(detection: Detection, shapes: ReadonlyMap<string, ProbedShape>): TapPlan {
   const planned: PlannedTap[] = [];
   let upstream: { height: number; width: number } | null = null;
   const blockIndices = detection.candidates.filter((c) => c.role === 'block').map((c) => c.index);
@@ -87,9 +100,10 @@ export function buildPlan(detection: Detection, shapes: ReadonlyMap<string, numb
   }
   const output = detection.attentionPoolOutput;
   for (const c of candidates) {
-    const dims = shapes.get(c.tensor);
-    if (!dims) continue;
-    const shape = shapeOf(c.name ?? c.tensor, c, dims, upstream);
+    const probed = shapes.get(c.tensor);
+    if (!probed) continue;
+    const { dims } = probed;
+    const shape = tapOfProbed(c.name ?? c.tensor, c, probed, upstream);
     if (!shape) continue;
     if (shape.layout !== 'tokens' && shape.height * shape.width > 1) upstream = { height: shape.height, width: shape.width };
     let role = c.role;
