@@ -53,6 +53,24 @@ export function settingsHash(plan: Settings): string {
   return createHash('sha256').update(canonicalJson(settingsOf(plan))).digest('hex');
 }
 
+/**
+ * A tap as the plan records it: its whole shape, the defaults left out (as TapShape leaves them out), so a
+ * C x H x W tap hashes as it always did. The token layout, the class tokens and the batch axis change the
+ * units a shard extracts: a plan without them made ViT shards count C x H x W units of a C x (1 + H x W) tap.
+ */
+function planTap(tap: TapShape): TapShape {
+  const { name, tensor, channels, height, width } = tap;
+  return {
+    name,
+    tensor,
+    channels,
+    height,
+    width,
+    ...(tap.layout === 'tokens' ? { layout: 'tokens' as const, ...(tap.extraTokens ? { extraTokens: tap.extraTokens } : {}) } : {}),
+    ...(tap.batchAxis === 1 ? { batchAxis: 1 as const } : {}),
+  };
+}
+
 export function shardPlanFromRun(run: RunPlan, recipe: RecipeSettings): ShardPlan {
   if (needsPerImage(recipe)) {
     throw new EngineError('unsupported', `${recipe.recipe} needs per-image responses, which sharded runs do not carry; choose a recipe that works from sufficient statistics`);
@@ -66,7 +84,7 @@ export function shardPlanFromRun(run: RunPlan, recipe: RecipeSettings): ShardPla
       preprocessing: run.model.preprocessing,
       inputName: run.model.inputName,
     },
-    taps: run.taps.map(({ name, tensor, channels, height, width }) => ({ name, tensor, channels, height, width })),
+    taps: run.taps.map(planTap),
     categories: run.categories.map(({ name, role, controlsFor, images }) => ({ name, role, controlsFor, images })),
     recipe,
     precision: SHARD_PRECISION,
