@@ -219,7 +219,7 @@ describe('a project from before checksums', () => {
     const project = copyOf('old');
     const resultsBefore = await runCliAsync(['results', project, '--json']);
     expect(resultsBefore.code).toBe(0);
-    // Make it what Unitscope wrote before m120: no trailers, no crc columns, schema 100.
+    // Make it what Unitscope wrote before m120: no trailers, no crc columns, no batch_axis (m130), schema 100.
     const db = new Database(project);
     db.exec(`
       UPDATE unit_columns SET data = substr(data, 1, length(data) - 8);
@@ -228,6 +228,8 @@ describe('a project from before checksums', () => {
       UPDATE run_bootstraps SET replicates = substr(replicates, 1, length(replicates) - 8);
       ALTER TABLE layer_results DROP COLUMN crc;
       ALTER TABLE run_aggregates DROP COLUMN crc;
+      ALTER TABLE taps DROP COLUMN batch_axis;
+      ALTER TABLE run_layers DROP COLUMN batch_axis;
       PRAGMA user_version = 100;
     `);
     db.close();
