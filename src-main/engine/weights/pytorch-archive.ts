@@ -3,6 +3,9 @@
 // so this reader never does: it interprets the opcodes a state dict needs, and a GLOBAL outside a short
 // list of tensor-rebuilding names (collections.OrderedDict, torch._utils._rebuild_tensor_v2, the storage
 // types) is refused with the name it asked for. Nothing from the file is ever called or evaluated.
+// TorchScript archives (torch.jit.save, as OpenAI's CLIP .pt files) pickle the module tree instead: each
+// `__torch__.*` class becomes an inert record of its attributes (never the class's code, which this reader
+// does not load), and the tensors are read off that tree by attribute path (`visual.conv1.weight`).
 import { unzipSync } from 'fflate';
 import { EngineError } from '../errors.ts';
 import { elementCount } from '../onnx/generators/parameters.ts';
@@ -57,9 +60,19 @@ interface TensorValue {
   shape: number[];
   values: Float32Array | null;
 }
+/** A TorchScript module class (`__torch__.model.CLIP`): only a name; its code is never read. */
+interface ScriptClassRef {
+  kind: 'script-class';
+  name: string;
+}
+/** An instance of one, as its attributes (submodules, parameters, buffers, flags) once BUILD gave them. */
+interface ScriptObject {
+  kind: 'script-object';
+  attributes: Dict;
+}
 /** A Python dict: keys kept as strings or numbers; a Map so no key can touch an object prototype. */
 type Dict = Map<string | number, Value>;
-type Value = null | boolean | number | bigint | string | Uint8Array | Value[] | Dict | GlobalRef | StorageRef | TensorValue | { kind: 'tuple'; items: Value[] };
+type Value = null | boolean | number | bigint | string | Uint8Array | Value[] | Dict | GlobalRef | StorageRef | TensorValue | ScriptClassRef | ScriptObject | { kind: 'tuple'; items: Value[] };
 
 class Refused extends Error {}
 
@@ -187,8 +200,9 @@ class Unpickler {
     return this.stack[this.stack.length - 1]!;
   }
 
-  private global(module: string, name: string): GlobalRef {
+  private global(module: string, name: string): GlobalRef | ScriptClassRef {
     const full = `${module}.${name}`;
+    if (module === '__torch__' || module.startsWith('__torch__.')) return { kind: 'script-class', name: full };
     if (!ALLOWED_GLOBALS.has(full)) throw new Refused(`it asks for ${full}, which is not part of a tensor state dict (this reader never runs code from a file)`);
     return { kind: 'global', name: full };
   }
@@ -319,9 +333,22 @@ class Unpickler {
         }
         case 0x51: this.push(this.storage(this.pop())); break; // BINPERSID
         case 0x52: { const args = this.pop(); const callable = this.pop(); this.push(this.reduce(callable, args)); break; } // REDUCE
-        case 0x62: { // BUILD: a state dict's `_metadata` (per-module versions) is the only state expected; dropped
-          this.pop();
-          if (!(this.top() instanceof Map)) throw new Refused('BUILD on something that is not a dict');
+        case 0x81: { // NEWOBJ: only a TorchScript module, made empty (its attributes come with BUILD)
+          const args = asTuple(this.pop());
+          const cls = this.pop();
+          if (!isKind(cls, 'script-class') || args.length > 0) throw new Refused('it makes an object that is not a TorchScript module');
+          this.push({ kind: 'script-object', attributes: new Map() });
+          break;
+        }
+        case 0x62: { // BUILD: a module's attributes; on a state dict its `_metadata` (per-module versions), dropped
+          const state = this.pop();
+          const target = this.top();
+          if (isKind(target, 'script-object')) {
+            if (!(state instanceof Map)) throw new Refused("a TorchScript module's state is not a dict");
+            target.attributes = state;
+          } else if (!(target instanceof Map)) {
+            throw new Refused('BUILD on something that is not a dict');
+          }
           break;
         }
         default:
@@ -331,8 +358,22 @@ class Unpickler {
   }
 }
 
-/** The tensors of a checkpoint: a state dict itself, or one under `state_dict` / `model` / `state_dict_ema`. */
+/** A TorchScript module tree's tensors by attribute path, as its state_dict() names them. */
+function scriptTensors(object: ScriptObject, prefix: string, out: Map<string, TensorValue>, depth: number): void {
+  if (depth > 64) throw new Refused('the module tree is nested too deeply');
+  for (const [key, value] of object.attributes) {
+    if (isKind(value, 'tensor')) out.set(`${prefix}${key}`, value);
+    else if (isKind(value, 'script-object')) scriptTensors(value, `${prefix}${key}.`, out, depth + 1);
+  }
+}
+
+/** The tensors of a checkpoint: a state dict itself, or one under `state_dict` / `model` / `state_dict_ema`, or a TorchScript module's. */
 function tensorsOf(root: Value): Map<string, TensorValue> | null {
+  if (isKind(root, 'script-object')) {
+    const tensors = new Map<string, TensorValue>();
+    scriptTensors(root, '', tensors, 0);
+    return tensors.size > 0 ? tensors : null;
+  }
   if (!(root instanceof Map)) return null;
   const tensors = new Map<string, TensorValue>();
   for (const [k, v] of root) if (typeof k === 'string' && isKind(v, 'tensor')) tensors.set(k, v);
@@ -365,15 +406,14 @@ export function parsePytorchArchive(file: string, buffer: Uint8Array): StateDict
   const prefix = pickleName.slice(0, -'data.pkl'.length);
   const byteorder = records[`${prefix}byteorder`];
   if (byteorder && new TextDecoder().decode(byteorder).trim() !== 'little') throw new EngineError('unsupported', `${file}: a big-endian checkpoint is not supported`, { file });
-  let root: Value;
+  let tensors: Map<string, TensorValue> | null;
   try {
-    root = new Unpickler(records[pickleName]!, (key) => records[`${prefix}data/${key}`]).run();
+    tensors = tensorsOf(new Unpickler(records[pickleName]!, (key) => records[`${prefix}data/${key}`]).run());
   } catch (error) {
     if (error instanceof Refused) throw new EngineError('bad_input', `${file}: refused: ${error.message}`, { file });
     throw error;
   }
-  const tensors = tensorsOf(root);
-  if (!tensors) throw new EngineError('bad_input', `${file}: the checkpoint holds no tensors (expected a state dict, or one under 'state_dict' or 'model')`, { file });
+  if (!tensors) throw new EngineError('bad_input', `${file}: the checkpoint holds no tensors (expected a state dict, one under 'state_dict' or 'model', or a TorchScript module)`, { file });
   const dict: StateDict = new Map();
   for (const [name, t] of tensors) dict.set(name, { dtype: t.dtype, shape: t.shape, values: t.values });
   return dict;

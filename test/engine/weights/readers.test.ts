@@ -1,7 +1,7 @@
 // The weights readers: safetensors (F32 round trip, F16 and BF16 widened exactly, every malformed
 // header refused with the file named) and PyTorch zip checkpoints read by a restricted unpickler
-// (float32/16/bf16 and integer tensors, strided views and shared storages, nested checkpoints; a
-// pickle that asks for os.system is refused and nothing runs).
+// (float32/16/bf16 and integer tensors, strided views and shared storages, nested checkpoints, TorchScript
+// archives; a pickle that asks for os.system is refused and nothing runs).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,16 @@ describe('PyTorch zip checkpoints', () => {
     }
     expect(dict.get('a.half')!.dtype).toBe('F16');
     expect(dict.get('bn.num_batches_tracked')).toEqual({ dtype: 'I64', shape: [], values: null });
+  });
+
+  it("reads a TorchScript archive (OpenAI CLIP's .pt layout, float16) to the tensors of its state_dict()", () => {
+    const script = parsePytorchArchive('tiny_clip_jit.pt', readFileSync(join(FIXTURES, 'tiny_clip_jit.pt')));
+    const state = parsePytorchArchive('tiny_clip_jit_state.pth', readFileSync(join(FIXTURES, 'tiny_clip_jit_state.pth')));
+    expect(state.size).toBe(45);
+    expect([...script.keys()].sort()).toEqual([...state.keys()].sort());
+    for (const [key, want] of state) expect(script.get(key), key).toEqual(want);
+    expect(script.get('visual.transformer.resblocks.1.attn.in_proj_weight')).toMatchObject({ dtype: 'F16', shape: [48, 16] });
+    expect(script.get('logit_scale')!.shape).toEqual([]);
   });
 
   it('refuses a pickle that asks for os.system, and runs nothing', () => {
