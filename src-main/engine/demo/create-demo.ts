@@ -8,7 +8,8 @@ import type { RecipeInput } from '../../contract/recipe.ts';
 import type { ResultsTable } from '../../contract/types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Engine } from '../engine.ts';
-import { addModel, generateModel, generatedPreset } from '../models/library.ts';
+import { builtPreset } from '../../contract/models.ts';
+import { addModel, generateModel } from '../models/library.ts';
 import { PROJECT_EXTENSION } from '../project.ts';
 import { resultsTable } from '../runs/results-queries.ts';
 import { runAnalysis } from '../runs/run-analysis.ts';
@@ -63,7 +64,7 @@ export async function createDemo(
   hooks.progress?.({ phase: 'generating model', done: 0, total: 1 });
   const modelFile = join(project.filesDir, 'models', `${DEMO_MODEL_NAME}.onnx`);
   generateModel('tiny', options.seed, modelFile);
-  await addModel(project, { file: modelFile, name: DEMO_MODEL_NAME, preset: generatedPreset('tiny'), taps: 'auto', storage: 'generated', source: `generated: tiny seed ${options.seed}` });
+  await addModel(project, { file: modelFile, name: DEMO_MODEL_NAME, preset: builtPreset('tiny'), taps: 'auto', storage: 'generated', source: `generated: tiny seed ${options.seed}` });
   hooks.progress?.({ phase: 'generating model', done: 1, total: 1 });
 
   const { run } = await runAnalysis(project, { model: DEMO_MODEL_NAME, recipe: { ...options.recipe, seed: options.seed } }, hooks);

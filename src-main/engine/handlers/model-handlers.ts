@@ -1,6 +1,6 @@
 // model.*: the project's model library, generated controls, the catalogue, downloads and imported weights.
 import { join, resolve } from 'node:path';
-import type { ModelInfo } from '../../contract/models.ts';
+import { builtPreset, type ModelInfo } from '../../contract/models.ts';
 import type { Engine } from '../engine.ts';
 import { EngineError } from '../errors.ts';
 import { catalogue, catalogueEntry, downloadPolicy } from '../models/catalogue.ts';
@@ -63,7 +63,7 @@ export function modelHandlers(engine: Engine) {
       ctx.progress({ phase: 'convert', done: 0, total: 1 });
       const converted = await convertWeights(resolve(file), arch, out);
       ctx.progress({ phase: 'convert', done: 1, total: 1 });
-      await addModel(project, { file: out, name, preset: arch === 'clip-rn50' ? 'clip' : 'imagenet', taps: 'auto', storage: 'generated', source: `${resolve(file)} (sha256 ${converted.weightsSha256})` });
+      await addModel(project, { file: out, name, preset: builtPreset(arch), taps: 'auto', storage: 'generated', source: `${resolve(file)} (sha256 ${converted.weightsSha256})` });
       return modelInfo(engine, path, name);
     },
     'model.convertWeights': async ({ file, arch, out }) => convertWeights(resolve(file), arch, resolve(out)),

@@ -182,7 +182,4 @@ export function generateModel(kind: GeneratorKind, seed: number, outFile: string
   return { file, bytes: bytes.length };
 }
 
-/** Recommended preset for a generated model kind (the tiny CNN takes 64 px through the same pipeline). */
-export function generatedPreset(kind: GeneratorKind): Exclude<PreprocessingPreset, 'custom'> {
-  return kind === 'clip-rn50' ? 'clip' : 'imagenet';
-}
+

@@ -3,6 +3,7 @@
 // and shapes an architecture expects is read off its builder (recordParameters), never restated.
 import type { WeightArchitecture } from '../../contract/models.ts';
 import { buildClipRn50 } from '../onnx/generators/clip-rn50.ts';
+import { buildClipVitB32 } from '../onnx/generators/clip-vit.ts';
 import { recordParameters, type ParameterSource, type ParameterSpec } from '../onnx/generators/parameters.ts';
 import { buildResnet50 } from '../onnx/generators/resnet50.ts';
 import type { ModelProto } from '../onnx/proto.ts';
@@ -33,6 +34,12 @@ export const ARCHITECTURES: Readonly<Record<WeightArchitecture, Architecture>> =
     naming: "OpenAI CLIP / OpenCLIP RN50 (visual.conv1.weight, visual.layer1.0.downsample.0.weight, visual.attnpool.c_proj.weight, ...)",
     towerPrefix: 'visual.',
     build: (params, _options, metadata) => buildClipRn50(params, { graphName: 'clip_rn50_visual', metadata }),
+  },
+  'clip-vit-b32': {
+    title: 'CLIP ViT-B/32 image encoder (VisionTransformer)',
+    naming: 'OpenAI CLIP / OpenCLIP ViT-B-32 (visual.conv1.weight, visual.class_embedding, visual.transformer.resblocks.0.attn.in_proj_weight, ..., visual.proj)',
+    towerPrefix: 'visual.',
+    build: (params, _options, metadata) => buildClipVitB32(params, { graphName: 'clip_vit_b32_visual', metadata }),
   },
 };
 

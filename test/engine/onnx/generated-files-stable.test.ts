@@ -13,6 +13,9 @@ const KNOWN: [GeneratorKind, number, string][] = [
   ['resnet50', 7, '6a2c8a17aafffca2a796f8ba9a8d9fa81df050feb3be960170aaf82d954946ae'],
   ['clip-rn50', 0, 'db10363a11db2750099ab7d47f9e9cfb3d8b58badf212f50248a4a50c0ec9c0f'],
   ['clip-rn50', 7, 'ccd9c169be0e9017f88a37a3c9f1c0c613c54c6bf1535cede29d8dcc218cc22a'],
+  // Pinned when the kind was added (2026-12-01).
+  ['clip-vit-b32', 0, '6611c24d5fc6d42491b94d72aab34573c217d01780596732c41bdb9a8045426a'],
+  ['clip-vit-b32', 7, '7e03793052904397db5550430e27272b0e8775a4fa13775f215883cf58feaa9c'],
 ];
 
 describe('generated untrained controls', () => {

@@ -1,5 +1,6 @@
 // The untrained controls: torchvision's ResNet-50 shapes and the CLIP RN50 encoder's (same stage shapes),
-// found by auto-tap with friendly names; fused statistics equal plain ones on the ResNet-50 too.
+// found by auto-tap with friendly names, and the CLIP ViT-B/32 encoder's token blocks; extracted statistics
+// equal plain ones.
 import { describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
 import { extractSufficientStats } from '../../../src-main/engine/inference/extract.ts';
@@ -63,5 +64,28 @@ describe('generated CLIP RN50 image encoder', () => {
       expect(layer.mean.every(Number.isFinite)).toBe(true);
       expect(layer.mean.some((v) => v !== 0)).toBe(true);
     }
+  });
+});
+
+describe('generated CLIP ViT-B/32 image encoder', () => {
+  it('taps ln_pre, 12 resblocks as 1 + 7 x 7 tokens x 768 by module path and ln_post; extracted statistics equal plain ones', async () => {
+    const dir = tempDir();
+    const modelPath = writeModel(dir, 'clip-vit-b32', 3);
+    const loaded = loadModel(modelPath);
+    const taps = await resolveTaps(loaded, 'auto');
+    expect(taps.map((t) => t.name)).toEqual(['stem', ...Array.from({ length: 12 }, (_, i) => `transformer.resblocks.${i}`), 'ln_post']);
+    for (const t of taps.slice(0, 13)) expect([t.layout, t.extraTokens, t.channels, t.height, t.width, t.batchAxis]).toEqual(['tokens', 1, 768, 7, 7, undefined]);
+    expect([taps[13]!.channels, taps[13]!.height, taps[13]!.width]).toEqual([768, 1, 1]);
+    const images = await writeImages(dir, [2, 1], 4);
+    const preprocessing = presetPreprocessing('clip');
+    const chosen = [taps[1]!, taps[12]!, taps[13]!];
+    const result = await extractSufficientStats({ modelPath, preprocessing, inputName: loaded.input.name, taps: chosen, images, categories: 2, provider: 'cpu', batchSize: 2 });
+    const plain = await plainStats(modelPath, preprocessing, chosen, images, 2);
+    chosen.forEach((tap, l) => {
+      const want = plain[l]!;
+      expect(maxAbs(want.mean[0]!)).toBeGreaterThan(0);
+      expect(maxRelativeError(result.layers[l]!.mean, want.mean[0]!, maxAbs(want.mean[0]!) * 1e-3), `${tap.name} mean`).toBeLessThan(1e-6);
+      expect(maxRelativeError(result.layers[l]!.m2, want.variance[0]!, maxAbs(want.variance[0]!) * 1e-3), `${tap.name} M2`).toBeLessThan(1e-6);
+    });
   });
 });

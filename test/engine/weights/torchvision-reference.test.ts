@@ -1,9 +1,10 @@
 // The app's networks with imported weights against PyTorch itself: seeded weights written by the app as
-// safetensors (torchvision's names for ResNet-50, OpenAI's `visual.` names for CLIP RN50), built into
-// ONNX by model import, must reproduce what torchvision's resnet50 and OpenAI's ModifiedResNet computed
-// with the same weights on the same 3 preprocessed images (test/fixtures/torchvision: reference.py, run
-// once with Debian's torch 1.13). Compared: every channel mean and 100 units of all 16 blocks, and the
-// network output, to 1e-4 of the block's largest value.
+// safetensors (torchvision's names for ResNet-50, OpenAI's `visual.` names for the CLIP towers), built
+// into ONNX by model import, must reproduce what torchvision's resnet50, OpenAI's ModifiedResNet and
+// OpenAI's VisionTransformer computed with the same weights on the same 3 preprocessed images
+// (test/fixtures/torchvision: reference.py, run once with Debian's torch 1.13). Compared: every channel
+// mean (a ViT block's token means) and 100 units of every block, and the network output, to 1e-4 of the
+// block's largest value.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -38,7 +39,7 @@ function worst(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
 }
 
 describe('imported weights reproduce PyTorch', () => {
-  it.each(['resnet50', 'clip-rn50'] as WeightArchitecture[])('%s: 16 blocks and the output match the torch reference to 1e-4', async (arch) => {
+  it.each(['resnet50', 'clip-rn50', 'clip-vit-b32'] as WeightArchitecture[])('%s: every block and the output match the torch reference to 1e-4', async (arch) => {
     const seeds = REFERENCE_SEEDS[arch];
     const meta = JSON.parse(readFileSync(join(FIXTURES, `${arch}.json`), 'utf8')) as Reference;
     const reference = new Float32Array(new Uint8Array(readFileSync(join(FIXTURES, `${arch}.f32`))).buffer);

@@ -1,10 +1,11 @@
+import type { GeneratorKind } from '../../../contract/models.ts';
 import type { ModelProto } from '../proto.ts';
 import { generateClipRn50 } from './clip-rn50.ts';
+import { generateClipVitB32 } from './clip-vit.ts';
 import { generateResnet50 } from './resnet50.ts';
 import { generateTiny } from './tiny.ts';
 
-export const GENERATOR_KINDS = ['tiny', 'resnet50', 'clip-rn50'] as const;
-export type GeneratorKind = (typeof GENERATOR_KINDS)[number];
+export { GENERATOR_KINDS, type GeneratorKind } from '../../../contract/models.ts';
 
 export function generate(kind: GeneratorKind, seed: number): ModelProto {
   switch (kind) {
@@ -14,7 +15,9 @@ export function generate(kind: GeneratorKind, seed: number): ModelProto {
       return generateResnet50(seed);
     case 'clip-rn50':
       return generateClipRn50(seed);
+    case 'clip-vit-b32':
+      return generateClipVitB32(seed);
   }
 }
 
-export { generateClipRn50, generateResnet50, generateTiny };
+export { generateClipRn50, generateClipVitB32, generateResnet50, generateTiny };

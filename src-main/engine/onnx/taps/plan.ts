@@ -17,6 +17,8 @@ export interface PlannedTap {
   /** Picked by auto-tap, and by `--taps stages`. */
   auto: boolean;
   stages: boolean;
+  /** Its name is the module path of its nodes (not the tensor name for want of one). */
+  namedByPath: boolean;
 }
 
 export interface TapPlan {
@@ -115,7 +117,7 @@ export function buildPlan(detection: Detection, shapes: ReadonlyMap<string, Prob
         shape.name = poolName(c, output !== null);
       }
     }
-    planned.push({ shape, dims, op: c.op, role, stage: 0, auto: role !== null, stages: false });
+    planned.push({ shape, dims, op: c.op, role, stage: 0, auto: role !== null, stages: false, namedByPath: c.name !== null });
   }
   nameBlocks(planned, detection.family);
   distinguishOthers(planned);
@@ -146,7 +148,7 @@ function isGraphOutput(detection: Detection, tensor: string): boolean {
 function nameBlocks(planned: PlannedTap[], family: Family | null): void {
   const blocks = planned.filter((p) => p.role === 'block');
   const names = blocks.map((p) => p.shape.name);
-  const fromPaths = blocks.every((p) => p.shape.name !== p.shape.tensor) && new Set(names).size === names.length && !names.includes('stem');
+  const fromPaths = blocks.every((p) => p.namedByPath) && new Set(names).size === names.length && !names.includes('stem');
   if (fromPaths) return;
   const prefix = family === 'residual' ? 'layer' : 'block';
   let stage = 0;
