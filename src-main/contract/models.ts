@@ -122,6 +122,9 @@ export interface CatalogueCompanion {
 export const WEIGHT_ARCHITECTURES = ['resnet50', 'clip-rn50', 'clip-vit-b32'] as const;
 export type WeightArchitecture = (typeof WEIGHT_ARCHITECTURES)[number];
 
+export const CATALOGUE_FORMATS = ['safetensors', 'pytorch', 'onnx'] as const;
+export type CatalogueFormat = (typeof CATALOGUE_FORMATS)[number];
+
 export interface CatalogueEntry {
   /** `resnet50-imagenet-v1`, ...: what `model download PROJECT NAME` takes. */
   name: string;
@@ -129,16 +132,16 @@ export interface CatalogueEntry {
   architecture: string;
   trainingData: string;
   licence: string;
-  /** Pinned to a commit of the publishing repository, never a moving branch. */
+  /** Pinned to a commit of the publishing repository, never a moving branch, or content-addressed (OpenAI's URLs carry the sha256). */
   url: string;
   sha256: string;
   /** Exact size when the publisher lists it; null when only the sha256 is pinned (see approxBytes). */
   bytes: number | null;
   /** Size to expect, for progress before the server says and as a ceiling against runaway downloads. */
   approxBytes: number;
-  /** `safetensors`: weights the app turns into ONNX with its own builder; `onnx`: used as published. */
-  format: 'safetensors' | 'onnx';
-  /** For safetensors entries: the builder the weights go into. */
+  /** `safetensors`, `pytorch` (a torch.save or TorchScript zip): weights the app turns into ONNX with its own builder; `onnx`: used as published. */
+  format: CatalogueFormat;
+  /** For weights entries: the builder the weights go into. */
   builder: WeightArchitecture | null;
   preset: 'imagenet' | 'clip';
   inputName: string;

@@ -1,9 +1,10 @@
 // Pretrained models the app can fetch, each pinned to a commit of the repository that publishes it and
 // to the file's sha256, so what lands in a project is byte for byte what the entry describes.
 // ResNet-50 comes as timm's safetensors of torchvision's own IMAGENET1K_V1 weights, which the app turns
-// into ONNX with its own builder (torchvision-exact, tensors named by module); the CLIP towers are
+// into ONNX with its own builder (torchvision-exact, tensors named by module); the CLIP RN50 towers are
 // immich's ONNX exports, used as published (their tensor names come from a traced export and an
-// optimizer, so the taps are found by structure and checked against the shapes below).
+// optimizer, so the taps are found by structure and checked against the shapes below); CLIP ViT-B/32 is
+// OpenAI's own TorchScript file, read as weights (never run) into the app's VisionTransformer builder.
 import type { CatalogueEntry, CatalogueTap } from '../../contract/models.ts';
 import type { SessionInfo } from '../../contract/types.ts';
 import { OPEN_POLICY, SERVE_POLICY, type UrlPolicy } from '../downloads/url-policy.ts';
@@ -12,6 +13,13 @@ import { labCatalogue } from './lab-catalogue.ts';
 import { resnet50Blocks } from '../onnx/generators/resnet50.ts';
 
 /** The 16 bottleneck outputs of a ResNet-50 at 224 px (the stem leaves 56 x 56): layer1.0 256x56x56 ... layer4.2 2048x7x7. */
+/** CLIP ViT-B/32's taps at 224 px as the app's builder names them: ln_pre, 12 resblocks (1 + 7 x 7 tokens x 768), ln_post. */
+function clipVitB32Taps(): CatalogueTap[] {
+  const tokens: [number, number, number] = [768, 7, 7];
+  const blocks = Array.from({ length: 12 }, (_, i): CatalogueTap => ({ name: `transformer.resblocks.${i}`, tensor: `transformer.resblocks.${i}`, shape: tokens }));
+  return [{ name: 'stem', tensor: 'ln_pre', shape: tokens }, ...blocks, { name: 'ln_post', tensor: 'ln_post', shape: [768, 1, 1] }];
+}
+
 function resnetBlocks(tensorIsName: boolean): CatalogueTap[] {
   let side = 56;
   return resnet50Blocks().map(({ name, stride, outChannels }): CatalogueTap => {
@@ -87,6 +95,28 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     'MIT',
     'CLIP RN50 image encoder (OpenCLIP, YFCC-15M)',
   ),
+  {
+    name: 'clip-vit-b32-openai',
+    title: 'CLIP ViT-B/32 image encoder (OpenAI)',
+    architecture: 'CLIP ViT-B/32 image tower (VisionTransformer: 32 px patches, 12 blocks of 12-head attention at width 768, class token projected to 512-d)',
+    trainingData: "OpenAI's WIT (400 M image-text pairs), contrastive",
+    licence: 'MIT',
+    // The clip package's own URL: OpenAI put the file's sha256 in its path, and the package checks it.
+    url: 'https://openaipublic.azureedge.net/clip/models/40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt',
+    sha256: '40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af',
+    bytes: null,
+    approxBytes: 354_000_000,
+    format: 'pytorch',
+    builder: 'clip-vit-b32',
+    preset: 'clip',
+    inputName: 'input',
+    outputName: 'embedding',
+    fixedBatch: null,
+    taps: clipVitB32Taps(),
+    companions: [],
+    origin: 'builtin',
+    notes: "OpenAI's TorchScript file (float16, the whole CLIP: the text tower is ignored), read as weights without running any of it; the app builds the ONNX graph itself, tensors named by module.",
+  },
 ];
 
 /** The built-in entries followed by the lab's own (UNITSCOPE_CATALOGUE), names unique. */

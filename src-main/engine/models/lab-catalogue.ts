@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogueEntry } from '../../contract/models.ts';
 import { SHA256, textSchema } from '../../contract/fields.ts';
-import { WEIGHT_ARCHITECTURES } from '../../contract/models.ts';
+import { CATALOGUE_FORMATS, WEIGHT_ARCHITECTURES } from '../../contract/models.ts';
 import { EngineError } from '../errors.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -21,7 +21,7 @@ const entrySchema = z.object({
   sha256: textSchema(SHA256).transform((hex) => hex.toLowerCase()),
   bytes: z.number().int().positive().nullable().default(null),
   approxBytes: z.number().int().positive(),
-  format: z.enum(['safetensors', 'onnx']),
+  format: z.enum(CATALOGUE_FORMATS),
   builder: z.enum(WEIGHT_ARCHITECTURES).nullable().default(null),
   preset: z.enum(['imagenet', 'clip']),
   inputName: z.string().min(1),
@@ -30,7 +30,7 @@ const entrySchema = z.object({
   taps: z.array(z.object({ name: z.string().min(1), tensor: z.string().min(1).nullable(), shape })).default([]),
   companions: z.array(z.object({ role: z.literal('preprocess_cfg'), url: z.string().url() })).default([]),
   notes: z.string().default(''),
-});
+}).refine((e) => e.format === 'onnx' || e.builder !== null, { message: 'a weights file (safetensors or pytorch) needs a builder to go into', path: ['builder'] });
 
 let cached: { file: string; mtimeMs: number; entries: CatalogueEntry[] } | null = null;
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogueEntry } from '../../contract/models.ts';
+import type { CatalogueEntry, CatalogueFormat } from '../../contract/models.ts';
 import type { Progress } from '../../contract/protocol.ts';
 import { downloadFile } from '../downloads/download.ts';
 import { downloadProgress } from '../downloads/progress.ts';
@@ -57,6 +57,9 @@ async function checkAgainstEntry(entry: CatalogueEntry, file: string): Promise<v
   if (problems.length > 0) throw new EngineError('bad_input', `${file}: does not match catalogue entry ${entry.name}: ${problems.join('; ')}`, { file });
 }
 
+/** What a fetched file is called until it is used: weights are converted into the ONNX, then removed. */
+const FETCHED_EXTENSION: Readonly<Record<CatalogueFormat, string>> = { safetensors: 'safetensors', pytorch: 'pt', onnx: 'onnx' };
+
 export async function downloadPretrained(project: Project, entry: CatalogueEntry, options: PretrainedDownload): Promise<LibraryModel> {
   const name = options.name ?? entry.name;
   checkNewModelName(project, name);
@@ -65,7 +68,7 @@ export async function downloadPretrained(project: Project, entry: CatalogueEntry
   const url = options.url ?? entry.url;
   const signal = options.signal ? { signal: options.signal } : {};
   const progress = options.progress ?? (() => {});
-  const fetched = insideFolder(dir, join(dir, entry.format === 'safetensors' ? `${name}.safetensors` : `${name}.onnx`));
+  const fetched = insideFolder(dir, join(dir, `${name}.${FETCHED_EXTENSION[entry.format]}`));
   // A run that stopped after its download finished (a crash before the model was added) left the
   // verified file under its final name: it is used again instead of being fetched twice.
   const reuse = existsSync(fetched) && (await sha256File(fetched)) === entry.sha256;
@@ -83,12 +86,12 @@ export async function downloadPretrained(project: Project, entry: CatalogueEntry
   }
   const made: string[] = [fetched];
   try {
-    if (entry.format === 'safetensors') {
-      if (!entry.builder) throw new EngineError('internal', `catalogue entry ${entry.name} has safetensors weights but no builder`);
+    if (entry.format !== 'onnx') {
+      if (!entry.builder) throw new EngineError('internal', `catalogue entry ${entry.name} has ${entry.format} weights but no builder`);
       progress({ phase: 'convert', done: 0, total: 1 });
       await convertWeights(fetched, entry.builder, onnx);
       made.push(onnx);
-      await rm(fetched, { force: true }); // the ONNX holds the same weights; the source is named in the library
+      await rm(fetched, { force: true }); // the ONNX holds the same weights (widened to float32); the source is named in the library
       progress({ phase: 'convert', done: 1, total: 1 });
     }
     for (const companion of entry.companions) {

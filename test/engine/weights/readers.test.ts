@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePytorchArchive } from '../../../src-main/engine/weights/pytorch-archive.ts';
 import { encodeSafetensors, parseSafetensors } from '../../../src-main/engine/weights/safetensors.ts';
+import { torchScriptArchive } from './torchscript-archive.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'pytorch');
 
@@ -83,6 +84,12 @@ describe('PyTorch zip checkpoints', () => {
     for (const [key, want] of state) expect(script.get(key), key).toEqual(want);
     expect(script.get('visual.transformer.resblocks.1.attn.in_proj_weight')).toMatchObject({ dtype: 'F16', shape: [48, 16] });
     expect(script.get('logit_scale')!.shape).toEqual([]);
+  });
+
+  it("the tests' TorchScript writer (pretrained downloads) gives what the real archive gives", () => {
+    const real = parsePytorchArchive('tiny_clip_jit.pt', readFileSync(join(FIXTURES, 'tiny_clip_jit.pt')));
+    const written = parsePytorchArchive('written.pt', torchScriptArchive([...real].map(([name, t]) => ({ name, shape: t.shape, data: t.values! }))));
+    expect(written).toEqual(real);
   });
 
   it('refuses a pickle that asks for os.system, and runs nothing', () => {
