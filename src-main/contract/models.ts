@@ -119,7 +119,7 @@ export interface CatalogueCompanion {
   url: string;
 }
 
-export const WEIGHT_ARCHITECTURES = ['resnet50', 'clip-rn50', 'clip-vit-b32'] as const;
+export const WEIGHT_ARCHITECTURES = ['resnet50', 'clip-rn50', 'clip-vit-b32', 'clip-vit-b16', 'clip-vit-l14'] as const;
 export type WeightArchitecture = (typeof WEIGHT_ARCHITECTURES)[number];
 
 export const CATALOGUE_FORMATS = ['safetensors', 'pytorch', 'onnx'] as const;
@@ -167,7 +167,7 @@ export interface WeightsConversion {
   ignored: number;
 }
 
-export const GENERATOR_KINDS = ['tiny', 'resnet50', 'clip-rn50', 'clip-vit-b32'] as const;
+export const GENERATOR_KINDS = ['tiny', 'resnet50', 'clip-rn50', 'clip-vit-b32', 'clip-vit-b16', 'clip-vit-l14'] as const;
 export type GeneratorKind = (typeof GENERATOR_KINDS)[number];
 
 /** The preprocessing preset of a network the app builds: CLIP's image towers take CLIP's, the rest ImageNet's (the tiny CNN at 64 px). */

@@ -37,7 +37,7 @@ describe('unitscope model catalogue / import-weights / download', () => {
     const result = runCli(['model', 'catalogue', '--json']);
     expect(result.code).toBe(0);
     const entries = JSON.parse(result.stdout) as Record<string, unknown>[];
-    expect(entries.map((e) => e.name)).toEqual(['resnet50-imagenet-v1', 'clip-rn50-openai', 'clip-rn50-yfcc15m', 'clip-vit-b32-openai']);
+    expect(entries.map((e) => e.name)).toEqual(['resnet50-imagenet-v1', 'clip-rn50-openai', 'clip-rn50-yfcc15m', 'clip-vit-b32-openai', 'clip-vit-b16-openai', 'clip-vit-l14-openai']);
     for (const e of entries) {
       expect(Object.keys(e)).toEqual(expect.arrayContaining(['name', 'url', 'sha256', 'bytes', 'licence', 'preset', 'architecture', 'trainingData', 'inputName', 'outputName', 'taps']));
       expect(e.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -45,7 +45,7 @@ describe('unitscope model catalogue / import-weights / download', () => {
       if (String(e.url).startsWith('https://openaipublic.azureedge.net/')) expect(e.url).toContain(`/${String(e.sha256)}/`);
       else expect(e.url).toMatch(/^https:\/\/huggingface\.co\/.+\/resolve\/[0-9a-f]{40}\//);
     }
-    expect(entries.map((e) => [e.licence, e.preset])).toEqual([['BSD-3-Clause', 'imagenet'], ['MIT', 'clip'], ['MIT', 'clip'], ['MIT', 'clip']]);
+    expect(entries.map((e) => [e.licence, e.preset])).toEqual([['BSD-3-Clause', 'imagenet'], ['MIT', 'clip'], ['MIT', 'clip'], ['MIT', 'clip'], ['MIT', 'clip'], ['MIT', 'clip']]);
   });
 
   it('imports OpenAI-named CLIP weights into a project (text tower ignored) and refuses weights that do not fit in one line', () => {
@@ -83,7 +83,7 @@ describe('unitscope model catalogue / import-weights / download', () => {
     expect(offline.stderr).toMatch(/cannot resolve no-such-host\.invalid: no network, or no such host/);
     const unknown = await runCliAsync(['model', 'download', project, 'vgg16']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/no catalogue entry named 'vgg16'; the catalogue has resnet50-imagenet-v1, clip-rn50-openai, clip-rn50-yfcc15m, clip-vit-b32-openai/);
+    expect(unknown.stderr).toMatch(/no catalogue entry named 'vgg16'; the catalogue has resnet50-imagenet-v1, clip-rn50-openai, clip-rn50-yfcc15m, clip-vit-b32-openai, clip-vit-b16-openai, clip-vit-l14-openai/);
   }, 60_000);
 
   it('stimuli fetch-floc names an archive that is not fLoc at the pinned commit', async () => {

@@ -3,21 +3,53 @@
 // ResNet-50 comes as timm's safetensors of torchvision's own IMAGENET1K_V1 weights, which the app turns
 // into ONNX with its own builder (torchvision-exact, tensors named by module); the CLIP RN50 towers are
 // immich's ONNX exports, used as published (their tensor names come from a traced export and an
-// optimizer, so the taps are found by structure and checked against the shapes below); CLIP ViT-B/32 is
-// OpenAI's own TorchScript file, read as weights (never run) into the app's VisionTransformer builder.
+// optimizer, so the taps are found by structure and checked against the shapes below); the CLIP ViTs are
+// OpenAI's own TorchScript files, read as weights (never run) into the app's VisionTransformer builder.
 import type { CatalogueEntry, CatalogueTap } from '../../contract/models.ts';
 import type { SessionInfo } from '../../contract/types.ts';
 import { OPEN_POLICY, SERVE_POLICY, type UrlPolicy } from '../downloads/url-policy.ts';
 import { EngineError } from '../errors.ts';
 import { labCatalogue } from './lab-catalogue.ts';
+import { CLIP_VITS, type ClipVitKind } from '../onnx/generators/clip-vit.ts';
 import { resnet50Blocks } from '../onnx/generators/resnet50.ts';
 
 /** The 16 bottleneck outputs of a ResNet-50 at 224 px (the stem leaves 56 x 56): layer1.0 256x56x56 ... layer4.2 2048x7x7. */
-/** CLIP ViT-B/32's taps at 224 px as the app's builder names them: ln_pre, 12 resblocks (1 + 7 x 7 tokens x 768), ln_post. */
-function clipVitB32Taps(): CatalogueTap[] {
-  const tokens: [number, number, number] = [768, 7, 7];
-  const blocks = Array.from({ length: 12 }, (_, i): CatalogueTap => ({ name: `transformer.resblocks.${i}`, tensor: `transformer.resblocks.${i}`, shape: tokens }));
-  return [{ name: 'stem', tensor: 'ln_pre', shape: tokens }, ...blocks, { name: 'ln_post', tensor: 'ln_post', shape: [768, 1, 1] }];
+/** A CLIP ViT's taps as the app's builder names them: ln_pre, each resblock (1 + grid x grid tokens x width), ln_post. */
+function clipVitTaps(kind: ClipVitKind): CatalogueTap[] {
+  const { image, patch, width, layers } = CLIP_VITS[kind];
+  const tokens: [number, number, number] = [width, image / patch, image / patch];
+  const blocks = Array.from({ length: layers }, (_, i): CatalogueTap => ({ name: `transformer.resblocks.${i}`, tensor: `transformer.resblocks.${i}`, shape: tokens }));
+  return [{ name: 'stem', tensor: 'ln_pre', shape: tokens }, ...blocks, { name: 'ln_post', tensor: 'ln_post', shape: [width, 1, 1] }];
+}
+
+/**
+ * One of OpenAI's own CLIP ViT files, from the URL the clip package uses: OpenAI put each file's sha256 in
+ * its path, and the package checks it. TorchScript, float16, the whole CLIP (the text tower is ignored).
+ */
+function openaiVitEntry(kind: ClipVitKind, sha256: string, approxBytes: number): CatalogueEntry {
+  const { title, patch, width, layers, heads, outputDim } = CLIP_VITS[kind];
+  const file = `${title.replace('/', '-')}.pt`;
+  return {
+    name: `${kind}-openai`,
+    title: `CLIP ${title} image encoder (OpenAI)`,
+    architecture: `CLIP ${title} image tower (VisionTransformer: ${patch} px patches, ${layers} blocks of ${heads}-head attention at width ${width}, class token projected to ${outputDim}-d)`,
+    trainingData: "OpenAI's WIT (400 M image-text pairs), contrastive",
+    licence: 'MIT',
+    url: `https://openaipublic.azureedge.net/clip/models/${sha256}/${file}`,
+    sha256,
+    bytes: null,
+    approxBytes,
+    format: 'pytorch',
+    builder: kind,
+    preset: 'clip',
+    inputName: 'input',
+    outputName: 'embedding',
+    fixedBatch: null,
+    taps: clipVitTaps(kind),
+    companions: [],
+    origin: 'builtin',
+    notes: `OpenAI's TorchScript ${file} (float16, the whole CLIP: the text tower is ignored), read as weights without running any of it; the app builds the ONNX graph itself, tensors named by module.`,
+  };
 }
 
 function resnetBlocks(tensorIsName: boolean): CatalogueTap[] {
@@ -95,28 +127,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     'MIT',
     'CLIP RN50 image encoder (OpenCLIP, YFCC-15M)',
   ),
-  {
-    name: 'clip-vit-b32-openai',
-    title: 'CLIP ViT-B/32 image encoder (OpenAI)',
-    architecture: 'CLIP ViT-B/32 image tower (VisionTransformer: 32 px patches, 12 blocks of 12-head attention at width 768, class token projected to 512-d)',
-    trainingData: "OpenAI's WIT (400 M image-text pairs), contrastive",
-    licence: 'MIT',
-    // The clip package's own URL: OpenAI put the file's sha256 in its path, and the package checks it.
-    url: 'https://openaipublic.azureedge.net/clip/models/40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af/ViT-B-32.pt',
-    sha256: '40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af',
-    bytes: null,
-    approxBytes: 354_000_000,
-    format: 'pytorch',
-    builder: 'clip-vit-b32',
-    preset: 'clip',
-    inputName: 'input',
-    outputName: 'embedding',
-    fixedBatch: null,
-    taps: clipVitB32Taps(),
-    companions: [],
-    origin: 'builtin',
-    notes: "OpenAI's TorchScript file (float16, the whole CLIP: the text tower is ignored), read as weights without running any of it; the app builds the ONNX graph itself, tensors named by module.",
-  },
+  openaiVitEntry('clip-vit-b32', '40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af', 354_000_000),
+  openaiVitEntry('clip-vit-b16', '5806e77cd80f8b59890b7e101eabd078d9fb84e6937f9e85e4ecb61988df416f', 352_000_000),
+  openaiVitEntry('clip-vit-l14', 'b8cca3fd41ae0c99ba7e8951adf17d267cdb84cd88be6f7c2e0eca1737a03836', 933_000_000),
 ];
 
 /** The built-in entries followed by the lab's own (UNITSCOPE_CATALOGUE), names unique. */

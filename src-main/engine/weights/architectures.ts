@@ -3,7 +3,7 @@
 // and shapes an architecture expects is read off its builder (recordParameters), never restated.
 import type { WeightArchitecture } from '../../contract/models.ts';
 import { buildClipRn50 } from '../onnx/generators/clip-rn50.ts';
-import { buildClipVitB32 } from '../onnx/generators/clip-vit.ts';
+import { buildClipVit, CLIP_VITS, type ClipVitKind } from '../onnx/generators/clip-vit.ts';
 import { recordParameters, type ParameterSource, type ParameterSpec } from '../onnx/generators/parameters.ts';
 import { buildResnet50 } from '../onnx/generators/resnet50.ts';
 import type { ModelProto } from '../onnx/proto.ts';
@@ -22,6 +22,16 @@ export interface Architecture {
   build(params: ParameterSource, options: ArchitectureOptions, metadata: Record<string, string>): ModelProto;
 }
 
+function clipVit(kind: ClipVitKind): Architecture {
+  const { title } = CLIP_VITS[kind];
+  return {
+    title: `CLIP ${title} image encoder (VisionTransformer)`,
+    naming: `OpenAI CLIP / OpenCLIP ${title.replace('/', '-')} (visual.conv1.weight, visual.class_embedding, visual.transformer.resblocks.0.attn.in_proj_weight, ..., visual.proj)`,
+    towerPrefix: 'visual.',
+    build: (params, _options, metadata) => buildClipVit(kind, params, { metadata }),
+  };
+}
+
 export const ARCHITECTURES: Readonly<Record<WeightArchitecture, Architecture>> = {
   resnet50: {
     title: 'ResNet-50 (torchvision v1.5 layout)',
@@ -35,12 +45,9 @@ export const ARCHITECTURES: Readonly<Record<WeightArchitecture, Architecture>> =
     towerPrefix: 'visual.',
     build: (params, _options, metadata) => buildClipRn50(params, { graphName: 'clip_rn50_visual', metadata }),
   },
-  'clip-vit-b32': {
-    title: 'CLIP ViT-B/32 image encoder (VisionTransformer)',
-    naming: 'OpenAI CLIP / OpenCLIP ViT-B-32 (visual.conv1.weight, visual.class_embedding, visual.transformer.resblocks.0.attn.in_proj_weight, ..., visual.proj)',
-    towerPrefix: 'visual.',
-    build: (params, _options, metadata) => buildClipVitB32(params, { graphName: 'clip_vit_b32_visual', metadata }),
-  },
+  'clip-vit-b32': clipVit('clip-vit-b32'),
+  'clip-vit-b16': clipVit('clip-vit-b16'),
+  'clip-vit-l14': clipVit('clip-vit-l14'),
 };
 
 const specCache = new Map<string, ParameterSpec[]>();

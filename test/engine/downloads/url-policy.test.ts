@@ -145,7 +145,7 @@ describe('serve mode', () => {
     try {
       const path = join(dir, 'p.unitscope');
       await client.call('project.create', { path });
-      expect((await client.call('model.catalogue', {})).map((e) => [e.name, e.origin])).toEqual([['resnet50-imagenet-v1', 'builtin'], ['clip-rn50-openai', 'builtin'], ['clip-rn50-yfcc15m', 'builtin'], ['clip-vit-b32-openai', 'builtin'], ['lab-net', 'lab']]);
+      expect((await client.call('model.catalogue', {})).map((e) => [e.name, e.origin])).toEqual([['resnet50-imagenet-v1', 'builtin'], ['clip-rn50-openai', 'builtin'], ['clip-rn50-yfcc15m', 'builtin'], ['clip-vit-b32-openai', 'builtin'], ['clip-vit-b16-openai', 'builtin'], ['clip-vit-l14-openai', 'builtin'], ['lab-net', 'lab']]);
       files.requests.length = 0;
       // Reached (so the origin was trusted), then refused for its bytes: the sha256 is checked all the same.
       await expect(client.call('model.download', { path, id: 'lab-net' })).rejects.toThrow(/checksum mismatch/);

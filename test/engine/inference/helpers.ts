@@ -104,6 +104,15 @@ function sequenceFirstRow(values: Float32Array, i: number, batch: number, dims: 
   return row;
 }
 
+/** Largest |actual - expected| relative to the largest |expected| (at least `floor`): one scale for a whole tensor. */
+export function worstOfLargest(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 0): number {
+  let scale = floor;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
+  let err = 0;
+  for (let i = 0; i < expected.length; i++) err = Math.max(err, Math.abs(actual[i]! - expected[i]!) / scale);
+  return err;
+}
+
 /** Largest relative difference, with an absolute floor `scale` so values near zero compare sensibly. */
 export function maxRelativeError(actual: Float64Array, expected: Float64Array, scale: number): number {
   let worst = 0;

@@ -13,7 +13,7 @@ import { OPEN_POLICY } from '../../../src-main/engine/downloads/url-policy.ts';
 import { catalogueEntry } from '../../../src-main/engine/models/catalogue.ts';
 import { listModels } from '../../../src-main/engine/models/library.ts';
 import { downloadPretrained } from '../../../src-main/engine/models/pretrained.ts';
-import { buildClipVitB32 } from '../../../src-main/engine/onnx/generators/clip-vit.ts';
+import { buildClipVit } from '../../../src-main/engine/onnx/generators/clip-vit.ts';
 import { stateDictParameters } from '../../../src-main/engine/onnx/generators/parameters.ts';
 import { encodeModel } from '../../../src-main/engine/onnx/proto.ts';
 import { Project } from '../../../src-main/engine/project.ts';
@@ -61,7 +61,7 @@ describe('clip-vit-b32-openai from a local server', () => {
     const visual = [...parsePytorchArchive('ViT-B-32.pt', file)].filter(([name]) => name.startsWith('visual.')).map(([name, t]) => [name.slice('visual.'.length), t.values!] as const);
     const dir = tempDir();
     const generated = join(dir, 'generated.onnx');
-    writeFileSync(generated, encodeModel(buildClipVitB32(stateDictParameters(new Map(visual)))));
+    writeFileSync(generated, encodeModel(buildClipVit('clip-vit-b32', stateDictParameters(new Map(visual)))));
     const images = await writeImages(dir, [2, 1], 7);
     const taps = model.taps.filter((t) => ['stem', 'transformer.resblocks.5', 'transformer.resblocks.11', 'ln_post'].includes(t.name));
     const preprocessing = presetPreprocessing('clip');

@@ -16,6 +16,9 @@ const KNOWN: [GeneratorKind, number, string][] = [
   // Pinned when the kind was added (2026-12-01).
   ['clip-vit-b32', 0, '6611c24d5fc6d42491b94d72aab34573c217d01780596732c41bdb9a8045426a'],
   ['clip-vit-b32', 7, '7e03793052904397db5550430e27272b0e8775a4fa13775f215883cf58feaa9c'],
+  ['clip-vit-b16', 0, '926ad2402324f744a9565e6c4ae68b0e202893abd2405f09bd729bc009d87964'],
+  ['clip-vit-b16', 7, 'e10a0675784c2bcc403d24e400642940303b109370ae07afb8a181fc2e942a67'],
+  ['clip-vit-l14', 0, '3e90751736d26e72456336926e39b3be41671a39df5cae42dca77e138c8c8b78'],
 ];
 
 describe('generated untrained controls', () => {

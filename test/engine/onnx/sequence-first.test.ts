@@ -18,7 +18,7 @@ import { preprocessFile } from '../../../src-main/engine/inference/preprocess.ts
 import { encodeModel } from '../../../src-main/engine/onnx/proto.ts';
 import { batchFirstTensors, exposeTensors, exposeTensorsInOrder } from '../../../src-main/engine/onnx/rewrite.ts';
 import { tapUnits } from '../../../src-main/engine/pipeline-types.ts';
-import { tempDir, writeImages } from '../inference/helpers.ts';
+import { tempDir, worstOfLargest, writeImages } from '../inference/helpers.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'torch-exports-more');
@@ -40,14 +40,6 @@ function reference() {
   let at = 0;
   const take = (dims: number[]) => all.subarray(at, (at += size(dims)));
   return { inputs: take(meta.inputs), blocks: meta.blocks.map(take), embedding: take(meta.embedding) };
-}
-
-function worst(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) err = Math.max(err, Math.abs(actual[i]! - expected[i]!) / scale);
-  return err;
 }
 
 const engine = new Engine();
@@ -85,7 +77,7 @@ describe('a sequence-first transformer (OpenAI CLIP ViT)', () => {
         const got = out[outputs[b]!]!;
         expect(got.dims).toEqual([IMAGES, L, D]);
         expect(tapUnits(tap)).toBe(L * D);
-        expect(worst(got.data as Float32Array, ref.blocks[b]!), tap.name).toBeLessThan(1e-5);
+        expect(worstOfLargest(got.data as Float32Array, ref.blocks[b]!), tap.name).toBeLessThan(1e-5);
       });
     } finally {
       await session.release();

@@ -1,7 +1,7 @@
 import type { GeneratorKind } from '../../../contract/models.ts';
 import type { ModelProto } from '../proto.ts';
 import { generateClipRn50 } from './clip-rn50.ts';
-import { generateClipVitB32 } from './clip-vit.ts';
+import { generateClipVit } from './clip-vit.ts';
 import { generateResnet50 } from './resnet50.ts';
 import { generateTiny } from './tiny.ts';
 
@@ -16,8 +16,10 @@ export function generate(kind: GeneratorKind, seed: number): ModelProto {
     case 'clip-rn50':
       return generateClipRn50(seed);
     case 'clip-vit-b32':
-      return generateClipVitB32(seed);
+    case 'clip-vit-b16':
+    case 'clip-vit-l14':
+      return generateClipVit(kind, seed);
   }
 }
 
-export { generateClipRn50, generateClipVitB32, generateResnet50, generateTiny };
+export { generateClipRn50, generateClipVit, generateResnet50, generateTiny };
