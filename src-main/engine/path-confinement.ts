@@ -107,7 +107,7 @@ export class Confinement {
    */
   resolveForWriting(path: string): string {
     const checked = this.resolve(path);
-    if (!this.active) return checked;
+    if (!this.active || !this.allows(dirname(checked))) return checked; // a shared folder itself: nothing above it to make
     for (let attempt = 0; attempt < MAX_FOLDER_TRIES; attempt++) {
       const parent = this.resolve(dirname(checked));
       if (!this.makeMissingFolders(parent)) continue;

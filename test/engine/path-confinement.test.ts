@@ -100,6 +100,8 @@ describe('resolving paths like the OS does', () => {
     expect(() => confinement.resolveForWriting(target)).toThrow(/outside the folders shared/);
     expect(() => confinement.resolveForWriting(join(shared, 'escape', 'new', 'x.onnx'))).toThrow(/outside the folders shared/);
     expect(existsSync(join(outside, 'new'))).toBe(false);
+    // A shared folder itself can be written into (an export into the root): nothing above it is made.
+    expect(confinement.resolveForWriting(shared)).toBe(shared);
   });
 
   it('allows what is inside, including the shared folder itself', () => {
