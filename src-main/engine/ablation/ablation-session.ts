@@ -95,7 +95,7 @@ export class AblationSession {
     const outputName = loaded.model.graph?.output?.[0]?.name;
     if (!outputName) throw new EngineError('bad_input', `${file}: the model has no output`, { file });
     // Batch-first: the unit dims; sequence-first (L x N x D): L x 1 x D, which broadcasts over the batch the same way.
-    const { dims } = await probeUnitDims(loaded, options.tensor);
+    const dims = await probeUnitDims(loaded, options.tensor);
     const rewritten = copyForRewrite(loaded.model);
     const names = insertAblation(rewritten, options.tensor, dims);
     // Only the model's own first output is fetched (ORT prunes the rest of the graph).

@@ -140,10 +140,10 @@ function unbatched(dims: readonly number[], batch: number): ProbedShape | null {
 }
 
 /** The dims of a feed that broadcasts over the batch of `tensor` (an ablation's mask): the batch axis kept at 1. */
-export async function probeUnitDims(loaded: LoadedModel, tensor: string): Promise<{ dims: number[]; batchAxis?: 1 }> {
+export async function probeUnitDims(loaded: LoadedModel, tensor: string): Promise<number[]> {
   const probed = unbatched((await probeDims(loaded, [tensor])).get(tensor)!, probeBatch(loaded));
   if (!probed) throw new EngineError('unsupported', `${loaded.file}: tensor '${tensor}' does not have the batch on its first axis or (sequence-first) its second`, { file: loaded.file });
-  return probed.batchAxis === 1 ? { dims: [probed.dims[0]!, 1, probed.dims[1]!], batchAxis: 1 } : { dims: probed.dims };
+  return probed.batchAxis === 1 ? [probed.dims[0]!, 1, probed.dims[1]!] : probed.dims;
 }
 
 export interface ModelTaps {

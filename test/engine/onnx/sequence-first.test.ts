@@ -113,7 +113,7 @@ describe('a sequence-first transformer (OpenAI CLIP ViT)', () => {
     const ref = reference();
     const loaded = loadModel(MODEL);
     const tap = (await resolveTaps(loaded, 'auto')).find((t) => t.name === 'transformer.resblocks.0')!;
-    const { dims } = await probeUnitDims(loaded, tap.tensor);
+    const dims = await probeUnitDims(loaded, tap.tensor);
     expect(dims).toEqual([L, 1, D]);
     const model = copyForRewrite(loaded.model);
     const names = insertAblation(model, tap.tensor, dims);
