@@ -5,7 +5,7 @@ import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
 import { needsPerImage, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import type { CategoryDef, LayerAnalysis, LayerStats, TapShape } from '../pipeline-types.ts';
+import { tapUnits, type CategoryDef, type LayerAnalysis, type LayerStats, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { analyzeLayers, analyzeRun, storableAnalysis, type AnalyzedLayer } from '../stats/analyze.ts';
 import { deleteRunAnalysis, hasLayerAnalysis, writeAggregate, writeLayerResult } from '../storage/layer-results-store.ts';
@@ -25,7 +25,7 @@ function loadStats(project: Project, statsRun: number, position: number, tap: Ta
 
 function storeLayer(project: Project, runId: number, position: number, { analysis, targets }: AnalyzedLayer): void {
   const db = project.db;
-  const units = analysis.tap.channels * analysis.tap.height * analysis.tap.width;
+  const units = tapUnits(analysis.tap);
   db.transaction(() => {
     for (const [t, r] of analysis.units.entries()) {
       const { csiOrder, aggregates: agg } = targets[t]!;

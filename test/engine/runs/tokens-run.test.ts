@@ -4,6 +4,7 @@
 // with that from the stored selective masks.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presetPreprocessing } from '../../../src-main/contract/preprocessing.ts';
 import { connectInProcess } from '../../../src-main/engine/connect.ts';
@@ -78,5 +79,27 @@ describe('a run on tokens x dims taps', () => {
     const unit = await client.call('results.unit', { path, run, layer, unit: 16 * 6 + 5 });
     expect([unit.channel, unit.y, unit.x]).toEqual([5, 1, 1]);
     expect(unit.results.map((r) => r.unit)).toEqual([101, 101]);
+
+    // The results table counts every unit of a layer, the class token's too (272, not the grid's 256).
+    const tableRows = async () => (await client.call('results.table', { path, run })).rows.filter((r) => r.layer === layer);
+    const selectiveOf = async (category: string) => (await client.call('results.units', { path, run, layer, category, sort: 'unit', limit: 1000 })).units.filter((u) => u.selective).length;
+    for (const row of await tableRows()) {
+      expect([row.units, row.selective]).toEqual([272, await selectiveOf(row.category)]);
+      expect(row.proportion).toBe(row.selective / 272);
+    }
+    // Runs stored before m140 had the grid's count in layer_results.units; the upgrade puts the true one back.
+    engine.closeProject(path);
+    const db = new Database(path);
+    db.exec('UPDATE layer_results SET units = 256 WHERE position < 3; PRAGMA user_version = 130;');
+    db.close();
+    const upgraded = new Engine();
+    const again = connectInProcess(upgraded);
+    try {
+      const rows = (await again.call('results.table', { path, run })).rows.filter((r) => r.layer !== 'class_token');
+      expect(new Set(rows.map((r) => r.units))).toEqual(new Set([272]));
+    } finally {
+      again.disconnect();
+      upgraded.close();
+    }
   });
 });

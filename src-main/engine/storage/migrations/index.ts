@@ -11,6 +11,7 @@ import { m100Studies } from './m100-studies.ts';
 import { m110UnitRecords } from './m110-unit-records.ts';
 import { m120Checksums } from './m120-checksums.ts';
 import { m130TapBatchAxis } from './m130-tap-batch-axis.ts';
+import { m140TokenLayerUnits } from './m140-token-layer-units.ts';
 
 export interface Migration {
   version: number;
@@ -18,6 +19,6 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals, m080TapLayout, m090RunBootstraps, m100Studies, m110UnitRecords, m120Checksums, m130TapBatchAxis];
+export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals, m080TapLayout, m090RunBootstraps, m100Studies, m110UnitRecords, m120Checksums, m130TapBatchAxis, m140TokenLayerUnits];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
