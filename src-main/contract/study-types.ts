@@ -43,7 +43,8 @@ export interface StudyModelInfo {
   bytes: number;
   source: string | null;
   preprocessing: unknown;
-  taps: { name: string; channels: number; height: number; width: number }[];
+  /** units: every unit of the tap, a transformer's class tokens included. */
+  taps: { name: string; channels: number; height: number; width: number; units: number }[];
 }
 
 /** One run's share of the figures: the layer x category table, CSI distributions and consistency. */

@@ -125,6 +125,8 @@ describe('study report', () => {
     for (const r of data.runs) {
       expect(methods).toContain(`sha256 ${r.model.sha256}`);
       expect(methods).toContain(`source: ${r.model.source}`);
+      // Every unit of every tap, class tokens included.
+      expect(methods).toContain(`; ${(r.model.taps.length * 1010).toLocaleString('en-US')} units in all)`);
     }
     expect(methods).toContain('pairwise-t recipe');
     expect(methods).toContain('BH correction');

@@ -36,7 +36,8 @@ function run(id: number, model: string, layers: number, categories: string[]): S
   const summary: RunSummary = { id, model, status: 'finished', recipe: defaultRecipe, provider: 'cpu', providerFallback: null, parentRun: null, createdAt: '', finishedAt: '', seconds: 1, images: 48, error: null };
   return {
     run: summary,
-    model: { name: model, sha256: String(id).repeat(64).slice(0, 64), bytes: 1234, source: `generated ${model}`, preprocessing: null, taps: names.map((name) => ({ name, channels: 10, height: 10, width: 10 })) },
+    // Token taps: 10 dims x (a class token + 10 x 10 patches), 1,010 units, not C x H x W.
+    model: { name: model, sha256: String(id).repeat(64).slice(0, 64), bytes: 1234, source: `generated ${model}`, preprocessing: null, taps: names.map((name) => ({ name, channels: 10, height: 10, width: 10, units: 1010 })) },
     layers: names,
     rows,
     categories,

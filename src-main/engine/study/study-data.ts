@@ -12,13 +12,14 @@ import { csiResult, resultsTable } from '../runs/results-queries.ts';
 import { readAggregate } from '../storage/layer-results-store.ts';
 import { readRunManifest } from '../storage/runs-store.ts';
 import { readStudyComparisons } from '../storage/studies-store.ts';
+import { tapUnits } from '../pipeline-types.ts';
 import { APP_VERSION } from '../version.ts';
 import { compareStudyRuns, getStudy } from './run-study.ts';
 
 function modelInfo(manifest: RunManifest | null, name: string): StudyModelInfo {
   if (!manifest) return { name, sha256: 'unknown', bytes: 0, source: null, preprocessing: null, taps: [] };
   const m = manifest.model;
-  return { name: m.name, sha256: m.sha256, bytes: m.bytes, source: m.source, preprocessing: m.preprocessing, taps: m.taps.map((t) => ({ name: t.name, channels: t.channels, height: t.height, width: t.width })) };
+  return { name: m.name, sha256: m.sha256, bytes: m.bytes, source: m.source, preprocessing: m.preprocessing, taps: m.taps.map((t) => ({ name: t.name, channels: t.channels, height: t.height, width: t.width, units: tapUnits(t) })) };
 }
 
 function runData(project: Project, runId: number): StudyRunData {

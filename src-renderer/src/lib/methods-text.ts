@@ -29,7 +29,7 @@ function preprocessingText(p: Preprocessing | null): string {
 function tapsText(run: StudyRunData): string {
   const taps = run.model.taps;
   if (taps.length === 0) return 'its recorded taps';
-  const units = taps.reduce((s, t) => s + t.channels * t.height * t.width, 0);
+  const units = taps.reduce((s, t) => s + t.units, 0);
   return `${taps.length} taps (${taps[0]!.name} to ${taps[taps.length - 1]!.name}; ${count(units)} units in all)`;
 }
 
