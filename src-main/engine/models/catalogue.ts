@@ -13,7 +13,6 @@ import { labCatalogue } from './lab-catalogue.ts';
 import { CLIP_VITS, type ClipVitKind } from '../onnx/generators/clip-vit.ts';
 import { resnet50Blocks } from '../onnx/generators/resnet50.ts';
 
-/** The 16 bottleneck outputs of a ResNet-50 at 224 px (the stem leaves 56 x 56): layer1.0 256x56x56 ... layer4.2 2048x7x7. */
 /** A CLIP ViT's taps as the app's builder names them: ln_pre, each resblock (1 + grid x grid tokens x width), ln_post. */
 function clipVitTaps(kind: ClipVitKind): CatalogueTap[] {
   const { image, patch, width, layers } = CLIP_VITS[kind];
@@ -52,6 +51,7 @@ function openaiVitEntry(kind: ClipVitKind, sha256: string, approxBytes: number):
   };
 }
 
+/** The 16 bottleneck outputs of a ResNet-50 at 224 px (the stem leaves 56 x 56): layer1.0 256x56x56 ... layer4.2 2048x7x7. */
 function resnetBlocks(tensorIsName: boolean): CatalogueTap[] {
   let side = 56;
   return resnet50Blocks().map(({ name, stride, outChannels }): CatalogueTap => {

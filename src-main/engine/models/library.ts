@@ -181,5 +181,3 @@ export function generateModel(kind: GeneratorKind, seed: number, outFile: string
   writeNewOrSameFile(file, bytes, 'choose another --out file');
   return { file, bytes: bytes.length };
 }
-
-
