@@ -7,7 +7,7 @@
 // projection) so files made before stay byte-identical; `key` gives the state-dict name where it differs.
 import { GraphBuilder } from '../builder.ts';
 import type { ModelProto } from '../proto.ts';
-import { batchNorm, conv } from './layers.ts';
+import { batchNorm, conv, transposedLinear } from './layers.ts';
 import { seededParameters, type ParameterSource } from './parameters.ts';
 import { resnet50Blocks } from './resnet50.ts';
 
@@ -24,13 +24,7 @@ function projection(g: GraphBuilder, params: ParameterSource, name: string, key:
   const w = params.take(`${key}.weight`, [outFeatures, inFeatures], (out, rng) => rng.fillNormal(out, std));
   const bound = 1 / Math.sqrt(inFeatures);
   const bias = params.take(`${key}.bias`, [outFeatures], (out, rng) => rng.fillUniform(out, -bound, bound));
-  // Stored transposed ([in, out]) so MatMul needs no Transpose node.
-  const wt = new Float32Array(inFeatures * outFeatures);
-  for (let o = 0; o < outFeatures; o++) for (let i = 0; i < inFeatures; i++) wt[i * outFeatures + o] = w[o * inFeatures + i]!;
-  const weight = g.weight(`${name}.weight_t`, [inFeatures, outFeatures], wt);
-  const b = g.weight(`${name}.bias`, [outFeatures], bias);
-  const product = g.node('MatMul', [input, weight], {}, `${name}.matmul`);
-  return g.node('Add', [product, b], {}, name, name);
+  return transposedLinear(g, name, input, w, bias, inFeatures, outFeatures);
 }
 
 export interface ClipRn50Options {

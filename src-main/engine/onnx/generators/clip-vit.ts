@@ -11,6 +11,7 @@
 // projection normal with std width^-0.5.
 import { GraphBuilder } from '../builder.ts';
 import type { ModelProto } from '../proto.ts';
+import { transposedLinear } from './layers.ts';
 import { seededParameters, type Draw, type ParameterSource } from './parameters.ts';
 
 export interface ClipVitSpec {
@@ -48,12 +49,9 @@ const uniform =
     rng.fillUniform(out, -bound, bound);
   };
 
-/** x W^T + b for x [..., in]: MatMul with the weight stored transposed ([in, out]), then Add. */
-function linear(g: GraphBuilder, name: string, input: string, weight: Float32Array, bias: Float32Array, inFeatures: number, outFeatures: number, output?: string): string {
-  const wt = new Float32Array(inFeatures * outFeatures);
-  for (let o = 0; o < outFeatures; o++) for (let i = 0; i < inFeatures; i++) wt[i * outFeatures + o] = weight[o * inFeatures + i]!;
-  const product = g.node('MatMul', [input, g.weight(`${name}.weight_t`, [inFeatures, outFeatures], wt)], {}, `${name}.matmul`, `${name}.matmul`);
-  return g.node('Add', [product, g.weight(`${name}.bias`, [outFeatures], bias)], {}, output ?? name, name);
+/** nn.Linear as the shared transposed MatMul + Add, its MatMul node named NAME.matmul (a module path). */
+function linear(g: GraphBuilder, name: string, input: string, weight: Float32Array, bias: Float32Array, inFeatures: number, outFeatures: number): string {
+  return transposedLinear(g, name, input, weight, bias, inFeatures, outFeatures, `${name}.matmul`);
 }
 
 function layerNorm(g: GraphBuilder, params: ParameterSource, name: string, width: number, input: string, output?: string): string {

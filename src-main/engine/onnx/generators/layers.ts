@@ -76,3 +76,17 @@ export function linear(g: GraphBuilder, params: ParameterSource, name: string, i
   // Gemm with transB computes x W^T + b like nn.Linear, for a 2-D input.
   return g.node('Gemm', [input, w, b], { transB: 1, alpha: { float: 1 }, beta: { float: 1 } }, output ?? name, name);
 }
+
+/**
+ * y = x W^T + b for x [..., in] of any rank (nn.Linear): a MatMul with the weight stored transposed
+ * ([in, out], named NAME.weight_t) so no Transpose node runs, then an Add named NAME. `matmulNode` names
+ * the MatMul node (the builder's default otherwise); generated files depend on every name.
+ */
+export function transposedLinear(g: GraphBuilder, name: string, input: string, weight: Float32Array, bias: Float32Array, inFeatures: number, outFeatures: number, matmulNode?: string): string {
+  const wt = new Float32Array(inFeatures * outFeatures);
+  for (let o = 0; o < outFeatures; o++) for (let i = 0; i < inFeatures; i++) wt[i * outFeatures + o] = weight[o * inFeatures + i]!;
+  const w = g.weight(`${name}.weight_t`, [inFeatures, outFeatures], wt);
+  const b = g.weight(`${name}.bias`, [outFeatures], bias);
+  const product = g.node('MatMul', [input, w], {}, `${name}.matmul`, matmulNode);
+  return g.node('Add', [product, b], {}, name, name);
+}
