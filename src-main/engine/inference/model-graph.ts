@@ -8,7 +8,7 @@ import { checkOperators } from '../onnx/operators.ts';
 import { detectTaps, tensorChannelAxis } from '../onnx/taps/detect.ts';
 import { buildPlan, selectTaps, tapOfProbed, type ProbedShape, type TapPlan } from '../onnx/taps/plan.ts';
 import { missingWeights, zeroFillWeights } from '../onnx/weights.ts';
-import { inlineExternalData, readModelFile } from '../onnx/read.ts';
+import { externalDataFiles, inlineExternalData, readModelFile, type ExternalDataFile } from '../onnx/read.ts';
 import { exposeTensors } from '../onnx/rewrite.ts';
 import { encodeModel, toNumber, type ModelProto, type NodeProto } from '../onnx/proto.ts';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../../contract/fields.ts';
@@ -16,8 +16,11 @@ import { modelError, openSession } from './session.ts';
 
 export interface LoadedModel {
   file: string;
+  /** The model with its external-data weights read in (`externalData` says from where). */
   model: ModelProto;
   input: ImageInput;
+  /** The external-data files the .onnx names: they go wherever a copy of the model goes. */
+  externalData: readonly ExternalDataFile[];
 }
 
 export function loadModel(file: string, size?: readonly [number, number]): LoadedModel {
@@ -28,8 +31,9 @@ export function loadModel(file: string, size?: readonly [number, number]): Loade
   if (input.batch !== null && input.batch !== 1) {
     throw new EngineError('unsupported', `${file}: the model's batch size is fixed at ${input.batch}; re-export it with a dynamic batch (or batch 1)`, { file });
   }
+  const externalData = externalDataFiles(model, file);
   inlineExternalData(model, file);
-  return { file, model, input };
+  return { file, model, input, externalData };
 }
 
 const MIB = 1024 * 1024;

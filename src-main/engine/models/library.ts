@@ -1,7 +1,7 @@
 // The project's model library: add an ONNX file (referenced or copied into the project's folder) with its
 // preprocessing and taps, list models with a flag when the file changed since it was added, and
 // generate the untrained controls.
-import { constants, copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { nameProblem } from '../../contract/names.ts';
 import { presetPreprocessing, preprocessingSchema, type Preprocessing, type PreprocessingPreset } from '../../contract/preprocessing.ts';
@@ -12,12 +12,12 @@ import { EngineError, quoted } from '../errors.ts';
 import type { Project } from '../project.ts';
 import { loadModel, resolveTaps, type LoadedModel, type TapSelection } from '../inference/model-graph.ts';
 import { generate, type GeneratorKind } from '../onnx/generators/index.ts';
-import { externalLocation } from '../onnx/read.ts';
 import { encodeModel } from '../onnx/proto.ts';
 import { getModelRow, insertModel, listModelRows, type ModelRow, type ModelStorage } from '../storage/models-store.ts';
 import { listCategories } from '../storage/stimuli-store.ts';
 import { checkTapsStorable } from '../storage/value-limits.ts';
 import { sha256File } from './hash.ts';
+import { copyModelFiles } from './model-files.ts';
 import { alreadyExists, insideFolder, writeNewOrSameFile } from '../owned-files.ts';
 
 export interface AddModelOptions {
@@ -60,13 +60,31 @@ function resolvePreprocessing(options: AddModelOptions, inputSize: [number, numb
   return presetPreprocessing(options.preset, inputSize);
 }
 
-function copyIntoProject(project: Project, file: string, name: string): string {
+/**
+ * Copies the model into the project's models folder: as models/NAME.onnx, or, when it has external-data
+ * files (which keep their own names), as models/NAME/NAME.onnx with them beside it, so two models' data
+ * files never meet. Returns the copy's path.
+ */
+function copyIntoProject(project: Project, loaded: LoadedModel, name: string): string {
   const dir = projectModelsDir(project);
-  const target = insideFolder(dir, join(dir, `${name}.onnx`));
+  if (loaded.externalData.length === 0) {
+    const target = insideFolder(dir, join(dir, `${name}.onnx`));
+    copyModelFiles(loaded.file, [], target, 'the project');
+    return target;
+  }
+  const folder = insideFolder(dir, join(dir, name));
   try {
-    copyFileSync(file, target, constants.COPYFILE_EXCL);
+    mkdirSync(folder);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists(target, 'a model file with this name is in the project; choose another name');
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists(folder, 'a model folder with this name is in the project; choose another name');
+    throw error;
+  }
+  const target = join(folder, `${name}.onnx`);
+  try {
+    copyModelFiles(loaded.file, loaded.externalData, target, 'the project');
+  } catch (error) {
+    // The folder is the app's own, made just now: nothing of the user's is in it.
+    rmSync(folder, { recursive: true, force: true });
     throw error;
   }
   return target;
@@ -99,11 +117,7 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
   // A contrast needs two categories at least; a project with more already needs room for them all.
   checkTapsStorable(taps, Math.max(2, listCategories(project.db).length), source);
   let path = source;
-  if (options.copy) {
-    const external = (loaded.model.graph?.initializer ?? []).some((t) => externalLocation(t) !== undefined);
-    if (external) throw new EngineError('unsupported', `${source}: a model with external-data weights can be referenced but not copied; add it without --copy`, { file: source });
-    path = copyIntoProject(project, source, options.name);
-  }
+  if (options.copy) path = copyIntoProject(project, loaded, options.name);
   const sha256 = await sha256File(path);
   const id = insertModel(project.db, project.path, {
     name: options.name,

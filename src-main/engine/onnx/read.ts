@@ -2,7 +2,7 @@
 // opset, missing external-data file, external data outside the model's folder). Everything here names
 // the file.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve, win32 } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, win32 } from 'node:path';
 import { EngineError, quoted } from '../errors.ts';
 import { isInsideFolder } from '../owned-files.ts';
 import { resolveLinks } from '../path-confinement.ts';
@@ -24,7 +24,7 @@ export function readModelFile(file: string): ModelProto {
     throw new EngineError('io', `${file}: cannot read the model file (${(error as Error).message})`, { file });
   }
   const model = parseModelBytes(bytes, file);
-  checkExternalData(model, file);
+  externalDataFiles(model, file);
   return model;
 }
 
@@ -136,18 +136,33 @@ function externalDataPath(file: string, location: string): string {
   return full;
 }
 
-function checkExternalData(model: ModelProto, file: string): void {
+/** An external-data file a model names: where it is, and its path relative to the model's folder. */
+export interface ExternalDataFile {
+  path: string;
+  relativePath: string;
+}
+
+/**
+ * The external-data files of `model` (read from `file`), once each, every one checked to lie in the
+ * model's folder and to exist: what has to travel with the .onnx when the model is copied.
+ */
+export function externalDataFiles(model: ModelProto, file: string): ExternalDataFile[] {
+  const files = new Map<string, ExternalDataFile>();
   const seen = new Set<string>();
   for (const tensor of everyTensor(model)) {
     const location = externalLocation(tensor);
     if (location === undefined || seen.has(location)) continue;
     seen.add(location);
     const full = externalDataPath(file, location);
+    // 'w.bin' and './w.bin' are one file: keyed by where it is.
+    if (files.has(full)) continue;
     if (!existsSync(full)) {
       throw new EngineError('not_found', `${file}: its weights are stored in an external-data file '${location}' that is missing (expected at ${full}); keep the .onnx and its data file together`, { file });
     }
     if (!statSync(full).isFile()) throw new EngineError('bad_input', `${file}: external-data '${location}' is not a regular file`, { file });
+    files.set(full, { path: full, relativePath: relative(dirname(resolve(file)), full) });
   }
+  return [...files.values()];
 }
 
 function byteRange(entries: Map<string, string>, size: number, file: string, location: string, tensor: TensorProto): [number, number] {

@@ -1,18 +1,20 @@
 // A bundle: a self-contained folder a cluster node can run shards from without the project database.
 //   bundle.json   format, the shard plan (model sha256 and preprocessing, taps, categories, recipe,
 //                 every image's sha256) and where each file is
-//   model.onnx    a copy of the model file
+//   model/        a copy of the model file (model.onnx) and of any external-data files it names
 //   images/       copies of the stimuli, one folder per category (absent with --reference: bundle.json
 //                 then names the images' absolute paths, for clusters that share a file system)
 // Every copy is hashed as it is made and compared with the project's record, so a bundle never carries
 // a file that changed since it was imported; shard runs hash the model and their images again.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BundleResult } from '../../contract/shard-types.ts';
 import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { isInsideFolder } from '../owned-files.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
 import { sha256File } from '../models/hash.ts';
+import { copyModelFiles } from '../models/model-files.ts';
+import { externalDataFiles, readModelFile } from '../onnx/read.ts';
 import type { Project } from '../project.ts';
 import { planRun, type RunPlan } from '../runs/run-plan.ts';
 import { APP_VERSION } from '../version.ts';
@@ -85,11 +87,13 @@ export async function writeBundle(project: Project, run: RunPlan, plan: ShardPla
   }
   mkdirSync(dir, { recursive: true });
   const modelSource = run.model.path;
-  const modelName = `model${extname(modelSource) || '.onnx'}`;
+  // In a folder of its own: external-data files keep the names the .onnx gives them.
+  const modelName = 'model/model.onnx';
+  const externalData = externalDataFiles(readModelFile(modelSource), modelSource);
   let bytes = 0;
   const meter = new ProgressMeter('bundle', plan.images.length + 1, (p) => hooks.progress?.(p), 'files');
-  copyInto(modelSource, join(dir, modelName), `model '${plan.model.name}'`);
-  bytes += statSync(join(dir, modelName)).size;
+  copyModelFiles(modelSource, externalData, join(dir, modelName), 'the bundle');
+  bytes += statSync(join(dir, modelName)).size + externalData.reduce((sum, d) => sum + statSync(d.path).size, 0);
   if ((await sha256File(join(dir, modelName))) !== plan.model.sha256) {
     throw new EngineError('conflict', `${modelSource}: the model file changed since it was added to the project (sha256 differs); add it again`, { file: modelSource });
   }
