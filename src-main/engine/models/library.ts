@@ -16,7 +16,7 @@ import { encodeModel } from '../onnx/proto.ts';
 import { getModelRow, insertModel, listModelRows, type ModelRow, type ModelStorage } from '../storage/models-store.ts';
 import { listCategories } from '../storage/stimuli-store.ts';
 import { checkTapsStorable } from '../storage/value-limits.ts';
-import { sha256File } from './hash.ts';
+import { modelSha256 } from './hash.ts';
 import { copyModelFiles } from './model-files.ts';
 import { alreadyExists, insideFolder, writeNewOrSameFile } from '../owned-files.ts';
 
@@ -118,7 +118,7 @@ export async function addModel(project: Project, options: AddModelOptions): Prom
   checkTapsStorable(taps, Math.max(2, listCategories(project.db).length), source);
   let path = source;
   if (options.copy) path = copyIntoProject(project, loaded, options.name);
-  const sha256 = await sha256File(path);
+  const sha256 = await modelSha256(path);
   const id = insertModel(project.db, project.path, {
     name: options.name,
     path,
@@ -147,7 +147,8 @@ async function fileState(row: ModelRow): Promise<{ changed: boolean; missing: bo
   if (!existsSync(row.path)) return { changed: true, missing: true };
   const stat = statSync(row.path);
   if (stat.size !== row.bytes) return { changed: true, missing: false };
-  return { changed: (await sha256File(row.path)) !== row.sha256, missing: false };
+  // A file that no longer reads as a model, or lost an external-data file, is a changed one.
+  return { changed: (await modelSha256(row.path).catch(() => null)) !== row.sha256, missing: false };
 }
 
 function toLibraryModel(row: ModelRow, changed: boolean): LibraryModel {

@@ -1,7 +1,8 @@
 // A model is its .onnx file and the external-data files it names: an export over 2 GB (ViT-L, large
 // CNNs) must keep its weights in files beside the model, at locations relative to the model's folder.
 // Copying a model (into a project, into a cluster bundle) copies them together, each at the same place
-// relative to the copy, so the copy loads exactly as the original does.
+// relative to the copy, so the copy loads exactly as the original does and has the same identity
+// (hash.ts modelSha256).
 import { constants, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../errors.ts';

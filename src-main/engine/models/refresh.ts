@@ -8,7 +8,7 @@ import { loadModel, resolveTaps } from '../inference/model-graph.ts';
 import type { Project } from '../project.ts';
 import { getModelRow, updateModelFile } from '../storage/models-store.ts';
 import { acquireWriteLock } from '../storage/project-lock.ts';
-import { sha256File } from './hash.ts';
+import { modelSha256 } from './hash.ts';
 import { outputKindOf } from './library.ts';
 
 export interface RefreshOutcome {
@@ -24,7 +24,7 @@ export async function refreshModel(project: Project, name: string): Promise<Refr
     const row = getModelRow(project.db, project.path, name);
     if (!row) throw new EngineError('not_found', `no model named '${name}' in ${project.path}`, { file: project.path });
     if (!existsSync(row.path)) throw new EngineError('not_found', `${row.path}: the file of model '${name}' is missing; put it back (or add the model again under another name)`, { file: row.path });
-    const sha256 = await sha256File(row.path);
+    const sha256 = await modelSha256(row.path);
     if (sha256 === row.sha256) return { previousSha256: row.sha256, sha256, updated: false };
     let loaded;
     try {

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import type { Progress } from '../../contract/protocol.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { sha256File } from '../models/hash.ts';
+import { modelSha256, sha256File } from '../models/hash.ts';
 
 export interface RecordedFile {
   /** Absolute path. */
@@ -60,8 +60,10 @@ async function hashRecorded(file: RecordedFile, isModel: boolean, p: Provenance)
   const before = signature(file.path);
   let sha: string;
   try {
-    sha = await sha256File(file.path);
+    sha = await (isModel ? modelSha256(file.path) : sha256File(file.path));
   } catch (error) {
+    // The model reader's own errors name the file and the problem (a missing external-data file, say).
+    if (error instanceof EngineError) throw error;
     const hint = isModel ? '' : `; 'unitscope stimuli check ${p.project}' lists every missing image`;
     const code = (error as NodeJS.ErrnoException).code;
     const problem = code === 'ENOENT' ? `no such ${isModel ? `model file (model '${p.model}')` : 'image file'}` : `cannot read ${isModel ? `model '${p.model}'` : 'the image'} (${code ?? (error as Error).message})`;

@@ -12,7 +12,7 @@ import type { BundleResult } from '../../contract/shard-types.ts';
 import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { isInsideFolder } from '../owned-files.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { sha256File } from '../models/hash.ts';
+import { modelSha256, sha256File } from '../models/hash.ts';
 import { copyModelFiles } from '../models/model-files.ts';
 import { externalDataFiles, readModelFile } from '../onnx/read.ts';
 import type { Project } from '../project.ts';
@@ -94,7 +94,7 @@ export async function writeBundle(project: Project, run: RunPlan, plan: ShardPla
   const meter = new ProgressMeter('bundle', plan.images.length + 1, (p) => hooks.progress?.(p), 'files');
   copyModelFiles(modelSource, externalData, join(dir, modelName), 'the bundle');
   bytes += statSync(join(dir, modelName)).size + externalData.reduce((sum, d) => sum + statSync(d.path).size, 0);
-  if ((await sha256File(join(dir, modelName))) !== plan.model.sha256) {
+  if ((await modelSha256(join(dir, modelName))) !== plan.model.sha256) {
     throw new EngineError('conflict', `${modelSource}: the model file changed since it was added to the project (sha256 differs); add it again`, { file: modelSource });
   }
   meter.tick(1);

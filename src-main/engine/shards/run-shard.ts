@@ -11,7 +11,7 @@ import type { ShardRunResult } from '../../contract/shard-types.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { extractSufficientStats } from '../inference/extract.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { sha256File } from '../models/hash.ts';
+import { modelSha256, sha256File } from '../models/hash.ts';
 import type { StimulusRef } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { planRun } from '../runs/run-plan.ts';
@@ -57,7 +57,9 @@ export async function runShard(source: ShardSource, spec: ShardSpec, outFile: st
   // A shard computed from a different model file or a changed image would merge silently into wrong
   // results: hash them first (the images are read for inference anyway; this shard's only).
   const checking = new ProgressMeter('checking files', positions.length + 1, (p) => hooks.progress?.(p), 'files');
-  const modelSha = await sha256File(source.modelPath).catch((error: unknown) => {
+  const modelSha = await modelSha256(source.modelPath).catch((error: unknown) => {
+    // The model reader's own errors name the file and the problem (a missing external-data file, say).
+    if (error instanceof EngineError) throw error;
     throw new EngineError('not_found', `${source.modelPath}: cannot read the model file (${(error as Error).message})`, { file: source.modelPath, cause: error });
   });
   if (modelSha !== plan.model.sha256) {

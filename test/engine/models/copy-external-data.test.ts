@@ -1,6 +1,7 @@
 // A model whose weights sit in external-data files (what PyTorch writes for exports over 2 GB) travels
 // with them: `model add --copy` copies them into a folder of the model's own, a cluster bundle carries
-// them, and either copy runs with the original folder gone, giving the run the inline model gives.
+// them, and either copy runs with the original folder gone, giving the run the inline model gives. Its
+// recorded sha256 covers them: new weights in a data file are a changed model.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +91,22 @@ describe('models with external-data weights', () => {
       } finally {
         project.close();
       }
+
+      // New weights in a data file are a changed model, though the .onnx is the same: listed as
+      // changed, refused by runs until recorded with model refresh.
+      const weights = readFileSync(join(folder, 'w.bin'));
+      weights[0] = weights[0]! ^ 0x01;
+      writeFileSync(join(folder, 'w.bin'), weights);
+      const listed = (await client.call('model.list', { path })).find((m) => m.name === 'ext')!;
+      expect(listed.changed).toBe(true);
+      const stale = await client.call('run.start', { path, model: 'ext', recipe: RECIPE }).catch((e: unknown) => e);
+      expect((stale as EngineCallError).message).toMatch(/ext\.onnx: model 'ext' changed on disk since it was added to the project/);
+      const refreshed = await client.call('model.refresh', { path, name: 'ext' });
+      expect(refreshed.updated).toBe(true);
+      expect(refreshed.model.sha256).not.toBe(added.sha256);
+      expect(refreshed.previousSha256).toBe(added.sha256);
+      expect((await client.call('model.list', { path })).find((m) => m.name === 'ext')!.changed).toBe(false);
+      expect((await client.call('run.start', { path, model: 'ext', recipe: RECIPE })).status).toBe('finished');
 
       // A folder of that name already in the project is never written into.
       const taken = join(dir, 'p.files', 'models', 'ext2');
