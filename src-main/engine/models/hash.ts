@@ -41,6 +41,11 @@ function dataFilesOf(path: string): ExternalDataFile[] {
   return files;
 }
 
+/** The files a model is read from: its .onnx, then its external-data files. */
+export function modelFiles(path: string): string[] {
+  return [path, ...dataFilesOf(path).map((d) => d.path)];
+}
+
 /**
  * A model's sha256: the .onnx file's own when its weights are inside it (every model file but the
  * largest), else a sha256 over the .onnx's and each external-data file's sha256 with its place relative

@@ -1,14 +1,14 @@
 // Provenance of what a run reads: before the model file or the images are read, each is hashed and
 // compared with the sha256 on record (the project's for a new run, the run's own for anything that
 // reads a stored run's inputs again), and after reading, each is stat()ed again so a file that changed
-// in between is caught too. A mismatch refuses with the file and the way out (`model refresh`,
+// in between is caught too (for a model, its external-data files with it). A mismatch refuses with the file and the way out (`model refresh`,
 // `stimuli check --update`, or a new run): statistics of one set of bytes are never mixed with
 // responses to another, and a manifest never names bytes that were not the ones read.
 import { statSync } from 'node:fs';
 import type { Progress } from '../../contract/protocol.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { modelSha256, sha256File } from '../models/hash.ts';
+import { modelFiles, modelSha256, sha256File } from '../models/hash.ts';
 
 export interface RecordedFile {
   /** Absolute path. */
@@ -34,10 +34,15 @@ export interface CheckedInputs {
 
 type Signature = string;
 
-function signature(path: string): Signature | null {
+/** What stat() says of each of `paths` (a model's .onnx and its external-data files, or one image), or null when one is gone. */
+function signature(paths: readonly string[]): Signature | null {
   try {
-    const s = statSync(path);
-    return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+    return paths
+      .map((path) => {
+        const s = statSync(path);
+        return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+      })
+      .join('|');
   } catch {
     return null;
   }
@@ -56,10 +61,20 @@ function mismatch(file: RecordedFile, actual: string, isModel: boolean, p: Prove
   return new EngineError('conflict', message, { file: file.path });
 }
 
-async function hashRecorded(file: RecordedFile, isModel: boolean, p: Provenance): Promise<Signature> {
-  const before = signature(file.path);
+/** A hashed file and the files behind it (a model's external-data files too), as stat() saw them then. */
+interface Signed {
+  path: string;
+  files: readonly string[];
+  signature: Signature;
+}
+
+async function hashRecorded(file: RecordedFile, isModel: boolean, p: Provenance): Promise<Signed> {
+  let files: readonly string[] = [file.path];
+  let before: Signature | null = null;
   let sha: string;
   try {
+    if (isModel) files = modelFiles(file.path);
+    before = signature(files);
     sha = await (isModel ? modelSha256(file.path) : sha256File(file.path));
   } catch (error) {
     // The model reader's own errors name the file and the problem (a missing external-data file, say).
@@ -72,10 +87,10 @@ async function hashRecorded(file: RecordedFile, isModel: boolean, p: Provenance)
       cause: error,
     });
   }
-  const after = signature(file.path);
+  const after = signature(files);
   if (before === null || before !== after) throw changedWhileRead(file.path, p);
   if (sha !== file.sha256) throw mismatch(file, sha, isModel, p);
-  return after;
+  return { path: file.path, files, signature: after };
 }
 
 function changedWhileRead(path: string, p: Provenance): EngineError {
@@ -95,9 +110,9 @@ export async function checkInputFiles(
   hooks: { signal?: AbortSignal | undefined; progress?: ((p: Progress) => void) | undefined } = {},
 ): Promise<CheckedInputs> {
   const meter = new ProgressMeter('checking files', files.images.length + (files.model ? 1 : 0), (p) => hooks.progress?.(p), 'files');
-  const signatures = new Map<string, Signature>();
+  const signed: Signed[] = [];
   if (files.model) {
-    signatures.set(files.model.path, await hashRecorded(files.model, true, provenance));
+    signed.push(await hashRecorded(files.model, true, provenance));
     meter.tick(1);
   }
   let next = 0;
@@ -107,7 +122,7 @@ export async function checkInputFiles(
       const image = files.images[next++]!;
       try {
         throwIfAborted(hooks.signal, 'the file check');
-        signatures.set(image.path, await hashRecorded(image, false, provenance));
+        signed.push(await hashRecorded(image, false, provenance));
       } catch (error) {
         failed = true; // the other workers stop at their next file
         throw error;
@@ -118,7 +133,7 @@ export async function checkInputFiles(
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, files.images.length) }, worker));
   return {
     assertUnchanged() {
-      for (const [path, before] of signatures) if (signature(path) !== before) throw changedWhileRead(path, provenance);
+      for (const { path, files, signature: before } of signed) if (signature(files) !== before) throw changedWhileRead(path, provenance);
     },
   };
 }

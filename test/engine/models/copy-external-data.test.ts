@@ -2,16 +2,18 @@
 // with them: `model add --copy` copies them into a folder of the model's own, a cluster bundle carries
 // them, and either copy runs with the original folder gone, giving the run the inline model gives. Its
 // recorded sha256 covers them: new weights in a data file are a changed model.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineCallError } from '../../../src-main/contract/client.ts';
 import { connectInProcess } from '../../../src-main/engine/connect.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
+import { modelSha256 } from '../../../src-main/engine/models/hash.ts';
 import { copyModelFiles } from '../../../src-main/engine/models/model-files.ts';
 import { generate } from '../../../src-main/engine/onnx/generators/index.ts';
 import { encodeModel, type TensorProto } from '../../../src-main/engine/onnx/proto.ts';
 import { Project } from '../../../src-main/engine/project.ts';
+import { checkInputFiles } from '../../../src-main/engine/runs/input-files.ts';
 import { createBundle, readBundle } from '../../../src-main/engine/shards/bundle.ts';
 import { mergePartials } from '../../../src-main/engine/shards/merge.ts';
 import { runShard } from '../../../src-main/engine/shards/run-shard.ts';
@@ -157,6 +159,22 @@ describe('models with external-data weights', () => {
       project.close();
     }
   }, 120_000);
+
+  it("a run's check of its inputs covers the data files: one rewritten after the check is caught", async () => {
+    const dir = tempDir();
+    const file = externalDataModel(join(dir, 'm'));
+    const provenance = { project: join(dir, 'p.unitscope'), model: 'ext', recordedBy: 'project', reader: 'the test' } as const;
+    const checked = await checkInputFiles({ model: { path: file, sha256: await modelSha256(file) }, images: [] }, provenance);
+    checked.assertUnchanged();
+    // Other bytes, the same size and mtime: only the data file's ctime and the check of it tell.
+    const data = join(dir, 'm', 'data', 'w1.bin');
+    const { atime, mtime } = statSync(data);
+    const bytes = readFileSync(data);
+    bytes[0] = bytes[0]! ^ 0x01;
+    writeFileSync(data, bytes);
+    utimesSync(data, atime, mtime);
+    expect(() => checked.assertUnchanged()).toThrow(/tiny-ext\.onnx: the file changed while the test read it/);
+  });
 
   it('a copy that fails part-way removes what it copied and leaves the file that was there', () => {
     const dir = tempDir();
