@@ -1,9 +1,10 @@
 // Provenance of what a run reads: before the model file or the images are read, each is hashed and
 // compared with the sha256 on record (the project's for a new run, the run's own for anything that
 // reads a stored run's inputs again), and after reading, each is stat()ed again so a file that changed
-// in between is caught too (for a model, its external-data files with it). A mismatch refuses with the file and the way out (`model refresh`,
-// `stimuli check --update`, or a new run): statistics of one set of bytes are never mixed with
-// responses to another, and a manifest never names bytes that were not the ones read.
+// in between is caught too (for a model, its external-data files with it). A mismatch refuses with the
+// file and the way out (`model refresh`, `stimuli check --update`, or a new run): statistics of one set
+// of bytes are never mixed with responses to another, and a manifest never names bytes that were not
+// the ones read.
 import { statSync } from 'node:fs';
 import type { Progress } from '../../contract/protocol.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
