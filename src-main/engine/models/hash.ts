@@ -2,7 +2,7 @@
 // of the file (size, mtime, ctime, inode) so listing the library or checking a run's inputs again does
 // not re-hash unchanged files. ctime and the inode change on every write, rename or copy over the file,
 // even one that restores the old mtime (cp -p, touch -r), so a cache hit means the same bytes. And a
-// model's identity, which covers its external-data files (model-files.ts).
+// model's identity, which covers its external-data files too.
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync, type Stats } from 'node:fs';
 import { externalDataFiles, readModelFile, type ExternalDataFile } from '../onnx/read.ts';

@@ -5,11 +5,10 @@
 // file and the way out (`model refresh`, `stimuli check --update`, or a new run): statistics of one set
 // of bytes are never mixed with responses to another, and a manifest never names bytes that were not
 // the ones read.
-import { statSync } from 'node:fs';
 import type { Progress } from '../../contract/protocol.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { modelFiles, modelSha256, sha256File } from '../models/hash.ts';
+import { fileStatKey, modelFiles, modelSha256, sha256File } from '../models/hash.ts';
 
 export interface RecordedFile {
   /** Absolute path. */
@@ -38,12 +37,7 @@ type Signature = string;
 /** What stat() says of each of `paths` (a model's .onnx and its external-data files, or one image), or null when one is gone. */
 function signature(paths: readonly string[]): Signature | null {
   try {
-    return paths
-      .map((path) => {
-        const s = statSync(path);
-        return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
-      })
-      .join('|');
+    return paths.map(fileStatKey).join('|');
   } catch {
     return null;
   }
