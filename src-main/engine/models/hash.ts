@@ -32,7 +32,8 @@ export async function sha256File(path: string): Promise<string> {
 /** The external-data files of each .onnx read, by path, while its stat() key holds (parsing a 100 MB model takes a while). */
 const dataFilesCache = new Map<string, { key: string; files: ExternalDataFile[] }>();
 
-function dataFilesOf(path: string): ExternalDataFile[] {
+/** The external-data files the model `path` names (checked: inside its folder, present). */
+export function modelDataFiles(path: string): ExternalDataFile[] {
   const key = fileStatKey(path);
   const hit = dataFilesCache.get(path);
   if (hit && hit.key === key) return hit.files;
@@ -43,7 +44,7 @@ function dataFilesOf(path: string): ExternalDataFile[] {
 
 /** The files a model is read from: its .onnx, then its external-data files. */
 export function modelFiles(path: string): string[] {
-  return [path, ...dataFilesOf(path).map((d) => d.path)];
+  return [path, ...modelDataFiles(path).map((d) => d.path)];
 }
 
 /**
@@ -54,7 +55,7 @@ export function modelFiles(path: string): string[] {
  */
 export async function modelSha256(path: string): Promise<string> {
   const onnx = await sha256File(path);
-  const data = [...dataFilesOf(path)].sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
+  const data = [...modelDataFiles(path)].sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
   if (data.length === 0) return onnx;
   const hash = createHash('sha256').update(`unitscope model with external data\n${onnx}\n`);
   // Forward slashes: the same model has one identity on Windows and on Linux.

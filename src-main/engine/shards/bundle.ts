@@ -12,9 +12,8 @@ import type { BundleResult } from '../../contract/shard-types.ts';
 import { EngineError, quoted, throwIfAborted } from '../errors.ts';
 import { isInsideFolder } from '../owned-files.ts';
 import { ProgressMeter } from '../jobs/progress-meter.ts';
-import { modelSha256, sha256File } from '../models/hash.ts';
+import { modelDataFiles, modelSha256, sha256File } from '../models/hash.ts';
 import { copyModelFiles } from '../models/model-files.ts';
-import { externalDataFiles, readModelFile } from '../onnx/read.ts';
 import type { Project } from '../project.ts';
 import { planRun, type RunPlan } from '../runs/run-plan.ts';
 import { APP_VERSION } from '../version.ts';
@@ -89,7 +88,7 @@ export async function writeBundle(project: Project, run: RunPlan, plan: ShardPla
   const modelSource = run.model.path;
   // In a folder of its own: external-data files keep the names the .onnx gives them.
   const modelName = 'model/model.onnx';
-  const externalData = externalDataFiles(readModelFile(modelSource), modelSource);
+  const externalData = modelDataFiles(modelSource);
   let bytes = 0;
   const meter = new ProgressMeter('bundle', plan.images.length + 1, (p) => hooks.progress?.(p), 'files');
   copyModelFiles(modelSource, externalData, join(dir, modelName), 'the bundle');
