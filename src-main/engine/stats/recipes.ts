@@ -6,7 +6,7 @@
 import { effectiveSettings, recipeSpec, usesParameter, type RecipeName, type RecipeSettings } from '../../contract/recipe.ts';
 import type { CategoryDef, LayerStats, UnitResults } from '../pipeline-types.ts';
 import { adjustPValues, type FdrMethod } from './fdr.ts';
-import { categoryMoments, pooledMoments, statsUnits, type GroupMoments } from './sufficient.ts';
+import { categoryMoments, pooledMoments, statsUnits } from './sufficient.ts';
 import { dPrime, sampleVariance, tStatistics, tTest, type Variance } from './ttest.ts';
 
 /** Indices of the target categories, in run order (UnitResults come in this order). */
@@ -63,7 +63,7 @@ function newUnitResults(name: string, units: number): UnitResults {
 }
 
 /** CSI = (m_c - m_o) / (|m_c| + |m_o|), NaN when both are 0; m_o = mean of the compared categories' means. */
-function fillMeansAndCsi(stats: LayerStats, c: number, set: readonly number[], r: UnitResults): void {
+function fillMeansAndCsi(stats: LayerStats, c: number, set: readonly number[], r: Pick<UnitResults, 'meanTarget' | 'meanOthers' | 'csi'>): void {
   const units = statsUnits(stats);
   const mc = categoryMoments(stats, c).mean;
   r.meanTarget.set(mc);
@@ -82,6 +82,11 @@ function fillMeansAndCsi(stats: LayerStats, c: number, set: readonly number[], r
   }
 }
 
+/** d' of c vs the pooled compared categories (set non-empty). */
+function dPrimeVersusRest(stats: LayerStats, c: number, set: readonly number[], out: Float64Array): Float64Array {
+  return dPrime(categoryMoments(stats, c), pooledMoments(stats, set), out);
+}
+
 /** d' vs the pooled compared categories, and vs the compared category with the highest mean (Baek's FSI). */
 function fillDPrimes(stats: LayerStats, c: number, set: readonly number[], r: UnitResults): void {
   const units = statsUnits(stats);
@@ -91,7 +96,7 @@ function fillDPrimes(stats: LayerStats, c: number, set: readonly number[], r: Un
     r.dprimeSecond.fill(NaN);
     return;
   }
-  dPrime(target, pooledMoments(stats, set), r.dprime);
+  dPrimeVersusRest(stats, c, set, r.dprime);
   const groups = set.map((k) => categoryMoments(stats, k));
   for (let u = 0; u < units; u++) {
     let best = groups[0]!;
@@ -185,14 +190,17 @@ function pairwiseRecipe({ stats, categories, recipe, targets, sets, results }: S
   }
 }
 
-/** Welch t of c against all other images pooled (vs-rest, top-k strength, dprime's test columns). */
-function versusRest(stats: LayerStats, c: number, set: readonly number[], fdr: FdrMethod, r: UnitResults): GroupMoments {
+/** Welch t (and p unless `tOnly`) of c against all other images pooled: vs-rest, top-k strength, dprime's test columns. */
+function restTest(stats: LayerStats, c: number, set: readonly number[], tOnly = false): { t: Float64Array; p?: Float64Array } {
   const rest = pooledMoments(stats, set);
-  const test = tTest(categoryMoments(stats, c), rest, 'welch');
+  return tOnly ? { t: tStatistics(categoryMoments(stats, c), rest, 'welch') } : tTest(categoryMoments(stats, c), rest, 'welch');
+}
+
+function versusRest(stats: LayerStats, c: number, set: readonly number[], fdr: FdrMethod, r: UnitResults): void {
+  const test = restTest(stats, c, set);
   r.tMin.set(test.t);
-  r.pMax.set(test.p);
-  adjustPValues(test.p, fdr, r.qMax);
-  return rest;
+  r.pMax.set(test.p!);
+  adjustPValues(test.p!, fdr, r.qMax);
 }
 
 /**
@@ -261,19 +269,24 @@ function eachTarget(judge: (selection: Selection, c: number, set: readonly numbe
   };
 }
 
+/** ranksum-maxp's tMin: the smallest pairwise t, for context (the test itself is the rank test). */
+function rankSumTMin(stats: LayerStats, c: number, set: readonly number[], variance: Variance, out: Float64Array): void {
+  const units = statsUnits(stats);
+  out.fill(Infinity);
+  const t = new Float64Array(units);
+  for (const k of set) {
+    tStatistics(categoryMoments(stats, c), categoryMoments(stats, k), variance, t);
+    for (let u = 0; u < units; u++) out[u] = Math.min(out[u]!, t[u]!);
+  }
+}
+
 /** ranksum-maxp: preferred category c and every pairwise Mann-Whitney p below the threshold (per-image evidence). */
 function rankSumRecipe(selection: Selection): void {
   const { stats, recipe } = selection;
   const units = statsUnits(stats);
   const preferred = argmaxCategory(stats);
   eachTarget(({ perImage }, c, set, r) => {
-    // tMin reports the smallest pairwise t for context; the test itself is the rank test.
-    r.tMin.fill(Infinity);
-    const t = new Float64Array(units);
-    for (const k of set) {
-      tStatistics(categoryMoments(stats, c), categoryMoments(stats, k), recipe.variance, t);
-      for (let u = 0; u < units; u++) r.tMin[u] = Math.min(r.tMin[u]!, t[u]!);
-    }
+    rankSumTMin(stats, c, set, recipe.variance, r.tMin);
     const maxP = perImage!.rankSumMaxP[c]!;
     if (maxP.length !== units) throw new RangeError(`ranksum-maxp: ${maxP.length} p-values for ${units} units of ${stats.tap.name}`);
     r.pMax.set(maxP);
@@ -327,4 +340,73 @@ export function unitResults(
   }
   SELECTORS[recipe.recipe]({ stats, categories, recipe: effectiveSettings(recipe), targets, sets, results, perImage: options.perImage, deferTopK: options.deferTopK ?? false });
   return targets.map((c) => results.get(c)!);
+}
+
+/**
+ * The per-unit values that are functions of each unit's own sufficient statistics alone: everything a
+ * recipe gives a unit but q (Benjamini-Hochberg over the whole layer) and the selection (q, or a rank
+ * over the layer). They are not stored (docs/storage.md#derived-on-read): readers recompute them here for
+ * just the units they show, so `stats` may hold any subset of a layer's units. Each value comes from the
+ * same arithmetic on the same float64 inputs as in unitResults (the same t, p and min/max), so it is
+ * identical to what unitResults gives that unit (test/engine/stats/derived-values.test.ts).
+ */
+export const DERIVED_FIELDS = ['csi', 'tMin', 'pMax', 'meanTarget', 'meanOthers', 'dprime'] as const;
+export type DerivedField = (typeof DERIVED_FIELDS)[number];
+export type DerivedValues = Partial<Record<DerivedField, Float64Array>>;
+
+/**
+ * The `fields` of target category c (index into `categories`) for the units of `stats`. ranksum-maxp's p
+ * is per-image evidence, not a function of the statistics: it is the stored q (that recipe's q is its p),
+ * passed as `qMax` (same units).
+ */
+export function derivedUnitValues(stats: LayerStats, categories: readonly CategoryDef[], recipe: RecipeSettings, c: number, fields: readonly DerivedField[], qMax: Float64Array): DerivedValues {
+  const units = statsUnits(stats);
+  const set = comparisonSet(categories, c, recipe);
+  const wants = (f: DerivedField) => fields.includes(f);
+  const out: DerivedValues = {};
+  if (wants('csi') || wants('meanTarget') || wants('meanOthers')) {
+    const r = { meanTarget: new Float64Array(units), meanOthers: new Float64Array(units), csi: new Float64Array(units) };
+    fillMeansAndCsi(stats, c, set, r);
+    for (const f of ['csi', 'meanTarget', 'meanOthers'] as const) if (wants(f)) out[f] = r[f];
+  }
+  if (wants('dprime')) out.dprime = set.length === 0 ? new Float64Array(units).fill(NaN) : dPrimeVersusRest(stats, c, set, new Float64Array(units));
+  if (wants('tMin') || wants('pMax')) Object.assign(out, derivedTests(stats, effectiveSettings(recipe), c, set, wants('pMax'), qMax));
+  return out;
+}
+
+/** tMin (and pMax when `withP`) as each recipe's selector computes them. */
+function derivedTests(stats: LayerStats, recipe: RecipeSettings, c: number, set: readonly number[], withP: boolean, qMax: Float64Array): { tMin: Float64Array; pMax?: Float64Array } {
+  const units = statsUnits(stats);
+  const tMin = new Float64Array(units);
+  switch (recipe.recipe) {
+    case 'pairwise-t':
+    case 'prince2024': {
+      // pairwiseRecipe tests each pair once as (lower index, higher index) and flips the sign for the
+      // higher one: the same call here, so t and p are the same bits.
+      const empty = set.length === 0;
+      tMin.fill(empty ? NaN : Infinity);
+      const pMax = withP ? new Float64Array(units).fill(empty ? NaN : -Infinity) : undefined;
+      const scratch = { t: new Float64Array(units), p: new Float64Array(units) };
+      for (const k of set) {
+        const [a, b, sign] = c < k ? [c, k, 1] : [k, c, -1];
+        const ma = categoryMoments(stats, a);
+        const mb = categoryMoments(stats, b);
+        const t = pMax ? tTest(ma, mb, recipe.variance, scratch).t : tStatistics(ma, mb, recipe.variance, scratch.t);
+        for (let u = 0; u < units; u++) {
+          tMin[u] = Math.min(tMin[u]!, sign * t[u]!);
+          if (pMax) pMax[u] = Math.max(pMax[u]!, scratch.p[u]!);
+        }
+      }
+      return pMax ? { tMin, pMax } : { tMin };
+    }
+    case 'ranksum-maxp':
+      rankSumTMin(stats, c, set, recipe.variance, tMin);
+      return withP ? { tMin, pMax: qMax } : { tMin };
+    case 'vs-rest':
+    case 'top-k':
+    case 'dprime': {
+      const test = restTest(stats, c, set, !withP);
+      return test.p ? { tMin: test.t, pMax: test.p } : { tMin: test.t };
+    }
+  }
 }

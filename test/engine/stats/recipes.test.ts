@@ -5,59 +5,18 @@
 // 2 and 8 categories, |mean| / std = 1e4 and p far below 1e-300.
 import { describe, expect, it } from 'vitest';
 import type { RecipeSettings } from '../../../src-main/contract/recipe.ts';
-import type { CategoryDef, ResponseGatherer, StimulusRef, TapShape } from '../../../src-main/engine/pipeline-types.ts';
 import { analyzeRun } from '../../../src-main/engine/stats/index.ts';
-import { SufficientAccumulator } from '../../../src-main/engine/stats/sufficient.ts';
 import { loadFixture, mismatch } from './fixture-support.ts';
+import { prepareRecipeCase, type RecipeFixtureCase } from './recipe-fixture.ts';
 
-interface FixtureUnits {
-  category: string;
-  selective: number[];
-  [field: string]: number[] | string;
-}
-interface FixtureCase {
-  name: string;
-  categories: CategoryDef[];
-  imageCategories: number[];
-  layers: { tap: TapShape; data: number[] }[];
-  results: {
-    recipe: RecipeSettings;
-    layers: { units: FixtureUnits[]; metrics: Record<string, Record<string, number>>; channelCounts: Record<string, number[]>; density: Record<string, number[]>; overlap: number[] }[];
-  }[];
-}
-
-const fixture = loadFixture<{ scipy: string; cases: FixtureCase[] }>('recipes.json');
-
-function prepare(c: FixtureCase) {
-  const rows = c.layers.map((l) => Float32Array.from(l.data));
-  const stats = c.layers.map((l, li) => {
-    const acc = new SufficientAccumulator(l.tap, c.categories.length);
-    const units = acc.units;
-    c.imageCategories.forEach((k, i) => acc.addRow(k, rows[li]!.subarray(i * units, (i + 1) * units)));
-    return acc.finish();
-  });
-  const images: StimulusRef[] = c.imageCategories.map((category, id) => ({ id, path: `/images/${id}.png`, category }));
-  // Serves the fixture's per-image rows in the slices the engine asks for, as the extractor would.
-  const gatherer: ResponseGatherer = {
-    images,
-    async gather(tap, units) {
-      const li = c.layers.findIndex((l) => l.tap.name === tap);
-      const all = rows[li]!;
-      const width = all.length / images.length;
-      const out = new Float32Array(images.length * units.length);
-      for (let i = 0; i < images.length; i++) for (let j = 0; j < units.length; j++) out[i * units.length + j] = all[i * width + units[j]!]!;
-      return out;
-    },
-  };
-  return { stats, gatherer };
-}
+const fixture = loadFixture<{ scipy: string; cases: RecipeFixtureCase[] }>('recipes.json');
 
 const label = (r: RecipeSettings) => `${r.recipe} ${r.variance} ${r.fdr} ${r.against} topk=${r.topk}/${r.topkScope} d'=${r.dprime} p=${r.ranksumP} alpha=${r.alpha}`;
 
 describe(`recipes against scipy ${fixture.scipy}`, () => {
   for (const c of fixture.cases) {
     describe(c.name, () => {
-      const { stats, gatherer } = prepare(c);
+      const { stats, gatherer } = prepareRecipeCase(c);
       for (const ref of c.results) {
         it(label(ref.recipe), async () => {
           // A tiny slice budget makes ranksum-maxp gather several slices per layer.
