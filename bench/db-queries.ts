@@ -13,7 +13,9 @@ import { Project } from '../src-main/engine/project.ts';
 import { csiOrder, layerAggregates } from '../src-main/engine/stats/aggregates.ts';
 import { channelsResult, csiResult, resultsTable, spatialResult, unitsPage } from '../src-main/engine/runs/results-queries.ts';
 import { insertRunCategories, insertRunLayers } from '../src-main/engine/storage/run-inputs-store.ts';
-import { readUnitColumn, unitResultBytes, type UnitColumnName, writeUnitResults } from '../src-main/engine/storage/unit-results-store.ts';
+import { unitResultBytes, type UnitFieldName, writeUnitResults } from '../src-main/engine/storage/unit-results-store.ts';
+import type { TypedArrayOf } from '../src-main/engine/storage/blobs.ts';
+import { UnitValues } from '../src-main/engine/runs/unit-values.ts';
 import { writeAggregate, writeLayerResult } from '../src-main/engine/storage/layer-results-store.ts';
 import { writeLayerStats } from '../src-main/engine/storage/statistics-store.ts';
 import { finishRun, insertRun, setRunStatus } from '../src-main/engine/storage/runs-store.ts';
@@ -192,8 +194,9 @@ function measureRowTable(project: Project): BenchResult[] {
   const t0 = performance.now();
   let rows = 0;
   TARGETS.forEach((category, k) => {
-    const col = <D extends 'u8' | 'f32' | 'f64'>(name: UnitColumnName, dtype: D) => {
-      const data = readUnitColumn(project.db, 1, 0, category, name, dtype);
+    const values = new UnitValues(project, 1);
+    const col = <D extends 'u8' | 'f32' | 'f64'>(name: UnitFieldName, dtype: D) => {
+      const data = values.fields(0, category, [name])?.[name] as TypedArrayOf<D> | undefined;
       if (!data) throw new Error(`db_queries: the generated project lacks ${name} of stem.relu/${category}`);
       return data;
     };

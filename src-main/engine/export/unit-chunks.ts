@@ -4,8 +4,9 @@ import { EngineError } from '../errors.ts';
 import { positionCell, tapUnits, unitChannel, unitPosition, type TapShape } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { readRunLayers } from '../storage/run-inputs-store.ts';
-import { readUnitFields, UNIT_FIELDS, type UnitFieldName } from '../storage/unit-results-store.ts';
+import { UNIT_FIELDS, type FieldArray, type UnitFieldName } from '../storage/unit-results-store.ts';
 import { targetCategories } from '../runs/results-queries.ts';
+import { UnitValues } from '../runs/unit-values.ts';
 
 /** Exported numeric columns in export order: name in the export and the stored column it comes from. */
 const EXPORT_NAMES = [
@@ -66,13 +67,15 @@ export type ChunkColumnReader = (chunk: ChunkPlan, column: ExportValueColumn) =>
 
 /**
  * Reads export columns for one export. It keeps the last chunk's fields: the CSV and Parquet writers read
- * every column of one chunk in a row, and all of them come from one read of its records.
+ * every column of one chunk in a row, and all of them come from one read of its records (and one
+ * derivation from the layer's statistics, runs/unit-values.ts).
  */
 export function chunkColumnReader(project: Project, runId: number): ChunkColumnReader {
-  let last: { chunk: ChunkPlan; fields: NonNullable<ReturnType<typeof readUnitFields>> } | undefined;
+  const values = new UnitValues(project, runId);
+  let last: { chunk: ChunkPlan; fields: Record<UnitFieldName, FieldArray> } | undefined;
   return (chunk, column) => {
     if (last?.chunk !== chunk) {
-      const fields = readUnitFields(project.db, runId, chunk.layerIndex, chunk.category);
+      const fields = values.fields(chunk.layerIndex, chunk.category);
       if (!fields) throw new EngineError('internal', `run #${runId} is missing the unit results of ${chunk.tap.name}/${chunk.category}`, { file: project.path });
       last = { chunk, fields };
     }

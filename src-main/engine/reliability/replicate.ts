@@ -8,9 +8,9 @@ import type { Project } from '../project.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import { requireRunRecord } from '../runs/run-inputs.ts';
 import { appInfo, platformInfo } from '../runs/run-manifest.ts';
+import { UnitValues } from '../runs/unit-values.ts';
 import { storeAnalysis } from '../storage/analyses-store.ts';
 import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
-import { readUnitColumn } from '../storage/unit-results-store.ts';
 import { getModelById } from '../storage/models-store.ts';
 import { readRunManifest } from '../storage/runs-store.ts';
 import { expectedDice, meanSd, pearson, setAgreement, shuffledNull, upperP } from './overlap.ts';
@@ -51,6 +51,8 @@ export function replicateRuns(projectA: Project, request: ReplicationRequest): R
   const targets = readRunCategories(projectA.db, runA).filter((c) => c.role === 'target' && targetsB.has(c.name)).map((c) => c.name);
   if (targets.length === 0) throw new EngineError('validation', `run #${runA} and run #${runB} share no target category`);
   const rows: ReplicationRow[] = [];
+  const valuesA = new UnitValues(projectA, runA);
+  const valuesB = new UnitValues(projectB, runB);
   layersA.forEach((tapA, posA) => {
     const posB = layersB.findIndex((t) => t.name === tapA.name);
     if (posB < 0) return;
@@ -58,11 +60,11 @@ export function replicateRuns(projectA: Project, request: ReplicationRequest): R
     const tapB = layersB[posB]!;
     if (tapUnits(tapB) !== units) return;
     for (const category of targets) {
-      const selA = readUnitColumn(projectA.db, runA, posA, category, 'selective', 'u8');
-      const selB = readUnitColumn(projectB.db, runB, posB, category, 'selective', 'u8');
-      const csiA = readUnitColumn(projectA.db, runA, posA, category, 'csi', 'f32');
-      const csiB = readUnitColumn(projectB.db, runB, posB, category, 'csi', 'f32');
-      if (!selA || !selB || !csiA || !csiB) continue;
+      const fieldsA = valuesA.fields(posA, category, ['selective', 'csi']);
+      const fieldsB = valuesB.fields(posB, category, ['selective', 'csi']);
+      if (!fieldsA || !fieldsB) continue;
+      const [selA, selB] = [fieldsA.selective as Uint8Array, fieldsB.selective as Uint8Array];
+      const [csiA, csiB] = [fieldsA.csi as Float32Array, fieldsB.csi as Float32Array];
       const agreement = setAgreement(selA, selB);
       const r = pearson(csiA, csiB);
       // One stream per layer x category, so adding a layer never changes another row's null.

@@ -17,7 +17,8 @@ import type { Db } from '../storage/database.ts';
 import { getRun, latestFinishedRun } from '../storage/runs-store.ts';
 import { readAggregate, readAggregates, readLayerResults } from '../storage/layer-results-store.ts';
 import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
-import { readOrder, readOrderedRecords, readUnitRange, readUnitsAt, type UnitOrder, type UnitRecord } from '../storage/unit-results-store.ts';
+import { readOrder, type UnitOrder, type UnitRecord } from '../storage/unit-results-store.ts';
+import { UnitValues } from './unit-values.ts';
 
 export function requireRun(project: Project, runId: number): RunSummary {
   const run = getRun(project.db, runId);
@@ -201,11 +202,15 @@ export function unitsPage(project: Project, q: UnitsQuery): UnitsPage {
 
 /** One (run, layer, category)'s stored units, each read failing with the same message when missing. */
 class StoredUnits {
+  private readonly values: UnitValues;
+
   constructor(
     private readonly project: Project,
     private readonly q: UnitsQuery,
     private readonly position: number,
-  ) {}
+  ) {
+    this.values = new UnitValues(project, q.run);
+  }
 
   private missing(what: string): EngineError {
     return new EngineError('internal', `run #${this.q.run} is missing the ${what} of ${this.q.layer}/${this.q.category}`, { file: this.project.path });
@@ -220,21 +225,21 @@ class StoredUnits {
 
   /** Records [first, first + count) of a stored order, and the order's length. */
   ordered(name: UnitOrder, first: number, count: number): { total: number; records: UnitRecord[] } {
-    const r = readOrderedRecords(this.project.db, this.q.run, this.position, this.q.category, name, first, count);
+    const r = this.values.ordered(this.position, this.q.category, name, first, count);
     if (!r) throw this.missing(name);
     return r;
   }
 
   /** The records of these units, in the order given. */
   at(units: ArrayLike<number>): UnitRecord[] {
-    const r = readUnitsAt(this.project.db, this.q.run, this.position, this.q.category, units);
+    const r = this.values.at(this.position, this.q.category, units);
     if (!r) throw this.missing('unit records');
     return r;
   }
 
   /** Units [first, first + count) in unit order. */
   range(first: number, count: number): UnitRecord[] {
-    const r = readUnitRange(this.project.db, this.q.run, this.position, this.q.category, first, count);
+    const r = this.values.range(this.position, this.q.category, first, count);
     if (!r) throw this.missing('unit records');
     return r;
   }

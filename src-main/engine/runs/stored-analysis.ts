@@ -7,10 +7,10 @@ import type { LayerAnalysis, UnitResults } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
 import { readAggregate, readLayerResults } from '../storage/layer-results-store.ts';
 import { readRunLayers } from '../storage/run-inputs-store.ts';
-import { readUnitFields } from '../storage/unit-results-store.ts';
 import { targetCategories } from './results-queries.ts';
 import { checkRunInputs, loadRunInputs } from './run-inputs.ts';
 import type { RunHooks } from './run-lifecycle.ts';
+import { UnitValues } from './unit-values.ts';
 
 const EMPTY = new Float64Array(0);
 
@@ -24,10 +24,11 @@ export function storedLayerAnalyses(project: Project, runId: number): LayerAnaly
   const taps = readRunLayers(project.db, runId);
   const targets = targetCategories(project.db, runId);
   const rows = readLayerResults(project.db, runId);
+  const values = new UnitValues(project, runId);
   return taps.map((tap, position) => {
     const units: UnitResults[] = targets.map((category) => {
       // One read of the records for both columns.
-      const fields = readUnitFields(project.db, runId, position, category, ['selective', 'csi']);
+      const fields = values.fields(position, category, ['selective', 'csi']);
       const selective = fields?.selective as Uint8Array | undefined;
       const csi = fields?.csi;
       if (!selective || !csi) throw new EngineError('internal', `run #${runId} is missing results of ${tap.name}/${category}`, { file: project.path });

@@ -1,19 +1,21 @@
-// Per-unit results (m110): per (run, layer, category) the units' records in unit order, in chunks of
-// UNITS_PER_RECORD_CHUNK (one row each), and three orders as int32 unit lists in chunks of
-// UNITS_PER_ORDER_CHUNK: all units by CSI, the selective units by CSI and by t. A page in unit order (a
-// channel's units) reads consecutive record chunks; a page in a stored order reads one order chunk and
-// then the record chunks of its units. Each unit's values are stored once (37 bytes + 4 for the CSI order),
-// instead of in columns and again in sorted records (101 bytes before m110; docs/storage.md).
+// Per-unit results: per (run, layer, category) the units' records in unit order, in chunks (one row
+// each), and three orders as int32 unit lists in chunks of UNITS_PER_ORDER_CHUNK: all units by CSI, the
+// selective units by CSI and by t. A page in unit order (a channel's units) reads consecutive record
+// chunks; a page in a stored order reads one order chunk and then the record chunks of its units.
+// Two record layouts (docs/storage.md):
+// - 'kept' (written since m150): only what cannot be derived from the layer's sufficient statistics, the
+//   selection and q (9 bytes, `kept#` chunks); runs/unit-values.ts recomputes the rest for the units read.
+// - 'whole' (m110 to m140): every value (37 bytes, `units#` chunks), read as stored.
 import type { UnitResults } from '../pipeline-types.ts';
 import { blobData, toBlob, typedView, type BlobSource, type Dtype, type TypedArrayOf } from './blobs.ts';
 import type { Db } from './database.ts';
 import { statement } from './statements.ts';
 
 /**
- * The stored fields of a unit record, little-endian, packed (37 bytes): display metrics as float32
- * (activations are float32 to begin with); p and q stay float64 because they reach 1e-300. d' to the
- * second category and the mean pairwise t are computed by the analysis but not stored: nothing reads them
- * per unit (their layer metrics are in layer_results).
+ * A unit's values as readers get them, and the 'whole' record layout (little-endian, packed, 37 bytes):
+ * display metrics as float32 (activations are float32 to begin with); p and q float64 because they reach
+ * 1e-300. d' to the second category and the mean pairwise t are computed by the analysis but never
+ * stored: nothing reads them per unit (their layer metrics are in layer_results).
  */
 export const UNIT_FIELDS = [
   { name: 'selective', dtype: 'u8', field: 'selective', at: 0 },
@@ -26,7 +28,16 @@ export const UNIT_FIELDS = [
   { name: 'dprime', dtype: 'f32', field: 'dprime', at: 33 },
 ] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitResults; at: number }[];
 
-export const UNIT_RECORD_BYTES = 37;
+const WHOLE_RECORD_BYTES = 37;
+
+/** The 'kept' record: the selection (u8) and q (f64), the values no unit's own statistics give. */
+const KEPT_FIELDS = [
+  { name: 'selective', dtype: 'u8', at: 0 },
+  { name: 'q_max', dtype: 'f64', at: 1 },
+] as const satisfies readonly { name: UnitFieldName; dtype: Dtype; at: number }[];
+const KEPT_RECORD_BYTES = 9;
+
+export type RecordLayout = 'whole' | 'kept';
 
 export type UnitFieldName = (typeof UNIT_FIELDS)[number]['name'];
 
@@ -39,6 +50,16 @@ export type UnitOrder = 'csi_order' | 'selective_csi' | 'selective_t';
 
 /** A whole stored column: a field of the records, or an order. */
 export type UnitColumnName = UnitFieldName | 'csi_order';
+
+/** The fields every layout stores, and the orders: what this module reads as columns. */
+export type StoredColumnName = (typeof KEPT_FIELDS)[number]['name'] | 'csi_order';
+
+/** What a 'kept' record holds of a unit. */
+export interface KeptRecord {
+  unit: number;
+  selective: boolean;
+  qMax: number;
+}
 
 export interface UnitRecord {
   unit: number;
@@ -54,17 +75,20 @@ export interface UnitRecord {
 
 /**
  * Record chunks are small so that a page of 1,000 units scattered over a layer (the top units by CSI)
- * reads at most 1,000 chunks of 1.2 KB, not the layer; three fit in a 4 KB page. Order chunks are read
- * as a run of consecutive units, so they are larger (16 KB). SQLite reads a BLOB's whole overflow chain
- * even for substr(), which is why nothing here is one BLOB per layer. Both sizes are fixed: stored runs'
- * chunk boundaries depend on them.
+ * reads at most 1,000 small chunks, not the layer: 1.2 KB of whole records, 1.2 KB of kept ones (three
+ * to a 4 KB page). Order chunks are read as a run of consecutive units, so they are larger (16 KB).
+ * SQLite reads a BLOB's whole overflow chain even for substr(), which is why nothing here is one BLOB
+ * per layer. The sizes are fixed: stored runs' chunk boundaries depend on them.
  */
-export const UNITS_PER_RECORD_CHUNK = 32;
+const LAYOUTS = {
+  whole: { prefix: 'units', bytes: WHOLE_RECORD_BYTES, unitsPerChunk: 32 },
+  kept: { prefix: 'kept', bytes: KEPT_RECORD_BYTES, unitsPerChunk: 128 },
+} as const satisfies Record<RecordLayout, { prefix: string; bytes: number; unitsPerChunk: number }>;
 export const UNITS_PER_ORDER_CHUNK = 4096;
 
-const RECORDS = 'units';
+type RecordPrefix = (typeof LAYOUTS)[RecordLayout]['prefix'];
 
-function chunkName(name: typeof RECORDS | UnitOrder, chunk: number): string {
+function chunkName(name: RecordPrefix | UnitOrder, chunk: number): string {
   return `${name}#${String(chunk).padStart(7, '0')}`;
 }
 
@@ -74,17 +98,28 @@ function insertStatement(db: Db) {
   return statement<[number, number, string, string, Dtype, Buffer]>(db, 'INSERT INTO unit_columns (run_id, position, category, name, dtype, data) VALUES (?, ?, ?, ?, ?, ?)');
 }
 
-function writeChunks(insert: Insert, runId: number, position: number, category: string, name: typeof RECORDS | UnitOrder, dtype: Dtype, bytes: Uint8Array, chunkBytes: number): void {
+function writeChunks(insert: Insert, runId: number, position: number, category: string, name: RecordPrefix | UnitOrder, dtype: Dtype, bytes: Uint8Array, chunkBytes: number): void {
   const chunks = Math.max(1, Math.ceil(bytes.byteLength / chunkBytes));
   for (let c = 0; c < chunks; c++) insert.run(runId, position, category, chunkName(name, c), dtype, toBlob(bytes.subarray(c * chunkBytes, (c + 1) * chunkBytes)));
 }
 
-function packRecords(results: UnitResults): Uint8Array {
+function packKept(results: UnitResults): Uint8Array {
   const n = results.selective.length;
-  const out = new Uint8Array(n * UNIT_RECORD_BYTES);
+  const out = new Uint8Array(n * KEPT_RECORD_BYTES);
+  const view = new DataView(out.buffer);
+  for (let u = 0, o = 0; u < n; u++, o += KEPT_RECORD_BYTES) {
+    view.setUint8(o, results.selective[u]!);
+    view.setFloat64(o + 1, results.qMax[u]!, true);
+  }
+  return out;
+}
+
+function packWhole(results: UnitResults): Uint8Array {
+  const n = results.selective.length;
+  const out = new Uint8Array(n * WHOLE_RECORD_BYTES);
   const view = new DataView(out.buffer);
   for (let u = 0; u < n; u++) {
-    const o = u * UNIT_RECORD_BYTES;
+    const o = u * WHOLE_RECORD_BYTES;
     view.setUint8(o, results.selective[u]!);
     view.setFloat32(o + 1, results.csi[u]!, true);
     view.setFloat32(o + 5, results.tMin[u]!, true);
@@ -97,7 +132,11 @@ function packRecords(results: UnitResults): Uint8Array {
   return out;
 }
 
-function decodeRecord(view: DataView, o: number, unit: number): UnitRecord {
+function decodeKept(view: DataView, o: number, unit: number): KeptRecord {
+  return { unit, selective: view.getUint8(o) === 1, qMax: view.getFloat64(o + 1, true) };
+}
+
+function decodeWhole(view: DataView, o: number, unit: number): UnitRecord {
   return {
     unit,
     selective: view.getUint8(o) === 1,
@@ -113,10 +152,16 @@ function decodeRecord(view: DataView, o: number, unit: number): UnitRecord {
 
 const bytesOf = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/** Writes a (run, layer, category)'s kept records and its orders. */
 export function writeUnitResults(db: Db, runId: number, position: number, results: UnitResults, csiOrder: Int32Array): void {
+  writeUnitResultsAs(db, 'kept', runId, position, results, csiOrder);
+}
+
+function writeUnitResultsAs(db: Db, layout: RecordLayout, runId: number, position: number, results: UnitResults, csiOrder: Int32Array): void {
   const insert = insertStatement(db);
-  const write = (name: typeof RECORDS | UnitOrder, dtype: Dtype, bytes: Uint8Array, chunkBytes: number) => writeChunks(insert, runId, position, results.category, name, dtype, bytes, chunkBytes);
-  write(RECORDS, 'u8', packRecords(results), UNITS_PER_RECORD_CHUNK * UNIT_RECORD_BYTES);
+  const write = (name: RecordPrefix | UnitOrder, dtype: Dtype, bytes: Uint8Array, chunkBytes: number) => writeChunks(insert, runId, position, results.category, name, dtype, bytes, chunkBytes);
+  const { prefix, bytes, unitsPerChunk } = LAYOUTS[layout];
+  write(prefix, 'u8', layout === 'kept' ? packKept(results) : packWhole(results), unitsPerChunk * bytes);
   const orderBytes = UNITS_PER_ORDER_CHUNK * 4;
   write('csi_order', 'i32', bytesOf(csiOrder), orderBytes);
   write('selective_csi', 'i32', bytesOf(csiOrder.filter((u) => results.selective[u] === 1)), orderBytes);
@@ -146,7 +191,7 @@ function chunkData(db: Db, [runId, position, category]: Key, row: { name: string
 
 const viewOf = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function chunkRange(db: Db, key: Key, name: typeof RECORDS | UnitOrder, firstChunk: number, lastChunk: number): Uint8Array[] {
+function chunkRange(db: Db, key: Key, name: RecordPrefix | UnitOrder, firstChunk: number, lastChunk: number): Uint8Array[] {
   const [runId, position, category] = key;
   return statement<[number, number, string, string, string], { name: string; data: Buffer }>(
     db,
@@ -194,105 +239,133 @@ export function readOrder(db: Db, runId: number, position: number, category: str
   return { total, units: int32sOf(data.subarray(from, from + (end - first) * 4)) };
 }
 
+/** How a (run, layer, category)'s records are stored, or undefined when it has none. */
+export function recordLayout(db: Db, runId: number, position: number, category: string): RecordLayout | undefined {
+  const row = statement<[number, number, string, string, string], { name: string }>(
+    db,
+    'SELECT name FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name IN (?, ?) LIMIT 1',
+  ).get(runId, position, category, chunkName(LAYOUTS.kept.prefix, 0), chunkName(LAYOUTS.whole.prefix, 0));
+  if (!row) return undefined;
+  return row.name.startsWith(`${LAYOUTS.kept.prefix}#`) ? 'kept' : 'whole';
+}
+
+/** Records as stored: every value ('whole'), or the selection and q ('kept'; runs/unit-values.ts completes them). */
+export type StoredRecords = { layout: 'whole'; records: UnitRecord[] } | { layout: 'kept'; records: KeptRecord[] };
+
+function decoder(layout: RecordLayout): (view: DataView, o: number, unit: number) => UnitRecord | KeptRecord {
+  return layout === 'kept' ? decodeKept : decodeWhole;
+}
+
+function stored(layout: RecordLayout, records: (UnitRecord | KeptRecord)[]): StoredRecords {
+  return layout === 'kept' ? { layout, records: records as KeptRecord[] } : { layout, records: records as UnitRecord[] };
+}
+
 /** The records of units [first, first + count) in unit order (consecutive record chunks). */
-export function readUnitRange(db: Db, runId: number, position: number, category: string, first: number, count: number): UnitRecord[] | undefined {
-  if (count <= 0) return [];
-  const firstChunk = Math.floor(first / UNITS_PER_RECORD_CHUNK);
-  const parts = chunkRange(db, [runId, position, category], RECORDS, firstChunk, Math.floor((first + count - 1) / UNITS_PER_RECORD_CHUNK));
-  if (parts.length === 0) return undefined;
-  const data = joined(parts);
+export function readUnitRange(db: Db, runId: number, position: number, category: string, first: number, count: number): StoredRecords | undefined {
+  const layout = recordLayout(db, runId, position, category);
+  if (!layout) return undefined;
+  if (count <= 0) return stored(layout, []);
+  const { prefix, bytes, unitsPerChunk } = LAYOUTS[layout];
+  const firstChunk = Math.floor(first / unitsPerChunk);
+  const data = joined(chunkRange(db, [runId, position, category], prefix, firstChunk, Math.floor((first + count - 1) / unitsPerChunk)));
   const view = viewOf(data);
-  const base = firstChunk * UNITS_PER_RECORD_CHUNK;
-  const end = Math.min(first + count, base + data.byteLength / UNIT_RECORD_BYTES);
-  const out: UnitRecord[] = [];
-  for (let u = first; u < end; u++) out.push(decodeRecord(view, (u - base) * UNIT_RECORD_BYTES, u));
-  return out;
+  const decode = decoder(layout);
+  const base = firstChunk * unitsPerChunk;
+  const end = Math.min(first + count, base + data.byteLength / bytes);
+  const out: (UnitRecord | KeptRecord)[] = [];
+  for (let u = first; u < end; u++) out.push(decode(view, (u - base) * bytes, u));
+  return stored(layout, out);
 }
 
 /**
  * The records of `units` (any order, as given). The chunks they fall in are read by one statement (a
  * JSON list of their names): one prepared lookup per chunk costs several times more per row.
  */
-export function readUnitsAt(db: Db, runId: number, position: number, category: string, units: ArrayLike<number>): UnitRecord[] | undefined {
+export function readUnitsAt(db: Db, runId: number, position: number, category: string, units: ArrayLike<number>): StoredRecords | undefined {
+  const layout = recordLayout(db, runId, position, category);
+  if (!layout) return undefined;
+  const { prefix, bytes, unitsPerChunk } = LAYOUTS[layout];
   const wanted = new Set<number>();
-  for (let i = 0; i < units.length; i++) wanted.add(Math.floor(units[i]! / UNITS_PER_RECORD_CHUNK));
-  if (wanted.size === 0) return [];
+  for (let i = 0; i < units.length; i++) wanted.add(Math.floor(units[i]! / unitsPerChunk));
+  if (wanted.size === 0) return stored(layout, []);
   const rows = statement<[number, number, string, string], { name: string; data: Buffer }>(
     db,
     'SELECT name, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name IN (SELECT value FROM json_each(?))',
-  ).all(runId, position, category, JSON.stringify(Array.from(wanted, (c) => chunkName(RECORDS, c))));
+  ).all(runId, position, category, JSON.stringify(Array.from(wanted, (c) => chunkName(prefix, c))));
   if (rows.length < wanted.size) return undefined;
-  const chunks = new Map(rows.map((r) => [Number(r.name.slice(RECORDS.length + 1)), viewOf(chunkData(db, [runId, position, category], r))]));
-  const out: UnitRecord[] = [];
+  const chunks = new Map(rows.map((r) => [Number(r.name.slice(prefix.length + 1)), viewOf(chunkData(db, [runId, position, category], r))]));
+  const decode = decoder(layout);
+  const out: (UnitRecord | KeptRecord)[] = [];
   for (let i = 0; i < units.length; i++) {
     const u = units[i]!;
-    const c = Math.floor(u / UNITS_PER_RECORD_CHUNK);
-    out.push(decodeRecord(chunks.get(c)!, (u - c * UNITS_PER_RECORD_CHUNK) * UNIT_RECORD_BYTES, u));
+    const c = Math.floor(u / unitsPerChunk);
+    out.push(decode(chunks.get(c)!, (u - c * unitsPerChunk) * bytes, u));
   }
-  return out;
+  return stored(layout, out);
 }
 
-/** Records [first, first + count) of a stored order, and how many units the order holds in all. */
-export function readOrderedRecords(db: Db, runId: number, position: number, category: string, order: UnitOrder, first: number, count: number): { total: number; records: UnitRecord[] } | undefined {
-  const page = readOrder(db, runId, position, category, order, first, count);
-  if (!page) return undefined;
-  const records = readUnitsAt(db, runId, position, category, page.units);
-  return records ? { total: page.total, records } : undefined;
-}
-
-/** Every record of a (run, layer, category) in unit order, undecoded (37 bytes each). */
-function allRecordBytes(db: Db, runId: number, position: number, category: string): Uint8Array | undefined {
+/** Every record of a (run, layer, category) in unit order, undecoded, and their layout. */
+function allRecordBytes(db: Db, runId: number, position: number, category: string): { layout: RecordLayout; data: Uint8Array } | undefined {
+  const layout = recordLayout(db, runId, position, category);
+  if (!layout) return undefined;
+  const { prefix } = LAYOUTS[layout];
   const parts = statement<[number, number, string, string, string], { name: string; data: Buffer }>(
     db,
     'SELECT name, data FROM unit_columns WHERE run_id = ? AND position = ? AND category = ? AND name >= ? AND name < ? ORDER BY name',
   )
-    .all(runId, position, category, `${RECORDS}#`, `${RECORDS}$`)
+    .all(runId, position, category, `${prefix}#`, `${prefix}$`)
     .map((r) => chunkData(db, [runId, position, category], r));
-  return parts.length === 0 ? undefined : joined(parts);
+  return { layout, data: joined(parts) };
 }
 
-type FieldArray = Uint8Array | Float32Array | Float64Array;
+export type FieldArray = Uint8Array | Float32Array | Float64Array;
 
-function fieldOf(data: Uint8Array, field: (typeof UNIT_FIELDS)[number]): FieldArray {
+/** One field of packed records of `recordBytes` each, as a column. */
+function fieldOf(data: Uint8Array, recordBytes: number, field: { dtype: Dtype; at: number }): FieldArray {
   const view = viewOf(data);
-  const n = data.byteLength / UNIT_RECORD_BYTES;
+  const n = data.byteLength / recordBytes;
   // One loop per type: a run's comparison and exports read tens of millions of records.
   if (field.dtype === 'u8') {
     const out = new Uint8Array(n);
-    for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = data[o]!;
+    for (let u = 0, o = field.at; u < n; u++, o += recordBytes) out[u] = data[o]!;
     return out;
   }
   if (field.dtype === 'f32') {
     const out = new Float32Array(n);
-    for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = view.getFloat32(o, true);
+    for (let u = 0, o = field.at; u < n; u++, o += recordBytes) out[u] = view.getFloat32(o, true);
     return out;
   }
   const out = new Float64Array(n);
-  for (let u = 0, o = field.at; u < n; u++, o += UNIT_RECORD_BYTES) out[u] = view.getFloat64(o, true);
+  for (let u = 0, o = field.at; u < n; u++, o += recordBytes) out[u] = view.getFloat64(o, true);
   return out;
 }
 
-/** A whole column in unit order: one field of every record, or the CSI order. */
-export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: UnitColumnName, dtype: D): TypedArrayOf<D> | undefined {
+/** A whole stored column in unit order: the selection, q, or the CSI order (every layout has them). */
+export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position: number, category: string, name: StoredColumnName, dtype: D): TypedArrayOf<D> | undefined {
   if (name === 'csi_order') {
     if (dtype !== 'i32') throw new Error(`unit column csi_order is stored as i32, expected ${dtype}`);
     return readOrder(db, runId, position, category, 'csi_order')?.units as TypedArrayOf<D> | undefined;
   }
-  const field = UNIT_FIELDS.find((f) => f.name === name)!;
+  const field = KEPT_FIELDS.find((f) => f.name === name)!;
   if (field.dtype !== dtype) throw new Error(`unit column ${name} is stored as ${field.dtype}, expected ${dtype}`);
-  const data = allRecordBytes(db, runId, position, category);
-  return data ? (fieldOf(data, field) as TypedArrayOf<D>) : undefined;
+  const fields = readStoredFields(db, runId, position, category, [name]);
+  return fields?.fields[name] as TypedArrayOf<D> | undefined;
 }
 
+/** Stored fields as columns in unit order: those of the layout ('kept': selective and q_max). */
+export type StoredFields = { layout: 'whole'; fields: Partial<Record<UnitFieldName, FieldArray>> } | { layout: 'kept'; fields: Partial<Record<(typeof KEPT_FIELDS)[number]['name'], FieldArray>> };
+
 /**
- * Fields of a (run, layer, category) as columns in unit order, from one read of its records: every field
- * (exports), or the ones named.
+ * Fields of a (run, layer, category) as columns in unit order, from one read of its records: the ones
+ * named that its layout stores (all of them when `names` is absent).
  */
-export function readUnitFields<N extends UnitFieldName = UnitFieldName>(db: Db, runId: number, position: number, category: string, names?: readonly N[]): Record<N, FieldArray> | undefined {
-  const data = allRecordBytes(db, runId, position, category);
-  if (!data) return undefined;
-  const fields = names ? UNIT_FIELDS.filter((f) => (names as readonly string[]).includes(f.name)) : UNIT_FIELDS;
-  return Object.fromEntries(fields.map((f) => [f.name, fieldOf(data, f)])) as Record<N, FieldArray>;
+export function readStoredFields(db: Db, runId: number, position: number, category: string, names?: readonly UnitFieldName[]): StoredFields | undefined {
+  const all = allRecordBytes(db, runId, position, category);
+  if (!all) return undefined;
+  const picked = <F extends { name: UnitFieldName }>(fields: readonly F[]) => (names ? fields.filter((f) => names.includes(f.name)) : fields);
+  const columns = (fields: readonly { name: UnitFieldName; dtype: Dtype; at: number }[], recordBytes: number) =>
+    Object.fromEntries(picked(fields).map((f) => [f.name, fieldOf(all.data, recordBytes, f)]));
+  return all.layout === 'kept' ? { layout: 'kept', fields: columns(KEPT_FIELDS, KEPT_RECORD_BYTES) } : { layout: 'whole', fields: columns(UNIT_FIELDS, WHOLE_RECORD_BYTES) };
 }
 
 export function unitResultBytes(db: Db, runId?: number): { bytes: number; columns: number } {
@@ -346,6 +419,6 @@ export function migrateLegacyUnitResults(db: Db): void {
     };
     drop.run(run, position, category);
     dropRecords.run(run, position, category);
-    writeUnitResults(db, run, position, results, order as Int32Array);
+    writeUnitResultsAs(db, 'whole', run, position, results, order as Int32Array);
   }
 }

@@ -12,7 +12,8 @@ import { Project } from '../../../src-main/engine/project.ts';
 import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { resultsTable } from '../../../src-main/engine/runs/results-queries.ts';
 import { readRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
-import { readUnitColumn, unitResultBytes } from '../../../src-main/engine/storage/unit-results-store.ts';
+import { unitResultBytes } from '../../../src-main/engine/storage/unit-results-store.ts';
+import { UnitValues } from '../../../src-main/engine/runs/unit-values.ts';
 import { BLOB_TRAILER_BYTES } from '../../../src-main/engine/storage/blobs.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
@@ -39,9 +40,7 @@ function expected() {
   layers.forEach((tap, position) => {
     if (!LAYERS.includes(tap.name)) return;
     for (const category of ['faces', 'scenes']) {
-      const csi = readUnitColumn(project.db, 1, position, category, 'csi', 'f32')!;
-      const p = readUnitColumn(project.db, 1, position, category, 'p_max', 'f64')!;
-      const sel = readUnitColumn(project.db, 1, position, category, 'selective', 'u8')!;
+      const { csi, p_max: p, selective: sel } = new UnitValues(project, 1).fields(position, category, ['csi', 'p_max', 'selective'])!;
       for (let u = 0; u < csi.length; u++) {
         rows.layer.push(tap.name);
         rows.category.push(category);

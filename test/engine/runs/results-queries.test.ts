@@ -1,12 +1,15 @@
 // The paged unit queries against a brute-force reference over the same arrays, on a real SQLite project
-// holding results written by the real storage functions (ties, NaN CSI, every sort and filter).
+// holding results written by the real storage functions (ties, NaN CSI, every sort and filter), their
+// derived values recomputed on read from the stored statistics.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TapShape, UnitResults } from '../../../src-main/engine/pipeline-types.ts';
+import type { CategoryDef, LayerStats, TapShape, UnitResults } from '../../../src-main/engine/pipeline-types.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { csiOrder } from '../../../src-main/engine/stats/aggregates.ts';
+import { unitResults } from '../../../src-main/engine/stats/recipes.ts';
+import { writeLayerStats } from '../../../src-main/engine/storage/statistics-store.ts';
 import { unitsPage, type UnitsQuery } from '../../../src-main/engine/runs/results-queries.ts';
 import { insertRunCategories, insertRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
 import { writeUnitResults } from '../../../src-main/engine/storage/unit-results-store.ts';
@@ -20,32 +23,40 @@ const N = 64 * 5 * 7;
 let dir: string;
 let project: Project;
 let results: UnitResults;
+let stats: LayerStats;
+const CATEGORIES: CategoryDef[] = [
+  { name: 'faces', role: 'target', controlsFor: null },
+  { name: 'scenes', role: 'control', controlsFor: null },
+];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'unitscope-queries-'));
   project = Project.create(join(dir, 'q.unitscope'));
   const rng = new SeededRandom(5);
-  const f = () => new Float64Array(N);
-  results = { category: 'faces', selective: new Uint8Array(N), csi: f(), tMin: f(), pMax: f(), qMax: f(), meanTarget: f(), meanOthers: f(), dprime: f(), dprimeSecond: f(), meanPairT: f() };
+  // Statistics with coarse means and a few M2 values give tied CSI and t; units with both means 0 have a
+  // NaN CSI; tiny M2 gives p far below 1e-300. The unit values are the analysis of these statistics.
+  const count = Float64Array.of(6, 5);
+  const mean = new Float64Array(2 * N);
+  const m2 = new Float64Array(2 * N);
   for (let u = 0; u < N; u++) {
-    results.selective[u] = rng.uniform() < 0.3 ? 1 : 0;
-    // Coarse values give ties; some NaN.
-    results.csi[u] = u % 11 === 0 ? NaN : Math.round((rng.uniform() * 2 - 1) * 8) / 8;
-    results.tMin[u] = u % 13 === 0 ? NaN : Math.round(rng.uniform() * 10) / 2;
-    results.pMax[u] = 10 ** (-300 * rng.uniform());
-    results.qMax[u] = rng.uniform();
-    results.meanTarget[u] = rng.uniform();
-    results.meanOthers[u] = rng.uniform();
-    results.dprime[u] = rng.uniform() * 3;
+    const dead = u % 11 === 0;
+    mean[u] = dead ? 0 : Math.round(rng.uniform() * 16) / 8;
+    mean[N + u] = dead ? 0 : Math.round(rng.uniform() * 8) / 8;
+    const spread = u % 17 === 0 ? 1e-250 : [0.5, 1, 2][Math.floor(rng.uniform() * 3)]!;
+    m2[u] = spread * 5;
+    m2[N + u] = spread * 4;
   }
+  stats = { tap: TAP, count, mean, m2 };
+  results = unitResults(stats, CATEGORIES, defaultRecipe)[0]!;
   const db = project.db;
   db.prepare(`INSERT INTO models (id, name, path, storage, sha256, bytes, preprocessing, input_name, added_at) VALUES (1, 'm', 'm.onnx', 'generated', 'x', 0, '{}', 'input', 'now')`).run();
   const run = insertRun(db, { modelId: 1, recipe: defaultRecipe, parentRun: null, images: 4 });
   insertRunLayers(db, run, [TAP]);
   insertRunCategories(db, run, [
-    { name: 'faces', role: 'target', controlsFor: null, images: 2 },
-    { name: 'scenes', role: 'control', controlsFor: null, images: 2 },
+    { name: 'faces', role: 'target', controlsFor: null, images: 6 },
+    { name: 'scenes', role: 'control', controlsFor: null, images: 5 },
   ]);
+  writeLayerStats(db, run, 0, stats, 'final');
   writeUnitResults(db, run, 0, results, csiOrder(Float32Array.from(results.csi)));
   finishRun(db, run, 1);
 });
@@ -97,9 +108,16 @@ describe('unitsPage', () => {
       expect(r.y).toBe(Math.floor((u % 35) / 7));
       expect(r.x).toBe(u % 7);
       expect(r.selective).toBe(results.selective[u] === 1);
-      expect(r.csi).toBe(Number.isNaN(results.csi[u]!) ? null : Math.fround(results.csi[u]!));
-      expect(r.pMax).toBe(results.pMax[u]); // float64 kept exactly, down to 1e-300
-      expect(r.dprime).toBe(Math.fround(results.dprime[u]!));
+      // The contract sends non-finite values as null; display metrics are float32, p and q float64.
+      const f32 = (v: number) => (Number.isFinite(Math.fround(v)) ? Math.fround(v) : null);
+      const f64 = (v: number) => (Number.isFinite(v) ? v : null);
+      expect(r.csi).toBe(f32(results.csi[u]!));
+      expect(r.tMin).toBe(f32(results.tMin[u]!));
+      expect(r.pMax).toBe(f64(results.pMax[u]!)); // exactly, down to 1e-300
+      expect(r.qMax).toBe(f64(results.qMax[u]!));
+      expect(r.meanTarget).toBe(f32(results.meanTarget[u]!));
+      expect(r.meanOthers).toBe(f32(results.meanOthers[u]!));
+      expect(r.dprime).toBe(f32(results.dprime[u]!));
     }
   });
 });

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Project } from '../../../src-main/engine/project.ts';
 import { unitsPage } from '../../../src-main/engine/runs/results-queries.ts';
 import { readUnitColumn, unitResultBytes } from '../../../src-main/engine/storage/unit-results-store.ts';
+import { UnitValues } from '../../../src-main/engine/runs/unit-values.ts';
 import { answerHash, fixtureQueries, TAPS, TARGETS } from '../../fixtures/projects/make-units-schema100.ts';
 import { BLOB_TRAILER_BYTES } from '../../../src-main/engine/storage/blobs.ts';
 
@@ -55,7 +56,7 @@ describe('m110: unit results rewritten as records and orders', () => {
     TAPS.forEach((_, position) => {
       for (const category of TARGETS) {
         for (const [name, dtype] of COLUMNS) {
-          const values = readUnitColumn(project.db, 1, position, category, name, dtype);
+          const values = name === 'csi_order' ? readUnitColumn(project.db, 1, position, category, name, dtype) : new UnitValues(project, 1).fields(position, category, [name])?.[name];
           expect({ column: `${position}/${category}/${name}`, hash: answerHash(Array.from(values!)) }).toEqual({
             column: `${position}/${category}/${name}`,
             hash: expected.columns[`${position}/${category}`]![name],
