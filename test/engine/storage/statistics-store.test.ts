@@ -80,7 +80,7 @@ function randomUnits(total: number, n: number, seed: number): number[] {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     out.push(i % 10 === 9 && out.length > 0 ? out[s % out.length]! : s % total); // every tenth a repeat
   }
-  return [...out, 0, total - 1, 0];
+  return [...out, 0, total - 1, 0, 3]; // unit 3's first mean is the NaN with a payload
 }
 
 describe('chunked final statistics', () => {
@@ -209,6 +209,7 @@ describe('chunked final statistics', () => {
     db.prepare('DELETE FROM layer_stat_chunks WHERE run_id = 1 AND position = 62 AND chunk = 10').run(); // the last one
     db.prepare('UPDATE layer_stat_chunks SET data = ? WHERE run_id = 1 AND position = 63 AND chunk = 2').run(toBlob(new Float64Array(2 * K * (S - 1))));
     try {
+      expect(storedBytes(db).statistics).toBe(summedStatistics(db)); // the totals follow updates and deletes of chunks
       const file = project.path;
       expect(() => readLayerStats(db, 1, 60)).toThrow(`${file}: the project is damaged (the stored data of run #1, layer at position 60, table layer_stat_chunks (chunk 3) does not match its checksum)`);
       expect(() => readLayerStats(db, 1, 60)).toThrow("make the run again with 'unitscope run'");
