@@ -78,7 +78,7 @@ export function recoveryFor(table: string | null): string {
   if (table === 'unit_columns' || table === 'layer_results' || table === 'run_aggregates') {
     return `${WAL_AND_EXPORTS}; or compute the results again from the stored statistics with 'unitscope reanalyze PROJECT --run ID'`;
   }
-  if (table === 'layer_stats' || table === 'run_checkpoints') return `${WAL_AND_EXPORTS}; or make the run again with 'unitscope run' (the statistics come from the model and the images)`;
+  if (table === 'layer_stats' || table === 'layer_stat_chunks' || table === 'run_checkpoints') return `${WAL_AND_EXPORTS}; or make the run again with 'unitscope run' (the statistics come from the model and the images)`;
   if (table === 'run_bootstraps') return `${WAL_AND_EXPORTS}; or compute the bootstrap again (it is recomputed on demand)`;
   return WAL_AND_EXPORTS;
 }

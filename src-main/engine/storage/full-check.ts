@@ -2,18 +2,26 @@
 // every page, and every stored checksum (blobs.ts) verified row by row. The engine half
 // (engine/project-check.ts) reports progress and turns findings into the report.
 import { describeBlob, isSealed, textChecksum } from './blobs.ts';
-import type { Db } from './database.ts';
+import { schemaVersion, type Db } from './database.ts';
 import { m120Checksums } from './migrations/m120-checksums.ts';
+import { m150StatChunks } from './migrations/m150-stat-chunks.ts';
 
-/** Tables holding checksummed data and the SQL that lists their rows (m120). */
+/** Tables holding checksummed data, the SQL that lists their rows (m120) and the schema that made them. */
 const CHECKSUMMED = [
   { table: 'unit_columns', sql: 'SELECT run_id, position, category, name, data FROM unit_columns' },
   { table: 'layer_stats', sql: 'SELECT run_id, position, count, mean, m2, extra FROM layer_stats' },
+  { table: 'layer_stat_chunks', sql: 'SELECT run_id, position, chunk, data FROM layer_stat_chunks', since: m150StatChunks.version },
   { table: 'run_checkpoints', sql: 'SELECT run_id, state FROM run_checkpoints' },
   { table: 'run_bootstraps', sql: 'SELECT run_id, settings, replicates FROM run_bootstraps' },
   { table: 'layer_results', sql: 'SELECT run_id, position, category, metrics, crc FROM layer_results' },
   { table: 'run_aggregates', sql: 'SELECT run_id, position, category, kind, data, crc FROM run_aggregates' },
 ] as const;
+
+/** The checksummed tables a file at its schema has (a file checked without upgrading may be older). */
+function checksummedTables(db: Db): (typeof CHECKSUMMED)[number][] {
+  const version = schemaVersion(db);
+  return CHECKSUMMED.filter((t) => !('since' in t) || version >= t.since);
+}
 
 type Row = Record<string, unknown> & { run_id: number; position?: number };
 
@@ -25,6 +33,8 @@ function damagedValues(table: string, row: Row): string[] {
       return blob('data', `${String(row.category)} ${String(row.name)}`);
     case 'layer_stats':
       return [...blob('count'), ...blob('mean'), ...blob('m2'), ...blob('extra')];
+    case 'layer_stat_chunks':
+      return blob('data', `chunk ${String(row.chunk)}`);
     case 'run_checkpoints':
       return blob('state');
     case 'run_bootstraps':
@@ -48,7 +58,7 @@ export const CHECKSUMS_SINCE = m120Checksums.version;
 /** Rows that carry checksums, for progress. */
 export function checksummedRows(db: Db): number {
   let total = 0;
-  for (const { table } of CHECKSUMMED) {
+  for (const { table } of checksummedTables(db)) {
     try {
       total += (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
     } catch {
@@ -60,7 +70,7 @@ export function checksummedRows(db: Db): number {
 
 /** One finding per checksummed row (damaged or not), and one for each table SQLite cannot read through. */
 export function* verifyChecksums(db: Db): Generator<ChecksumFinding> {
-  for (const { table, sql } of CHECKSUMMED) {
+  for (const { table, sql } of checksummedTables(db)) {
     try {
       for (const row of db.prepare(sql).iterate() as Iterable<Row>) {
         const damaged = damagedValues(table, row);

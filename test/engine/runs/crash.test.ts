@@ -67,12 +67,15 @@ async function cli(args: string[], kill?: { afterMs: number; fromSpawn: boolean 
   return { code, signal, stderr, runningFor: seenAt === null ? null : performance.now() - seenAt };
 }
 
-/** A digest of everything a run's results consist of (sufficient statistics, unit columns, layer rows, aggregates). */
+/** A digest of everything a run's results consist of (sufficient statistics and their chunks, unit columns, layer rows, aggregates). */
 function resultsDigest(project: Project, run: number): string {
   const hash = createHash('sha256');
   const db = project.db;
   for (const r of db.prepare("SELECT position, count, mean, m2 FROM layer_stats WHERE run_id = ? AND state = 'final' ORDER BY position").all(run) as Record<string, unknown>[]) {
     hash.update(`${String(r.position)}:`).update(r.count as Buffer).update(r.mean as Buffer).update(r.m2 as Buffer);
+  }
+  for (const r of db.prepare('SELECT position, chunk, data FROM layer_stat_chunks WHERE run_id = ? ORDER BY position, chunk').all(run) as Record<string, unknown>[]) {
+    hash.update(`${String(r.position)}#${String(r.chunk)}:`).update(r.data as Buffer);
   }
   for (const r of db.prepare('SELECT position, category, name, data FROM unit_columns WHERE run_id = ? ORDER BY position, category, name').all(run) as Record<string, unknown>[]) {
     hash.update(`${String(r.position)}/${String(r.category)}/${String(r.name)}:`).update(r.data as Buffer);

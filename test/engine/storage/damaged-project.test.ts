@@ -92,7 +92,7 @@ describe('a damaged project', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { ok: boolean; damage: unknown[]; checksums: number; pages: number; note: string | null };
     expect(report).toMatchObject({ ok: true, damage: [], note: null });
-    const rows = query<{ n: number }>(project, "SELECT (SELECT COUNT(*) FROM unit_columns) + (SELECT COUNT(*) FROM layer_stats) + (SELECT COUNT(*) FROM run_checkpoints) + (SELECT COUNT(*) FROM run_bootstraps) + (SELECT COUNT(*) FROM layer_results) + (SELECT COUNT(*) FROM run_aggregates) AS n")[0]!.n;
+    const rows = query<{ n: number }>(project, "SELECT (SELECT COUNT(*) FROM unit_columns) + (SELECT COUNT(*) FROM layer_stats) + (SELECT COUNT(*) FROM layer_stat_chunks) + (SELECT COUNT(*) FROM run_checkpoints) + (SELECT COUNT(*) FROM run_bootstraps) + (SELECT COUNT(*) FROM layer_results) + (SELECT COUNT(*) FROM run_aggregates) AS n")[0]!.n;
     expect(report.checksums).toBe(rows);
     expect(report.pages).toBeGreaterThan(10);
     const text = await runCliAsync(['project', 'check', project]);
@@ -145,20 +145,27 @@ describe('a damaged project', () => {
     expect(digest(project)).toBe(before);
   }, 120_000);
 
-  it('bytes flipped in stored statistics: reanalyze refuses before it writes a run, naming the layer and table layer_stats', async () => {
+  it('bytes flipped in stored statistics: reanalyze refuses before it writes a run, naming the layer, table layer_stat_chunks and the chunk', async () => {
     const project = copyOf('flipped-stats');
-    const stats = query<{ mean: Buffer; layer: string }>(
+    // A chunk of final statistics (m150) whose first bytes sit nowhere else in the file, so exactly it is damaged.
+    const content = readFileSync(project);
+    const chunks = query<{ data: Buffer; chunk: number; layer: string }>(
       project,
-      'SELECT s.mean, l.name AS layer FROM layer_stats s JOIN run_layers l ON l.run_id = s.run_id AND l.position = s.position ORDER BY length(s.mean) DESC LIMIT 1',
-    )[0]!;
-    const found = offsetsOf(project, stats.mean.subarray(0, 32));
+      'SELECT c.data, c.chunk, l.name AS layer FROM layer_stat_chunks c JOIN run_layers l ON l.run_id = c.run_id AND l.position = c.position ORDER BY length(c.data) DESC, c.position, c.chunk',
+    );
+    const stats = chunks.find((c) => {
+      const at = content.indexOf(c.data.subarray(0, 32));
+      return at >= 0 && content.indexOf(c.data.subarray(0, 32), at + 1) < 0;
+    })!;
+    expect(stats, 'a chunk with unique bytes').toBeDefined();
+    const found = offsetsOf(project, stats.data.subarray(0, 32));
     rewrite(project, (content) => {
       for (const at of found) for (let i = at + 8; i < at + 16; i++) content[i] = content[i]! ^ 0x01;
     });
     const before = digest(project);
-    const line = await expectRefused(project, ['reanalyze', project, '--run', '1', '--alpha', '0.01'], new RegExp(`run #1, layer ${stats.layer}, table layer_stats \\(mean\\) does not match its checksum`));
+    const line = await expectRefused(project, ['reanalyze', project, '--run', '1', '--alpha', '0.01'], new RegExp(`run #1, layer ${stats.layer}, table layer_stat_chunks \\(chunk ${stats.chunk}\\) does not match its checksum`));
     expect(line).toContain("make the run again with 'unitscope run'");
-    await expectCheckFinds(project, new RegExp(`run #1, layer ${stats.layer}, table layer_stats \\(mean\\): the stored data does not match its checksum`));
+    await expectCheckFinds(project, new RegExp(`run #1, layer ${stats.layer}, table layer_stat_chunks \\(chunk ${stats.chunk}\\): the stored data does not match its checksum`));
     expect(digest(project)).toBe(before);
     expect(query<{ n: number }>(project, 'SELECT COUNT(*) AS n FROM runs')[0]!.n).toBe(1);
   }, 120_000);

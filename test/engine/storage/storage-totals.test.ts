@@ -15,11 +15,14 @@ function summedBytes(project: Project) {
   const one = (sql: string) => (project.db.prepare(sql).get() as { n: number | null }).n ?? 0;
   return {
     unitResults: one('SELECT SUM(length(data)) AS n FROM unit_columns'),
-    statistics: one('SELECT SUM(length(count) + length(mean) + length(m2) + COALESCE(length(extra), 0)) AS n FROM layer_stats'),
+    statistics:
+      one('SELECT SUM(length(count) + length(mean) + length(m2) + COALESCE(length(extra), 0)) AS n FROM layer_stats') + one('SELECT SUM(length(data)) AS n FROM layer_stat_chunks'),
     aggregates: one('SELECT SUM(length(data)) AS n FROM run_aggregates'),
     thumbnails: one('SELECT SUM(length(data)) AS n FROM thumbnails'),
   };
 }
+
+const chunkRows = (project: Project) => (project.db.prepare('SELECT COUNT(*) AS n FROM layer_stat_chunks').get() as { n: number }).n;
 
 describe('storage totals', () => {
   it('match the row sums after runs, upserts, reanalysis and cascade deletes', async () => {
@@ -48,6 +51,14 @@ describe('storage totals', () => {
       project.db.prepare('DELETE FROM images WHERE id = ?').run(imageId); // cascades to its thumbnail
       project.db.prepare('DELETE FROM unit_columns WHERE run_id = ?').run(run);
       expect(storedBytes(project.db)).toEqual(summedBytes(project));
+
+      // Deleting the runs cascades to their statistics, the chunks of the final ones (m150) included.
+      expect(chunkRows(project)).toBeGreaterThan(0);
+      project.db.prepare('DELETE FROM runs WHERE parent_run = ?').run(run);
+      project.db.prepare('DELETE FROM runs WHERE id = ?').run(run);
+      expect(chunkRows(project)).toBe(0);
+      expect(storedBytes(project.db)).toEqual(summedBytes(project));
+      expect(storedBytes(project.db).statistics).toBe(0);
       expect(project.db.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       project.close();

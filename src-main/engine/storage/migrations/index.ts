@@ -12,6 +12,7 @@ import { m110UnitRecords } from './m110-unit-records.ts';
 import { m120Checksums } from './m120-checksums.ts';
 import { m130TapBatchAxis } from './m130-tap-batch-axis.ts';
 import { m140TokenLayerUnits } from './m140-token-layer-units.ts';
+import { m150StatChunks } from './m150-stat-chunks.ts';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,6 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals, m080TapLayout, m090RunBootstraps, m100Studies, m110UnitRecords, m120Checksums, m130TapBatchAxis, m140TokenLayerUnits];
+export const MIGRATIONS: readonly Migration[] = [m010Core, m040Results, m060Analyses, m070StorageTotals, m080TapLayout, m090RunBootstraps, m100Studies, m110UnitRecords, m120Checksums, m130TapBatchAxis, m140TokenLayerUnits, m150StatChunks];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
