@@ -8,13 +8,13 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LayerAnalysis, TapShape, UnitResults } from '../src-main/engine/pipeline-types.ts';
+import type { LayerAnalysis, LayerStats, TapShape, UnitResults } from '../src-main/engine/pipeline-types.ts';
 import { Project } from '../src-main/engine/project.ts';
 import { csiOrder, layerAggregates } from '../src-main/engine/stats/aggregates.ts';
+import { unitResults } from '../src-main/engine/stats/recipes.ts';
 import { channelsResult, csiResult, resultsTable, spatialResult, unitsPage } from '../src-main/engine/runs/results-queries.ts';
 import { insertRunCategories, insertRunLayers } from '../src-main/engine/storage/run-inputs-store.ts';
-import { unitResultBytes, type UnitFieldName, writeUnitResults } from '../src-main/engine/storage/unit-results-store.ts';
-import type { TypedArrayOf } from '../src-main/engine/storage/blobs.ts';
+import { unitResultBytes, writeUnitResults } from '../src-main/engine/storage/unit-results-store.ts';
 import { UnitValues } from '../src-main/engine/runs/unit-values.ts';
 import { writeAggregate, writeLayerResult } from '../src-main/engine/storage/layer-results-store.ts';
 import { writeLayerStats } from '../src-main/engine/storage/statistics-store.ts';
@@ -24,7 +24,7 @@ import { DEMO_CATEGORIES } from '../src-main/engine/stimuli/demo.ts';
 import { defaultRecipe } from '../src-main/contract/recipe.ts';
 
 const WORK = fileURLToPath(new URL('./.work/', import.meta.url));
-const PROJECT = join(WORK, 'db-queries-v5.unitscope');
+const PROJECT = join(WORK, 'db-queries-v6.unitscope');
 const ROWS = join(WORK, 'db-queries-rows-v2.sqlite');
 const ITERATIONS = 25;
 
@@ -62,35 +62,29 @@ function rng(seed: number): () => number {
   };
 }
 
-function syntheticResults(category: string, units: number, next: () => number, selectiveRate: number): UnitResults {
-  const r: UnitResults = {
-    category,
-    selective: new Uint8Array(units),
-    csi: new Float64Array(units),
-    tMin: new Float64Array(units),
-    pMax: new Float64Array(units),
-    qMax: new Float64Array(units),
-    meanTarget: new Float64Array(units),
-    meanOthers: new Float64Array(units),
-    dprime: new Float64Array(units),
-    dprimeSecond: new Float64Array(units),
-    meanPairT: new Float64Array(units),
-  };
+/**
+ * Synthetic statistics of one layer (count 100 per category): 5 % dead units (every mean and M2 0, so
+ * NaN CSI and t), the rest with small random differences between categories and unit variance, and for
+ * each target category a share `rates[t]` of units whose mean for it is 1-3 standard deviations higher
+ * (selective under the default recipe). The unit results are then the real analysis of these statistics.
+ */
+function syntheticStats(tap: TapShape, next: () => number, rates: readonly number[]): LayerStats {
+  const units = tap.channels * tap.height * tap.width;
+  const K = CATEGORIES.length;
+  const mean = new Float64Array(K * units);
+  const m2 = new Float64Array(K * units);
+  const targets = CATEGORIES.flatMap((c, k) => (c.role === 'target' ? [k] : []));
   for (let u = 0; u < units; u++) {
-    const dead = next() < 0.05;
-    const sel = !dead && next() < selectiveRate;
-    r.selective[u] = sel ? 1 : 0;
-    r.csi[u] = dead ? NaN : sel ? 0.2 + 0.8 * next() : 2 * next() - 1;
-    r.tMin[u] = dead ? NaN : sel ? 3 + 10 * next() : 6 * next() - 3;
-    r.pMax[u] = dead ? NaN : sel ? 10 ** (-3 - 40 * next()) : next();
-    r.qMax[u] = dead ? NaN : Math.min(1, r.pMax[u]! * 20);
-    r.meanTarget[u] = dead ? 0 : 2 * next();
-    r.meanOthers[u] = dead ? 0 : next();
-    r.dprime[u] = dead ? NaN : 4 * next() - 1;
-    r.dprimeSecond[u] = dead ? NaN : 3 * next() - 1;
-    r.meanPairT[u] = dead ? NaN : 8 * next() - 2;
+    if (next() < 0.05) continue;
+    for (let k = 0; k < K; k++) {
+      mean[k * units + u] = 0.1 * next();
+      m2[k * units + u] = 99 * (0.5 + next());
+    }
+    targets.forEach((k, t) => {
+      if (next() < rates[t]!) mean[k * units + u] = mean[k * units + u]! + 1 + 2 * next();
+    });
   }
-  return r;
+  return { tap, count: new Float64Array(K).fill(100), mean, m2 };
 }
 
 function analysisOf(tap: TapShape, results: UnitResults[]): LayerAnalysis {
@@ -133,17 +127,11 @@ function generateProject(): void {
     })();
     taps.forEach((tap, position) => {
       const units = tap.channels * tap.height * tap.width;
-      const results = TARGETS.map((c, i) => syntheticResults(c, units, next, 0.02 + 0.05 * i + (0.1 * position) / taps.length));
+      const stats = syntheticStats(tap, next, TARGETS.map((_, i) => 0.02 + 0.05 * i + (0.1 * position) / taps.length));
+      const results = unitResults(stats, CATEGORIES, defaultRecipe);
       const analysis = analysisOf(tap, results);
-      const K = CATEGORIES.length;
-      const mean = new Float64Array(K * units);
-      const m2 = new Float64Array(K * units);
-      for (let i = 0; i < mean.length; i++) {
-        mean[i] = next();
-        m2[i] = 100 * next();
-      }
       db.transaction(() => {
-        writeLayerStats(db, id, position, { tap, count: new Float64Array(K).fill(100), mean, m2 }, 'final');
+        writeLayerStats(db, id, position, stats, 'final');
         for (const r of results) {
           writeUnitResults(db, id, position, r, csiOrder(Float32Array.from(r.csi)));
           let selective = 0;
@@ -194,21 +182,18 @@ function measureRowTable(project: Project): BenchResult[] {
   const t0 = performance.now();
   let rows = 0;
   TARGETS.forEach((category, k) => {
-    const values = new UnitValues(project, 1);
-    const col = <D extends 'u8' | 'f32' | 'f64'>(name: UnitFieldName, dtype: D) => {
-      const data = values.fields(0, category, [name])?.[name] as TypedArrayOf<D> | undefined;
-      if (!data) throw new Error(`db_queries: the generated project lacks ${name} of stem.relu/${category}`);
-      return data;
-    };
+    // One read and one derivation of every column (the row table is built from the same values).
+    const fields = new UnitValues(project, 1).fields(0, category);
+    if (!fields) throw new Error(`db_queries: the generated project lacks the unit results of stem.relu/${category}`);
     const c = {
-      sel: col('selective', 'u8'),
-      csi: col('csi', 'f32'),
-      t: col('t_min', 'f32'),
-      p: col('p_max', 'f64'),
-      q: col('q_max', 'f64'),
-      m: col('mean_target', 'f32'),
-      mo: col('mean_others', 'f32'),
-      d: col('dprime', 'f32'),
+      sel: fields.selective,
+      csi: fields.csi,
+      t: fields.t_min,
+      p: fields.p_max,
+      q: fields.q_max,
+      m: fields.mean_target,
+      mo: fields.mean_others,
+      d: fields.dprime,
     };
     const nn = (v: number) => (Number.isNaN(v) ? null : v);
     db.transaction(() => {

@@ -11,7 +11,7 @@ import { analyzeLayers, analyzeRun, storableAnalysis, type AnalyzedLayer } from 
 import { deleteRunAnalysis, hasLayerAnalysis, writeAggregate, writeLayerResult } from '../storage/layer-results-store.ts';
 import { readRunCategories, readRunLayers } from '../storage/run-inputs-store.ts';
 import { readRunManifest } from '../storage/runs-store.ts';
-import { readLayerStats } from '../storage/statistics-store.ts';
+import { chunkFinalStats, readLayerStats } from '../storage/statistics-store.ts';
 import { writeUnitResults } from '../storage/unit-results-store.ts';
 import { metricsForJson } from '../stats/aggregates.ts';
 import type { RunHooks } from './run-lifecycle.ts';
@@ -46,6 +46,9 @@ export async function analyseRun(project: Project, runId: number, statsRun: numb
   const taps = readRunLayers(project.db, runId);
   const categories: CategoryDef[] = readRunCategories(project.db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
   const meter = new ProgressMeter('analysis', taps.length, (p) => hooks.progress?.(p), 'layers');
+  // The unit values this analysis does not store are derived on read from the statistics, a page's units
+  // at a time, which needs them chunked; a run extracted before m150 has them whole (same values).
+  chunkFinalStats(project.db, statsRun);
   // The run's memory budget (recorded at its start; reanalyses keep their source's) bounds the gathers
   // and the layers out at once (being analysed or stored).
   const budgetMB = readRunManifest(project.db, runId)?.execution.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;

@@ -13,6 +13,7 @@ import { runAnalysis } from '../../../src-main/engine/runs/run-analysis.ts';
 import { resultsTable } from '../../../src-main/engine/runs/results-queries.ts';
 import { readRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
 import { unitResultBytes } from '../../../src-main/engine/storage/unit-results-store.ts';
+import { statChunkUnits } from '../../../src-main/engine/storage/statistics-store.ts';
 import { UnitValues } from '../../../src-main/engine/runs/unit-values.ts';
 import { BLOB_TRAILER_BYTES } from '../../../src-main/engine/storage/blobs.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
@@ -153,14 +154,18 @@ describe('project info', () => {
     expect(info.imageCount).toBe(18);
     expect(info.modelCount).toBe(1);
     expect(info.runs[0]).toMatchObject({ id: 1, status: 'finished', provider: 'cpu', recipe: { recipe: 'pairwise-t', alpha: 0.05 } });
-    // 5 taps, 2 targets: 16384+16384+8192+4096+64 = 45120 units x 2 targets, each with a 37-byte record
-    // (1 + 4*5 + 8*2) and its place in the CSI order (4), plus two int32 per selective unit (its place in
-    // the selective units by CSI and by t); every stored chunk ends in its 8-byte checksum trailer.
+    // 5 taps, 2 targets: 16384+16384+8192+4096+64 = 45120 units x 2 targets, each with a 9-byte record
+    // (selection u8 + q f64; the rest derives from the statistics) and its place in the CSI order (4), plus
+    // two int32 per selective unit (its place in the selective units by CSI and by t); every stored chunk
+    // ends in its 8-byte checksum trailer.
     const selective = resultsTable(project, 1).rows.reduce((s, r) => s + r.selective, 0);
     const blobs = unitResultBytes(project.db).columns;
-    expect(info.sizes!.unitResults).toBe(45120 * 2 * (37 + 4) + 2 * 4 * selective + blobs * BLOB_TRAILER_BYTES);
-    // 3 categories x units x (mean + m2) x 8 bytes + counts; count, mean and m2 of 5 layers with trailers.
-    expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8 + 5 * 3 * BLOB_TRAILER_BYTES);
+    expect(info.sizes!.unitResults).toBe(45120 * 2 * (9 + 4) + 2 * 4 * selective + blobs * BLOB_TRAILER_BYTES);
+    // 3 categories x units x (mean + m2) x 8 bytes + counts; per layer the count, the empty mean and m2
+    // that say the values are in layer_stat_chunks and the unit count (extra, one float64), each with its
+    // trailer; then one trailer per chunk.
+    const chunks = [16384, 16384, 8192, 4096, 64].reduce((s, units) => s + Math.ceil(units / statChunkUnits(3)), 0);
+    expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8 + 5 * 8 + 5 * 4 * BLOB_TRAILER_BYTES + chunks * BLOB_TRAILER_BYTES);
     expect(info.sizes!.file).toBeGreaterThan(info.sizes!.unitResults);
     expect(info.runTimings![1]!.totalSeconds).toBeGreaterThan(0);
     expect(info.runTimings![1]!.extractionSeconds).toBeGreaterThan(0);

@@ -103,10 +103,11 @@ describe('a damaged project', () => {
   it('200 bytes flipped inside a stored unit-result BLOB: export refuses naming run, layer and table; project check finds it', async () => {
     const project = copyOf('flipped-blob');
     // A chunk of unit records (what results and exports read; the CSI orders are read by the top-N
-    // queries): its bytes lie on one leaf or overflow page run of the file.
+    // queries): its bytes lie on one leaf or overflow page run of the file. Runs since m150 store kept
+    // records (the selection and q).
     const blob = query<{ data: Buffer; name: string; layer: string }>(
       project,
-      "SELECT u.data, u.name, l.name AS layer FROM unit_columns u JOIN run_layers l ON l.run_id = u.run_id AND l.position = u.position WHERE u.name LIKE 'units#%' ORDER BY length(u.data) DESC, u.name LIMIT 1",
+      "SELECT u.data, u.name, l.name AS layer FROM unit_columns u JOIN run_layers l ON l.run_id = u.run_id AND l.position = u.position WHERE u.name LIKE 'kept#%' ORDER BY length(u.data) DESC, u.name LIMIT 1",
     )[0]!;
     const data = blob.data.subarray(0, blob.data.length - 8);
     const flip = Math.min(200, data.length - 32);
