@@ -14,6 +14,7 @@ import { resultsTable } from '../../../src-main/engine/runs/results-queries.ts';
 import { readRunLayers } from '../../../src-main/engine/storage/run-inputs-store.ts';
 import { readUnitColumn, unitResultBytes } from '../../../src-main/engine/storage/unit-results-store.ts';
 import { BLOB_TRAILER_BYTES } from '../../../src-main/engine/storage/blobs.ts';
+import { statChunkUnits } from '../../../src-main/engine/storage/statistics-store.ts';
 import { makeTinyProject } from '../runs/tiny-project.ts';
 import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
 
@@ -160,8 +161,11 @@ describe('project info', () => {
     const selective = resultsTable(project, 1).rows.reduce((s, r) => s + r.selective, 0);
     const blobs = unitResultBytes(project.db).columns;
     expect(info.sizes!.unitResults).toBe(45120 * 2 * (37 + 4) + 2 * 4 * selective + blobs * BLOB_TRAILER_BYTES);
-    // 3 categories x units x (mean + m2) x 8 bytes + counts; count, mean and m2 of 5 layers with trailers.
-    expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8 + 5 * 3 * BLOB_TRAILER_BYTES);
+    // 3 categories x units x (mean + m2) x 8 bytes + counts; count, mean and m2 of 5 layers with trailers;
+    // the final mean and m2 in chunks of statChunkUnits(3) units (m150), each with its trailer, and each
+    // layer's unit count (one float64 and a trailer).
+    const chunks = [16384, 16384, 8192, 4096, 64].reduce((n, units) => n + Math.ceil(units / statChunkUnits(3)), 0);
+    expect(info.sizes!.statistics).toBe(45120 * 3 * 16 + 5 * 3 * 8 + 5 * 3 * BLOB_TRAILER_BYTES + chunks * BLOB_TRAILER_BYTES + 5 * (8 + BLOB_TRAILER_BYTES));
     expect(info.sizes!.file).toBeGreaterThan(info.sizes!.unitResults);
     expect(info.runTimings![1]!.totalSeconds).toBeGreaterThan(0);
     expect(info.runTimings![1]!.extractionSeconds).toBeGreaterThan(0);
