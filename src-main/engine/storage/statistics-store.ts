@@ -71,7 +71,7 @@ function damagedChunks(db: Db, runId: number, position: number, chunk: number, p
   return damagedProject(db.name, `the stored data of ${describeBlob(chunkSource(db, runId, position, chunk))} ${problem}`, CHUNKS);
 }
 
-/** Chunk c of a chunked layer: its verified values (2 K n float64) and its unit count n. */
+/** Chunk c of a chunked layer of `units` units: its verified values (2 K n float64, n its unit count). */
 function chunkValues(db: Db, runId: number, position: number, K: number, units: number, chunk: number, data: Buffer): Float64Array {
   const S = statChunkUnits(K);
   const n = Math.min(S, units - chunk * S);
