@@ -5,19 +5,20 @@ import type { CategoryInterval, UnitInspection, UnitRow } from '../../contract/r
 import { EngineError } from '../errors.ts';
 import { positionCell, tapUnits, unitChannel, unitPosition } from '../pipeline-types.ts';
 import type { Project } from '../project.ts';
-import { readLayerStats } from '../storage/statistics-store.ts';
+import { readUnitStats } from '../storage/statistics-store.ts';
 import { readRunCategories } from '../storage/run-inputs-store.ts';
 import { requireLayer, requireRun, targetCategories, unitsPage } from './results-queries.ts';
 import { statsSource } from './run-inputs.ts';
 import type { RunHooks } from './run-lifecycle.ts';
 import { runGatherer } from './stored-analysis.ts';
 
-function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, units: number, unit: number, names: readonly string[]): CategoryInterval[] {
+/** Intervals from one unit's statistics (mean[k], m2[k] for category k). */
+function categoryIntervals(count: Float64Array, mean: Float64Array, m2: Float64Array, names: readonly string[]): CategoryInterval[] {
   return names.map((category, k) => {
     const n = count[k]!;
-    const m = mean[k * units + unit]!;
+    const m = mean[k]!;
     if (n < 2) return { category, n, mean: m, sd: null, low: null, high: null };
-    const sd = Math.sqrt(m2[k * units + unit]! / (n - 1));
+    const sd = Math.sqrt(m2[k]! / (n - 1));
     const half = tQuantile(0.975, n - 1) * (sd / Math.sqrt(n));
     return { category, n, mean: m, sd, low: m - half, high: m + half };
   });
@@ -30,7 +31,8 @@ export async function inspectUnit(project: Project, runId: number, layer: string
   const { position, tap } = requireLayer(project, runId, layer);
   const units = tapUnits(tap);
   if (unit >= units) throw new EngineError('validation', `layer '${layer}' has ${units} units; unit ${unit} does not exist`);
-  const stats = readLayerStats(project.db, statsSource(project, runId), position);
+  // This unit's statistics only (the chunk it falls in), not the layer's.
+  const stats = readUnitStats(project.db, statsSource(project, runId), position, [unit]);
   if (!stats) throw new EngineError('internal', `run #${runId}: no statistics for layer ${layer}`, { file: project.path });
   const names = readRunCategories(project.db, runId).map((c) => c.name);
   const channel = unitChannel(tap, unit);
@@ -61,7 +63,7 @@ export async function inspectUnit(project: Project, runId: number, layer: string
     layout: tap.layout ?? 'chw',
     channel,
     ...positionCell(tap, cellIndex),
-    categories: categoryIntervals(stats.count, stats.mean, stats.m2, units, unit, names),
+    categories: categoryIntervals(stats.count, stats.mean, stats.m2, names),
     results,
     responses,
     topImages,
