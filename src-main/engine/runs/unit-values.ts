@@ -4,7 +4,7 @@
 // just the units read, from the final sufficient statistics of the run that holds them (itself, or the run
 // it reanalyses), by the recipe's own arithmetic (stats/recipes.ts derivedUnitValues), then rounded to the
 // dtypes the values were stored in before (float32 display metrics, float64 p). Runs stored before m150
-// keep every value in their records ('whole') and are read as stored. docs/storage.md#derived-on-read.
+// keep every value in their records ('whole') and are read as stored. docs/storage.md, "Derived on read".
 import type { RecipeSettings } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import type { CategoryDef, LayerStats, TapShape } from '../pipeline-types.ts';

@@ -345,7 +345,7 @@ export function unitResults(
 /**
  * The per-unit values that are functions of each unit's own sufficient statistics alone: everything a
  * recipe gives a unit but q (Benjamini-Hochberg over the whole layer) and the selection (q, or a rank
- * over the layer). They are not stored (docs/storage.md#derived-on-read): readers recompute them here for
+ * over the layer). They are not stored (docs/storage.md, "Derived on read"): readers recompute them here for
  * just the units they show, so `stats` may hold any subset of a layer's units. Each value comes from the
  * same arithmetic on the same float64 inputs as in unitResults (the same t, p and min/max), so it is
  * identical to what unitResults gives that unit (test/engine/stats/derived-values.test.ts).

@@ -1,4 +1,4 @@
-// Unit values derived on read (docs/storage.md#derived-on-read) on real runs of the tiny CNN: every page a
+// Unit values derived on read (docs/storage.md, "Derived on read") on real runs of the tiny CNN: every page a
 // reader gets, and every whole column an export gets, holds exactly the analysis's values for those units
 // (float32 display metrics, float64 p and q) while the run stores only the selection and q. A run whose
 // statistics an older version stored whole is reanalysed: its statistics are chunked first, the values

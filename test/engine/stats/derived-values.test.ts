@@ -1,4 +1,4 @@
-// The values readers derive per unit (docs/storage.md#derived-on-read) equal, bit for bit, what the
+// The values readers derive per unit (docs/storage.md, "Derived on read") equal, bit for bit, what the
 // analysis gives those units over the whole layer: every recipe and setting of the scipy fixture (dead
 // units, zero variance, ties, 2 and 8 categories, p below 1e-300), on random subsets of units with
 // repeats, in any order, as a page query asks for them.
