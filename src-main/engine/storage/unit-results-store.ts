@@ -44,12 +44,10 @@ export type UnitFieldName = (typeof UNIT_FIELDS)[number]['name'];
 /**
  * The stored orders: `csi_order` holds every unit index sorted by CSI, highest first, NaN last, ties by
  * unit index (so "top N by CSI" reads a prefix); `selective_csi` the selective units in that order;
- * `selective_t` the selective units by t (float32, as stored) descending, NaN last, ties by unit index.
+ * `selective_t` the selective units by t (rounded to float32, as readers get it) descending, NaN last,
+ * ties by unit index.
  */
 export type UnitOrder = 'csi_order' | 'selective_csi' | 'selective_t';
-
-/** A whole stored column: a field of the records, or an order. */
-export type UnitColumnName = UnitFieldName | 'csi_order';
 
 /** The fields every layout stores, and the orders: what this module reads as columns. */
 export type StoredColumnName = (typeof KEPT_FIELDS)[number]['name'] | 'csi_order';
@@ -168,11 +166,11 @@ function writeUnitResultsAs(db: Db, layout: RecordLayout, runId: number, positio
   write('selective_t', 'i32', bytesOf(selectiveByT(results)), orderBytes);
 }
 
-/** Selective units by t (as stored, float32) descending, NaN last, ties by unit index. */
+/** Selective units by t (rounded to float32, as readers get it) descending, NaN last, ties by unit index. */
 function selectiveByT(results: Pick<UnitResults, 'selective' | 'tMin'>): Int32Array {
   const units: number[] = [];
   for (let u = 0; u < results.selective.length; u++) if (results.selective[u] === 1) units.push(u);
-  // Sort (t, unit) pairs: t as float32 like the stored field; a comparator sort is fine here because
+  // Sort (t, unit) pairs: t as float32 like the field readers get; a comparator sort is fine here because
   // selective units are a fraction of a layer.
   const t = Float32Array.from(units, (u) => results.tMin[u]!);
   const order = units.map((_, i) => i);
