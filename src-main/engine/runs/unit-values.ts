@@ -99,18 +99,15 @@ export class UnitValues {
     if (!stats || stats.state !== 'final') throw this.noStatistics(position);
     const subset: LayerStats = { tap: { name: this.tapName(position), tensor: '', channels: units.length, height: 1, width: 1 }, count: stats.count, mean: stats.mean, m2: stats.m2 };
     const v = this.derive(subset, category, DERIVED_FIELDS, Float64Array.from(kept, (r) => r.qMax));
-    const f32 = (a: Float64Array | undefined, i: number) => Math.fround(a![i]!);
-    return kept.map((r, i) => ({
-      unit: r.unit,
-      selective: r.selective,
-      csi: f32(v.csi, i),
-      tMin: f32(v.tMin, i),
-      pMax: v.pMax![i]!,
-      qMax: r.qMax,
-      meanTarget: f32(v.meanTarget, i),
-      meanOthers: f32(v.meanOthers, i),
-      dprime: f32(v.dprime, i),
-    }));
+    // Rounded as the fields were stored before (DERIVED_COLUMNS, the same rule as whole columns).
+    return kept.map((r, i) => {
+      const record = { unit: r.unit, selective: r.selective, qMax: r.qMax } as UnitRecord;
+      for (const c of DERIVED_COLUMNS) {
+        const x = v[c.field]![i]!;
+        record[c.field] = c.float32 ? Math.fround(x) : x;
+      }
+      return record;
+    });
   }
 
   private derive(stats: LayerStats, category: string, fields: readonly DerivedField[], qMax: Float64Array) {
