@@ -102,7 +102,13 @@ export interface ResponseGatherer {
   readonly images: readonly StimulusRef[];
 }
 
-/** Per-unit results for one target category in one layer. All arrays have one entry per unit. */
+/**
+ * What the analysis of one layer keeps per unit for one target category (all arrays have one entry per
+ * unit): what cannot be derived from a unit's own statistics and is stored (the selection and q), and
+ * what the layer metrics, chart aggregates and stored orders are computed from besides the statistics
+ * (CSI, t). Every other per-unit value (the means, p, d', d' vs second, mean pairwise t) is derived when
+ * read (stats/recipes.ts derivedUnitValues), so the analysis never holds it for a whole layer.
+ */
 export interface UnitResults {
   category: string;
   selective: Uint8Array;
@@ -110,15 +116,8 @@ export interface UnitResults {
   csi: Float64Array;
   /** Smallest t over the recipe's contrasts (strength for top-k/vs-rest: the one t). */
   tMin: Float64Array;
-  /** Largest p and q over the contrasts. */
-  pMax: Float64Array;
+  /** Largest q over the contrasts (ranksum-maxp: its largest rank-sum p). */
   qMax: Float64Array;
-  meanTarget: Float64Array;
-  /** Mean of the other categories' means (each weighted equally). */
-  meanOthers: Float64Array;
-  dprime: Float64Array;
-  dprimeSecond: Float64Array;
-  meanPairT: Float64Array;
 }
 
 /** Layer metrics for one category (docs/method.md#layer-metrics); NaN where undefined. */

@@ -16,9 +16,9 @@ const EMPTY = new Float64Array(0);
 
 /**
  * A finished run's layers as LayerAnalysis, carrying what compareRuns and consistencyMatrix read: the
- * selective masks and CSI per unit, the layer metrics, channel counts and density maps. The other
- * per-unit arrays stay empty so two ResNet-50-sized runs fit in memory (~0.4 GB instead of ~4 GB);
- * stats/compare.ts and stats/consistency.ts read only `selective` and `csi` of the unit results.
+ * selective masks and CSI per unit, the layer metrics, channel counts and density maps. t and q stay
+ * empty so two ResNet-50-sized runs fit in memory: stats/compare.ts and stats/consistency.ts read only
+ * `selective` and `csi` of the unit results.
  */
 export function storedLayerAnalyses(project: Project, runId: number): LayerAnalysis[] {
   const taps = readRunLayers(project.db, runId);
@@ -32,19 +32,7 @@ export function storedLayerAnalyses(project: Project, runId: number): LayerAnaly
       const selective = fields?.selective as Uint8Array | undefined;
       const csi = fields?.csi;
       if (!selective || !csi) throw new EngineError('internal', `run #${runId} is missing results of ${tap.name}/${category}`, { file: project.path });
-      return {
-        category,
-        selective,
-        csi: Float64Array.from(csi),
-        tMin: EMPTY,
-        pMax: EMPTY,
-        qMax: EMPTY,
-        meanTarget: EMPTY,
-        meanOthers: EMPTY,
-        dprime: EMPTY,
-        dprimeSecond: EMPTY,
-        meanPairT: EMPTY,
-      };
+      return { category, selective, csi: Float64Array.from(csi), tMin: EMPTY, qMax: EMPTY };
     });
     const metrics: LayerAnalysis['metrics'] = {};
     const density: LayerAnalysis['density'] = {};

@@ -28,11 +28,12 @@ import {
 } from '../storage/unit-results-store.ts';
 import { statsSource } from './run-inputs.ts';
 
-/** The stored name of each derived field, and whether it was stored as float32. */
-const DERIVED_COLUMNS = DERIVED_FIELDS.map((field) => {
-  const spec = UNIT_FIELDS.find((f) => f.field === field)!;
-  return { field, name: spec.name, float32: spec.dtype === 'f32' };
-});
+/** The derived fields readers get (those of UNIT_FIELDS), with their stored name and whether it was stored as float32. */
+const DERIVED_COLUMNS = UNIT_FIELDS.flatMap(({ field, name, dtype }) => (isDerived(field) ? [{ field, name, float32: dtype === 'f32' }] : []));
+
+function isDerived(field: string): field is DerivedField & keyof UnitRecord {
+  return (DERIVED_FIELDS as readonly string[]).includes(field);
+}
 
 /** What derivation needs of a run, read once per reader. */
 interface RunBasis {
@@ -98,7 +99,12 @@ export class UnitValues {
     const stats = readUnitStats(this.project.db, this.ensureBasis().statsRun, position, units);
     if (!stats || stats.state !== 'final') throw this.noStatistics(position);
     const subset: LayerStats = { tap: { name: this.tapName(position), tensor: '', channels: units.length, height: 1, width: 1 }, count: stats.count, mean: stats.mean, m2: stats.m2 };
-    const v = this.derive(subset, category, DERIVED_FIELDS, Float64Array.from(kept, (r) => r.qMax));
+    const v = this.derive(
+      subset,
+      category,
+      DERIVED_COLUMNS.map((c) => c.field),
+      Float64Array.from(kept, (r) => r.qMax),
+    );
     // Rounded as the fields were stored before (DERIVED_COLUMNS, the same rule as whole columns).
     return kept.map((r, i) => {
       const record = { unit: r.unit, selective: r.selective, qMax: r.qMax } as UnitRecord;

@@ -1,6 +1,6 @@
 // Layer and run analysis: recipes -> per-unit results -> layer metrics. Pure computation over sufficient
 // statistics; per-image data (ranksum-maxp only) comes through a ResponseGatherer in slices.
-import { needsPerImage, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe.ts';
+import { needsPerImage, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe-table.ts';
 import { throwIfAborted } from '../errors.ts';
 import { WorkerPool, workerCount } from '../module-worker.ts';
 import type { CategoryDef, LayerAnalysis, LayerStats, ResponseGatherer, TapShape } from '../pipeline-types.ts';
@@ -12,7 +12,7 @@ import { topKMasks, unitResults, type PerImageEvidence } from './recipes.ts';
 
 /** Analyzes one layer. ranksum-maxp needs `perImage` (see rankSumMaxP); every other recipe does not. */
 export function analyzeLayer(stats: LayerStats, categories: readonly CategoryDef[], recipe: RecipeSettings, perImage?: PerImageEvidence): LayerAnalysis {
-  return layerAnalysis(stats, unitResults(stats, categories, recipe, perImage ? { perImage } : {}));
+  return layerAnalysis(stats, categories, unitResults(stats, categories, recipe, perImage ? { perImage } : {}));
 }
 
 /** What storing one target of a layer needs beyond its results: the units by CSI and the chart aggregates. */
@@ -27,21 +27,22 @@ export interface AnalyzedLayer {
   targets: StorableTarget[];
 }
 
-const NOT_STORED = new Float64Array(0);
-
 /**
  * The analysis with what storing it needs, computed here: on a worker, the sorts behind the CSI order and
  * the quartiles run beside the next layers' analyses instead of on the thread that writes the project.
- * d' to the second category and the mean pairwise t are dropped: no unit record stores them (their
- * layer metrics are computed by now), and without them a layer held for storing takes 57 bytes per unit
- * and target, not 73.
  */
 export function storableAnalysis(analysis: LayerAnalysis): AnalyzedLayer {
   return {
-    analysis: { ...analysis, units: analysis.units.map((r) => ({ ...r, dprimeSecond: NOT_STORED, meanPairT: NOT_STORED })) },
+    analysis,
     targets: analysis.units.map((r) => ({ csiOrder: csiOrder(Float32Array.from(r.csi)), aggregates: layerAggregates(analysis, r) })),
   };
 }
+
+/**
+ * Bytes a layer's analysis holds per unit and target until it is stored: the UnitResults (a mask and four
+ * float64 columns, 33 bytes) and the CSI order (int32).
+ */
+const ANALYSED_BYTES_PER_UNIT_TARGET = 37;
 
 export interface AnalyzeRunOptions extends RankSumOptions {
   /** Called after each layer with its index (progress). */
@@ -78,7 +79,7 @@ export async function analyzeRun(
       perLayer.forEach((rs, l) => rs[c]!.selective.set(masks[l]!));
     }
   }
-  return perLayer.map((rs, l) => layerAnalysis(layers[l]!, rs));
+  return perLayer.map((rs, l) => layerAnalysis(layers[l]!, categories, rs));
 }
 
 /** One layer of analyzeLayers: its position in the run (whatever the caller numbers it by) and shape. */
@@ -101,7 +102,7 @@ export interface AnalyzeLayersOptions {
   budgetBytes?: number;
 }
 
-/** 640 MiB when the caller gives no budget (a run gives its memory budget): two of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets) at once. */
+/** 640 MiB when the caller gives no budget (a run gives its memory budget): three of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets: 196 MB each) at once. */
 const DEFAULT_LAYERS_BUDGET = 640 * 2 ** 20;
 
 /** Below this many units in all the layers together, analyzeLayers stays on the calling thread. */
@@ -150,15 +151,14 @@ export async function analyzeLayers(
   const budget = options.budgetBytes ?? DEFAULT_LAYERS_BUDGET;
   const targets = categories.filter((c) => c.role === 'target').length;
   // Layers sent out or being stored, in estimated bytes: statistics (mean, M2) until the layer comes
-  // back, and results (a mask and the seven float64 columns storableAnalysis keeps per target) until it
-  // is stored.
+  // back, and results (ANALYSED_BYTES_PER_UNIT_TARGET) until it is stored.
   let held = 0;
   let next = 0;
   const fill = () => {
     while (next < jobs.length && queue.length < pool.size) {
       const job = jobs[next]!;
       const statsBytes = tapUnits(job.tap) * 16 * categories.length;
-      const resultBytes = tapUnits(job.tap) * 57 * targets;
+      const resultBytes = tapUnits(job.tap) * ANALYSED_BYTES_PER_UNIT_TARGET * targets;
       // Always one layer out, however large; more only within the budget.
       if (held > 0 && held + statsBytes + resultBytes > budget) return;
       throwIfAborted(options.signal, 'the analysis');

@@ -2,7 +2,7 @@
 // an asymptotic rank-sum test of n1 against n2 images cannot give a p below the one of complete separation,
 // so a threshold below that floor selects nothing whatever the network does, and the run says so (the
 // ablation's floor, 1 / (controls + 1), is contract/analysis-types.ts ablationFloor).
-import { effectiveSettings, type RecipeSettings } from '../../contract/recipe.ts';
+import { effectiveSettings, type RecipeSettings } from '../../contract/recipe-table.ts';
 import type { CategoryDef } from '../pipeline-types.ts';
 import { normalSf } from './distributions.ts';
 import { comparisonSet, targetIndices } from './recipes.ts';

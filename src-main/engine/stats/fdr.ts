@@ -1,7 +1,7 @@
 // Multiple-comparison adjustment over one family (one contrast within one layer), as
 // scipy.stats.false_discovery_control for bh/by. NaN p-values (undefined tests) are not part of the
 // family: they keep q = NaN and do not count in m.
-import type { FDR_METHODS } from '../../contract/recipe.ts';
+import type { FDR_METHODS } from '../../contract/recipe-table.ts';
 
 export type FdrMethod = (typeof FDR_METHODS)[number];
 

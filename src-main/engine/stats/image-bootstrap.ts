@@ -5,7 +5,7 @@
 // recomputed from the selection. Per category k the products W_k (B x n_k) x [X_k - m_k | (X_k - m_k)^2]
 // (n_k x 2S), centered on the category's mean so float64 keeps the variance, give all iterations' sums at
 // once; they run through the WeightedSums port, in blocks of iterations.
-import type { RecipeSettings } from '../../contract/recipe.ts';
+import type { RecipeSettings } from '../../contract/recipe-table.ts';
 import { cancelledError } from '../errors.ts';
 import { tapPositions, tapUnits, unitChannel, unitPosition, type CategoryDef, type LayerStats, type TapShape, type WeightedSums } from '../pipeline-types.ts';
 import { gini, normalizedEntropy, percentileSorted } from './layer-metrics.ts';

@@ -1,9 +1,9 @@
 // Layer metrics of docs/method.md#layer-metrics from the per-unit results of one layer: proportion,
 // overlap, CSI distribution, feature-map (channel) distribution, spatial localization and activation
 // strength. Undefined values are NaN (no selective units, a 1 x 1 map, a single channel).
-import type { LayerAnalysis, LayerMetrics, LayerStats, UnitResults } from '../pipeline-types.ts';
+import type { CategoryDef, LayerAnalysis, LayerMetrics, LayerStats, UnitResults } from '../pipeline-types.ts';
 import { tapPositions, unitChannel, unitPosition } from '../pipeline-types.ts';
-import { statsUnits } from './sufficient.ts';
+import { categoryMoments, statsUnits } from './sufficient.ts';
 
 /** Normalized Shannon entropy -sum p ln p / ln n of non-negative counts; 1 = perfectly even. */
 export function normalizedEntropy(counts: ArrayLike<number>): number {
@@ -97,8 +97,8 @@ export function layerMeanResponse(stats: LayerStats): number {
   return n === 0 || units === 0 ? NaN : total / (n * units);
 }
 
-/** Metrics, channel counts and density map for one target category. */
-export function categoryMetrics(stats: LayerStats, r: UnitResults, layerMean: number): { metrics: LayerMetrics; channelCounts: Float64Array; density: Float64Array } {
+/** Metrics, channel counts and density map for one target category; `targetMean` is its mean response per unit. */
+function categoryMetrics(stats: LayerStats, r: UnitResults, targetMean: Float64Array, layerMean: number): { metrics: LayerMetrics; channelCounts: Float64Array; density: Float64Array } {
   const tap = stats.tap;
   const channels = tap.channels;
   const plane = tapPositions(tap);
@@ -113,7 +113,7 @@ export function categoryMetrics(stats: LayerStats, r: UnitResults, layerMean: nu
     selected++;
     channelCounts[unitChannel(tap, u)]!++;
     density[unitPosition(tap, u)]!++;
-    activation += r.meanTarget[u]!;
+    activation += targetMean[u]!;
     if (!Number.isNaN(r.csi[u]!)) csi.push(r.csi[u]!);
   }
   // Spatial metrics are over the grid (method.md #spatial): a transformer's class token is a position of
@@ -156,12 +156,13 @@ export function overlapCounts(results: readonly UnitResults[], units: number): n
   return overlap;
 }
 
-/** Assembles a LayerAnalysis from the per-unit results of one layer. */
-export function layerAnalysis(stats: LayerStats, results: UnitResults[]): LayerAnalysis {
+/** Assembles a LayerAnalysis from the per-unit results of one layer (`categories`: the run's, in the statistics' order). */
+export function layerAnalysis(stats: LayerStats, categories: readonly CategoryDef[], results: UnitResults[]): LayerAnalysis {
   const layerMean = layerMeanResponse(stats);
   const analysis: LayerAnalysis = { tap: stats.tap, units: results, metrics: {}, density: {}, channelCounts: {}, overlap: overlapCounts(results, statsUnits(stats)) };
   for (const r of results) {
-    const m = categoryMetrics(stats, r, layerMean);
+    const c = categories.findIndex((k) => k.name === r.category);
+    const m = categoryMetrics(stats, r, categoryMoments(stats, c).mean, layerMean);
     analysis.metrics[r.category] = m.metrics;
     analysis.density[r.category] = m.density;
     analysis.channelCounts[r.category] = m.channelCounts;

@@ -1,9 +1,11 @@
-// Selection recipes of docs/method.md#recipes and the per-unit results for every target
+// Selection recipes of docs/method.md#recipes, and every per-unit value they report for a target
 // category: selective flag, CSI, tMin / pMax / qMax, category means, d' vs others and vs the second-best
 // category, mean pairwise t. Everything but ranksum-maxp works from sufficient statistics alone. Which
 // settings a recipe uses and fixes comes from the recipe table (contract/recipe.ts); SELECTORS holds
-// each recipe's arithmetic.
-import { effectiveSettings, recipeSpec, usesParameter, type RecipeName, type RecipeSettings } from '../../contract/recipe.ts';
+// each recipe's arithmetic. The analysis of a layer (unitResults) computes only what the selection,
+// storage and layer metrics need (UnitResults); the rest is derived per unit when read
+// (derivedUnitValues), from the same functions, so both give the same bits.
+import { effectiveSettings, recipeSpec, usesParameter, type RecipeName, type RecipeSettings } from '../../contract/recipe-table.ts';
 import type { CategoryDef, LayerStats, UnitResults } from '../pipeline-types.ts';
 import { adjustPValues, type FdrMethod } from './fdr.ts';
 import { categoryMoments, pooledMoments, statsUnits } from './sufficient.ts';
@@ -47,27 +49,17 @@ export interface PerImageEvidence {
 
 function newUnitResults(name: string, units: number): UnitResults {
   const f = () => new Float64Array(units);
-  return {
-    category: name,
-    selective: new Uint8Array(units),
-    csi: f(),
-    tMin: f(),
-    pMax: f(),
-    qMax: f(),
-    meanTarget: f(),
-    meanOthers: f(),
-    dprime: f(),
-    dprimeSecond: f(),
-    meanPairT: f(),
-  };
+  return { category: name, selective: new Uint8Array(units), csi: f(), tMin: f(), qMax: f() };
 }
 
-/** CSI = (m_c - m_o) / (|m_c| + |m_o|), NaN when both are 0; m_o = mean of the compared categories' means. */
-function fillMeansAndCsi(stats: LayerStats, c: number, set: readonly number[], r: Pick<UnitResults, 'meanTarget' | 'meanOthers' | 'csi'>): void {
+/**
+ * CSI = (m_c - m_o) / (|m_c| + |m_o|), NaN when both are 0, into `csi`; m_o = mean of the compared
+ * categories' means, into `meanOthers`, which must start at zero (the means are summed into it).
+ */
+function fillCsi(stats: LayerStats, c: number, set: readonly number[], meanOthers: Float64Array, csi: Float64Array): void {
   const units = statsUnits(stats);
   const mc = categoryMoments(stats, c).mean;
-  r.meanTarget.set(mc);
-  const mo = r.meanOthers;
+  const mo = meanOthers;
   if (set.length === 0) mo.fill(NaN);
   for (const k of set) {
     const mk = categoryMoments(stats, k).mean;
@@ -78,48 +70,49 @@ function fillMeansAndCsi(stats: LayerStats, c: number, set: readonly number[], r
     mo[u] = o;
     const a = mc[u]!;
     const denom = Math.abs(a) + Math.abs(o);
-    r.csi[u] = denom === 0 ? NaN : (a - o) / denom;
+    csi[u] = denom === 0 ? NaN : (a - o) / denom;
   }
 }
 
-/** d' of c vs the pooled compared categories (set non-empty). */
+/** d' of c vs the pooled compared categories; NaN when c is compared with nothing. */
 function dPrimeVersusRest(stats: LayerStats, c: number, set: readonly number[], out: Float64Array): Float64Array {
-  return dPrime(categoryMoments(stats, c), pooledMoments(stats, set), out);
+  return set.length === 0 ? out.fill(NaN) : dPrime(categoryMoments(stats, c), pooledMoments(stats, set), out);
 }
 
-/** d' vs the pooled compared categories, and vs the compared category with the highest mean (Baek's FSI). */
-function fillDPrimes(stats: LayerStats, c: number, set: readonly number[], r: UnitResults): void {
-  const units = statsUnits(stats);
+/** d' vs the compared category with the highest mean (Baek's FSI); NaN when c is compared with nothing. */
+function dPrimeVersusSecond(stats: LayerStats, c: number, set: readonly number[], out: Float64Array): Float64Array {
+  if (set.length === 0) return out.fill(NaN);
   const target = categoryMoments(stats, c);
-  if (set.length === 0) {
-    r.dprime.fill(NaN);
-    r.dprimeSecond.fill(NaN);
-    return;
-  }
-  dPrimeVersusRest(stats, c, set, r.dprime);
   const groups = set.map((k) => categoryMoments(stats, k));
-  for (let u = 0; u < units; u++) {
+  for (let u = 0; u < out.length; u++) {
     let best = groups[0]!;
     for (let g = 1; g < groups.length; g++) if (groups[g]!.mean[u]! > best.mean[u]!) best = groups[g]!;
     const s = Math.sqrt((sampleVariance(target, u) + sampleVariance(best, u)) / 2);
-    r.dprimeSecond[u] = (target.mean[u]! - best.mean[u]!) / s;
+    out[u] = (target.mean[u]! - best.mean[u]!) / s;
   }
+  return out;
 }
 
-function fillMeanPairT(stats: LayerStats, c: number, set: readonly number[], variance: Variance, r: UnitResults): void {
-  const units = statsUnits(stats);
-  const sum = r.meanPairT;
-  if (set.length === 0) {
-    sum.fill(NaN);
-    return;
-  }
-  const target = categoryMoments(stats, c);
-  const t = new Float64Array(units);
+/**
+ * The pair {c, k} as pairwiseRecipe tests it: once, lower index first, with the sign that turns its t
+ * into c's (t(c, k) = -t(k, c) exactly, so every reader of c's pairwise t gets the analysis's bits).
+ */
+function orderedPair(c: number, k: number): [a: number, b: number, sign: number] {
+  return c < k ? [c, k, 1] : [k, c, -1];
+}
+
+/** The mean of c's pairwise t over its compared categories (NaN when there are none). */
+function meanPairwiseT(stats: LayerStats, c: number, set: readonly number[], variance: Variance, out: Float64Array): Float64Array {
+  if (set.length === 0) return out.fill(NaN);
+  out.fill(0);
+  const t = new Float64Array(out.length);
   for (const k of set) {
-    tStatistics(target, categoryMoments(stats, k), variance, t);
-    for (let u = 0; u < units; u++) sum[u] = sum[u]! + t[u]!;
+    const [a, b, sign] = orderedPair(c, k);
+    tStatistics(categoryMoments(stats, a), categoryMoments(stats, b), variance, t);
+    for (let u = 0; u < out.length; u++) out[u] = out[u]! + sign * t[u]!;
   }
-  for (let u = 0; u < units; u++) sum[u] = sum[u]! / set.length;
+  for (let u = 0; u < out.length; u++) out[u] = out[u]! / set.length;
+  return out;
 }
 
 /**
@@ -144,7 +137,7 @@ type Selector = (selection: Selection) => void;
 /**
  * pairwise-t / prince2024. Each unordered pair {a, b} is tested once: t(b, a) = -t(a, b) with the same p
  * and the same family, hence the same q. A unit is c-selective iff t > 0 and q < alpha for every compared
- * category; NaN (undefined) contrasts propagate to tMin/pMax/qMax and never select.
+ * category; NaN (undefined) contrasts propagate to tMin/qMax and never select.
  */
 function pairwiseRecipe({ stats, categories, recipe, targets, sets, results }: Selection): void {
   const units = statsUnits(stats);
@@ -153,9 +146,7 @@ function pairwiseRecipe({ stats, categories, recipe, targets, sets, results }: S
     const r = results.get(c)!;
     const empty = sets.get(c)!.length === 0;
     r.tMin.fill(empty ? NaN : Infinity);
-    r.pMax.fill(empty ? NaN : -Infinity);
     r.qMax.fill(empty ? NaN : -Infinity);
-    r.meanPairT.fill(0);
     r.selective.fill(empty ? 0 : 1);
   }
   const needs = (a: number, b: number) => sets.get(a)?.includes(b) ?? false;
@@ -173,20 +164,13 @@ function pairwiseRecipe({ stats, categories, recipe, targets, sets, results }: S
         for (let u = 0; u < units; u++) {
           const t = sign * test.t[u]!;
           r.tMin[u] = Math.min(r.tMin[u]!, t);
-          r.pMax[u] = Math.max(r.pMax[u]!, test.p[u]!);
           r.qMax[u] = Math.max(r.qMax[u]!, q[u]!);
-          r.meanPairT[u] = r.meanPairT[u]! + t;
           if (!(t > 0 && q[u]! < recipe.alpha)) r.selective[u] = 0;
         }
       };
       if (forA) update(results.get(a)!, 1);
       if (forB) update(results.get(b)!, -1);
     }
-  }
-  for (const c of targets) {
-    const r = results.get(c)!;
-    const n = sets.get(c)!.length;
-    for (let u = 0; u < units; u++) r.meanPairT[u] = n === 0 ? NaN : r.meanPairT[u]! / n;
   }
 }
 
@@ -199,7 +183,6 @@ function restTest(stats: LayerStats, c: number, set: readonly number[], tOnly = 
 function versusRest(stats: LayerStats, c: number, set: readonly number[], fdr: FdrMethod, r: UnitResults): void {
   const test = restTest(stats, c, set);
   r.tMin.set(test.t);
-  r.pMax.set(test.p!);
   adjustPValues(test.p!, fdr, r.qMax);
 }
 
@@ -257,15 +240,10 @@ function argmaxCategory(stats: LayerStats): Int32Array {
   return best;
 }
 
-/** The recipes that judge each target on its own: the mean pairwise t for the report, then `judge`. */
+/** The recipes that judge each target on its own. */
 function eachTarget(judge: (selection: Selection, c: number, set: readonly number[], r: UnitResults) => void): Selector {
   return (selection) => {
-    for (const c of selection.targets) {
-      const r = selection.results.get(c)!;
-      const set = selection.sets.get(c)!;
-      fillMeanPairT(selection.stats, c, set, selection.recipe.variance, r);
-      judge(selection, c, set, r);
-    }
+    for (const c of selection.targets) judge(selection, c, selection.sets.get(c)!, selection.results.get(c)!);
   };
 }
 
@@ -289,7 +267,6 @@ function rankSumRecipe(selection: Selection): void {
     rankSumTMin(stats, c, set, recipe.variance, r.tMin);
     const maxP = perImage!.rankSumMaxP[c]!;
     if (maxP.length !== units) throw new RangeError(`ranksum-maxp: ${maxP.length} p-values for ${units} units of ${stats.tap.name}`);
-    r.pMax.set(maxP);
     r.qMax.set(maxP);
     for (let u = 0; u < units; u++) r.selective[u] = preferred[u] === c && maxP[u]! < recipe.ranksumP ? 1 : 0;
   })(selection);
@@ -310,13 +287,15 @@ const SELECTORS: Record<RecipeName, Selector> = {
   }),
   dprime: eachTarget(({ stats, recipe }, c, set, r) => {
     versusRest(stats, c, set, recipe.fdr, r);
-    for (let u = 0; u < r.selective.length; u++) r.selective[u] = r.dprime[u]! > recipe.dprime ? 1 : 0;
+    const d = dPrimeVersusRest(stats, c, set, new Float64Array(r.selective.length));
+    for (let u = 0; u < r.selective.length; u++) r.selective[u] = d[u]! > recipe.dprime ? 1 : 0;
   }),
 };
 
 /**
- * Per-unit results for every target category of one layer. For top-k the mask is filled per layer here
- * unless `deferTopK` is set (the global scope selects across layers afterwards with topKMasks).
+ * The analysis of every target category of one layer (UnitResults: the selection, q and what the layer
+ * metrics need; derivedUnitValues gives the rest). For top-k the mask is filled per layer here unless
+ * `deferTopK` is set (the global scope selects across layers afterwards with topKMasks).
  */
 export function unitResults(
   stats: LayerStats,
@@ -333,11 +312,9 @@ export function unitResults(
   const targets = targetIndices(categories);
   const sets = new Map(targets.map((c) => [c, comparisonSet(categories, c, recipe)] as const));
   const results = new Map(targets.map((c) => [c, newUnitResults(categories[c]!.name, units)] as const));
-  for (const c of targets) {
-    const r = results.get(c)!;
-    fillMeansAndCsi(stats, c, sets.get(c)!, r);
-    fillDPrimes(stats, c, sets.get(c)!, r);
-  }
+  // One buffer for every target's others' mean: the analysis keeps only the CSI made from it.
+  const meanOthers = new Float64Array(units);
+  for (const c of targets) fillCsi(stats, c, sets.get(c)!, meanOthers.fill(0), results.get(c)!.csi);
   SELECTORS[recipe.recipe]({ stats, categories, recipe: effectiveSettings(recipe), targets, sets, results, perImage: options.perImage, deferTopK: options.deferTopK ?? false });
   return targets.map((c) => results.get(c)!);
 }
@@ -350,7 +327,7 @@ export function unitResults(
  * same arithmetic on the same float64 inputs as in unitResults (the same t, p and min/max), so it is
  * identical to what unitResults gives that unit (test/engine/stats/derived-values.test.ts).
  */
-export const DERIVED_FIELDS = ['csi', 'tMin', 'pMax', 'meanTarget', 'meanOthers', 'dprime'] as const;
+export const DERIVED_FIELDS = ['csi', 'tMin', 'pMax', 'meanTarget', 'meanOthers', 'dprime', 'dprimeSecond', 'meanPairT'] as const;
 export type DerivedField = (typeof DERIVED_FIELDS)[number];
 export type DerivedValues = Partial<Record<DerivedField, Float64Array>>;
 
@@ -364,13 +341,19 @@ export function derivedUnitValues(stats: LayerStats, categories: readonly Catego
   const set = comparisonSet(categories, c, recipe);
   const wants = (f: DerivedField) => fields.includes(f);
   const out: DerivedValues = {};
-  if (wants('csi') || wants('meanTarget') || wants('meanOthers')) {
-    const r = { meanTarget: new Float64Array(units), meanOthers: new Float64Array(units), csi: new Float64Array(units) };
-    fillMeansAndCsi(stats, c, set, r);
-    for (const f of ['csi', 'meanTarget', 'meanOthers'] as const) if (wants(f)) out[f] = r[f];
+  if (wants('meanTarget')) out.meanTarget = categoryMoments(stats, c).mean.slice();
+  if (wants('csi') || wants('meanOthers')) {
+    const meanOthers = new Float64Array(units);
+    const csi = new Float64Array(units);
+    fillCsi(stats, c, set, meanOthers, csi);
+    if (wants('csi')) out.csi = csi;
+    if (wants('meanOthers')) out.meanOthers = meanOthers;
   }
-  if (wants('dprime')) out.dprime = set.length === 0 ? new Float64Array(units).fill(NaN) : dPrimeVersusRest(stats, c, set, new Float64Array(units));
-  if (wants('tMin') || wants('pMax')) Object.assign(out, derivedTests(stats, effectiveSettings(recipe), c, set, wants('pMax'), qMax));
+  if (wants('dprime')) out.dprime = dPrimeVersusRest(stats, c, set, new Float64Array(units));
+  if (wants('dprimeSecond')) out.dprimeSecond = dPrimeVersusSecond(stats, c, set, new Float64Array(units));
+  const effective = effectiveSettings(recipe);
+  if (wants('meanPairT')) out.meanPairT = meanPairwiseT(stats, c, set, effective.variance, new Float64Array(units));
+  if (wants('tMin') || wants('pMax')) Object.assign(out, derivedTests(stats, effective, c, set, wants('pMax'), qMax));
   return out;
 }
 
@@ -381,14 +364,13 @@ function derivedTests(stats: LayerStats, recipe: RecipeSettings, c: number, set:
   switch (recipe.recipe) {
     case 'pairwise-t':
     case 'prince2024': {
-      // pairwiseRecipe tests each pair once as (lower index, higher index) and flips the sign for the
-      // higher one: the same call here, so t and p are the same bits.
+      // The pair as pairwiseRecipe tests it, so t and p are the same bits.
       const empty = set.length === 0;
       tMin.fill(empty ? NaN : Infinity);
       const pMax = withP ? new Float64Array(units).fill(empty ? NaN : -Infinity) : undefined;
       const scratch = { t: new Float64Array(units), p: new Float64Array(units) };
       for (const k of set) {
-        const [a, b, sign] = c < k ? [c, k, 1] : [k, c, -1];
+        const [a, b, sign] = orderedPair(c, k);
         const ma = categoryMoments(stats, a);
         const mb = categoryMoments(stats, b);
         const t = pMax ? tTest(ma, mb, recipe.variance, scratch).t : tStatistics(ma, mb, recipe.variance, scratch.t);

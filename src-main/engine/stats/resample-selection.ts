@@ -11,7 +11,7 @@
 // thresholds scale with the rank fraction k / m); BY's harmonic factor and Bonferroni's m use the layer's
 // size, estimated as the subset's defined tests times `familyScale` (layer units / subset units).
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { effectiveSettings, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe.ts';
+import { effectiveSettings, ranksAcrossLayers, type RecipeSettings } from '../../contract/recipe-table.ts';
 import { EngineError } from '../errors.ts';
 import type { CategoryDef, LayerStats } from '../pipeline-types.ts';
 import { studentTwoSidedP } from './distributions.ts';

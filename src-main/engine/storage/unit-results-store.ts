@@ -11,11 +11,13 @@ import { blobData, toBlob, typedView, type BlobSource, type Dtype, type TypedArr
 import type { Db } from './database.ts';
 import { statement } from './statements.ts';
 
+/** Every value a 'whole' record holds: the analysis's and four the analysis no longer keeps. */
+export type WholeUnitResults = UnitResults & Record<'pMax' | 'meanTarget' | 'meanOthers' | 'dprime', Float64Array>;
+
 /**
  * A unit's values as readers get them, and the 'whole' record layout (little-endian, packed, 37 bytes):
  * display metrics as float32 (activations are float32 to begin with); p and q float64 because they reach
- * 1e-300. d' to the second category and the mean pairwise t are computed by the analysis but never
- * stored: nothing reads them per unit (their layer metrics are in layer_results).
+ * 1e-300. d' to the second category and the mean pairwise t were never stored.
  */
 export const UNIT_FIELDS = [
   { name: 'selective', dtype: 'u8', field: 'selective', at: 0 },
@@ -26,7 +28,7 @@ export const UNIT_FIELDS = [
   { name: 'mean_target', dtype: 'f32', field: 'meanTarget', at: 25 },
   { name: 'mean_others', dtype: 'f32', field: 'meanOthers', at: 29 },
   { name: 'dprime', dtype: 'f32', field: 'dprime', at: 33 },
-] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitResults; at: number }[];
+] as const satisfies readonly { name: string; dtype: Dtype; field: keyof WholeUnitResults; at: number }[];
 
 const WHOLE_RECORD_BYTES = 37;
 
@@ -112,7 +114,7 @@ function packKept(results: UnitResults): Uint8Array {
   return out;
 }
 
-function packWhole(results: UnitResults): Uint8Array {
+function packWhole(results: WholeUnitResults): Uint8Array {
   const n = results.selective.length;
   const out = new Uint8Array(n * WHOLE_RECORD_BYTES);
   const view = new DataView(out.buffer);
@@ -152,14 +154,15 @@ const bytesOf = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byte
 
 /** Writes a (run, layer, category)'s kept records and its orders. */
 export function writeUnitResults(db: Db, runId: number, position: number, results: UnitResults, csiOrder: Int32Array): void {
-  writeUnitResultsAs(db, 'kept', runId, position, results, csiOrder);
+  writeRecords(db, 'kept', packKept(results), runId, position, results, csiOrder);
 }
 
-function writeUnitResultsAs(db: Db, layout: RecordLayout, runId: number, position: number, results: UnitResults, csiOrder: Int32Array): void {
+/** Writes `records` (packed in `layout`) and the orders of `results`. */
+function writeRecords(db: Db, layout: RecordLayout, records: Uint8Array, runId: number, position: number, results: Pick<UnitResults, 'category' | 'selective' | 'tMin'>, csiOrder: Int32Array): void {
   const insert = insertStatement(db);
   const write = (name: RecordPrefix | UnitOrder, dtype: Dtype, bytes: Uint8Array, chunkBytes: number) => writeChunks(insert, runId, position, results.category, name, dtype, bytes, chunkBytes);
   const { prefix, bytes, unitsPerChunk } = LAYOUTS[layout];
-  write(prefix, 'u8', layout === 'kept' ? packKept(results) : packWhole(results), unitsPerChunk * bytes);
+  write(prefix, 'u8', records, unitsPerChunk * bytes);
   const orderBytes = UNITS_PER_ORDER_CHUNK * 4;
   write('csi_order', 'i32', bytesOf(csiOrder), orderBytes);
   write('selective_csi', 'i32', bytesOf(csiOrder.filter((u) => results.selective[u] === 1)), orderBytes);
@@ -401,8 +404,7 @@ export function migrateLegacyUnitResults(db: Db): void {
       return row.dtype === 'u8' || row.dtype === 'i32' ? values.slice() : Float64Array.from(values);
     };
     const [selective, csi, tMin, pMax, qMax, meanTarget, meanOthers, dprime, order] = LEGACY_COLUMNS.map(read);
-    const empty = new Float64Array(0);
-    const results: UnitResults = {
+    const results: WholeUnitResults = {
       category,
       selective: selective as Uint8Array,
       csi: csi as Float64Array,
@@ -412,11 +414,9 @@ export function migrateLegacyUnitResults(db: Db): void {
       meanTarget: meanTarget as Float64Array,
       meanOthers: meanOthers as Float64Array,
       dprime: dprime as Float64Array,
-      dprimeSecond: empty,
-      meanPairT: empty,
     };
     drop.run(run, position, category);
     dropRecords.run(run, position, category);
-    writeUnitResultsAs(db, 'whole', run, position, results, order as Int32Array);
+    writeRecords(db, 'whole', packWhole(results), run, position, results, order as Int32Array);
   }
 }

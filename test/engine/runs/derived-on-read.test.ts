@@ -11,7 +11,7 @@ import type { RecipeSettings } from '../../../src-main/contract/recipe.ts';
 import type { UnitRow } from '../../../src-main/contract/results-types.ts';
 import { connectInProcess } from '../../../src-main/engine/connect.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
-import type { CategoryDef, UnitResults } from '../../../src-main/engine/pipeline-types.ts';
+import type { CategoryDef } from '../../../src-main/engine/pipeline-types.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { UnitValues } from '../../../src-main/engine/runs/unit-values.ts';
 import { unitResults } from '../../../src-main/engine/stats/recipes.ts';
@@ -20,6 +20,7 @@ import { readRunCategories, readRunLayers } from '../../../src-main/engine/stora
 import { readRunRecord } from '../../../src-main/engine/storage/runs-store.ts';
 import { readLayerStats } from '../../../src-main/engine/storage/statistics-store.ts';
 import { recordLayout, UNIT_FIELDS } from '../../../src-main/engine/storage/unit-results-store.ts';
+import { everyUnitValue, type EveryUnitValue } from '../stats/every-unit-value.ts';
 import { makeTinyProject } from './tiny-project.ts';
 
 let dir: string;
@@ -41,20 +42,21 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The analysis of a run's stored statistics (statsRun's), per layer, as the run's recipe gives it. */
-function analysisOf(project: Project, runId: number, statsRun: number): { layer: string; results: UnitResults[] }[] {
+/** The analysis of a run's stored statistics (statsRun's) and its derived values, per layer, as the run's recipe gives them. */
+function analysisOf(project: Project, runId: number, statsRun: number): { layer: string; results: EveryUnitValue[] }[] {
   const categories: CategoryDef[] = readRunCategories(project.db, runId).map(({ name, role, controlsFor }) => ({ name, role, controlsFor }));
   const recipe: RecipeSettings = readRunRecord(project.db, runId)!.recipe;
   return readRunLayers(project.db, runId).map((tap, position) => {
     const s = readLayerStats(project.db, statsRun, position)!;
-    return { layer: tap.name, results: unitResults({ tap, count: s.count, mean: s.mean, m2: s.m2 }, categories, recipe) };
+    const stats = { tap, count: s.count, mean: s.mean, m2: s.m2 };
+    return { layer: tap.name, results: everyUnitValue(stats, categories, recipe, unitResults(stats, categories, recipe)) };
   });
 }
 
 const f32 = (v: number) => (Number.isFinite(Math.fround(v)) ? Math.fround(v) : null);
 const f64 = (v: number) => (Number.isFinite(v) ? v : null);
 
-function expectRowsEqualAnalysis(rows: UnitRow[], r: UnitResults, where: string): void {
+function expectRowsEqualAnalysis(rows: UnitRow[], r: EveryUnitValue, where: string): void {
   for (const row of rows) {
     const u = row.unit;
     expect({ where, u, row: { ...row, unit: undefined, channel: undefined, y: undefined, x: undefined } }).toEqual({

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CategoryDef, LayerStats, TapShape, UnitResults } from '../../../src-main/engine/pipeline-types.ts';
+import type { CategoryDef, LayerStats, TapShape } from '../../../src-main/engine/pipeline-types.ts';
 import { Project } from '../../../src-main/engine/project.ts';
 import { csiOrder } from '../../../src-main/engine/stats/aggregates.ts';
 import { unitResults } from '../../../src-main/engine/stats/recipes.ts';
@@ -16,13 +16,14 @@ import { writeUnitResults } from '../../../src-main/engine/storage/unit-results-
 import { finishRun, insertRun } from '../../../src-main/engine/storage/runs-store.ts';
 import { defaultRecipe } from '../../../src-main/contract/recipe.ts';
 import { SeededRandom } from '../../../src-main/engine/onnx/random.ts';
+import { everyUnitValue, type EveryUnitValue } from '../stats/every-unit-value.ts';
 
 // 2,240 units: the CSI-sorted records span three chunks of 1,024, and pages cross chunk boundaries.
 const TAP: TapShape = { name: 'block', tensor: 'b', channels: 64, height: 5, width: 7 };
 const N = 64 * 5 * 7;
 let dir: string;
 let project: Project;
-let results: UnitResults;
+let results: EveryUnitValue;
 let stats: LayerStats;
 const CATEGORIES: CategoryDef[] = [
   { name: 'faces', role: 'target', controlsFor: null },
@@ -47,7 +48,7 @@ beforeAll(() => {
     m2[N + u] = spread * 4;
   }
   stats = { tap: TAP, count, mean, m2 };
-  results = unitResults(stats, CATEGORIES, defaultRecipe)[0]!;
+  results = everyUnitValue(stats, CATEGORIES, defaultRecipe, unitResults(stats, CATEGORIES, defaultRecipe))[0]!;
   const db = project.db;
   db.prepare(`INSERT INTO models (id, name, path, storage, sha256, bytes, preprocessing, input_name, added_at) VALUES (1, 'm', 'm.onnx', 'generated', 'x', 0, '{}', 'input', 'now')`).run();
   const run = insertRun(db, { modelId: 1, recipe: defaultRecipe, parentRun: null, images: 4 });

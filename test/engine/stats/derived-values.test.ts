@@ -1,9 +1,11 @@
-// The values readers derive per unit (docs/storage.md, "Derived on read") equal, bit for bit, what the
-// analysis gives those units over the whole layer: every recipe and setting of the scipy fixture (dead
-// units, zero variance, ties, 2 and 8 categories, p below 1e-300), on random subsets of units with
-// repeats, in any order, as a page query asks for them.
+// The values readers derive per unit (docs/storage.md, "Derived on read") are, bit for bit, the same on
+// any subset of units as over the whole layer, and the ones the analysis also computes (CSI and t: the
+// layer metrics and stored orders come from these) equal the analysis's: every recipe and
+// setting of the scipy fixture (dead units, zero variance, ties, 2 and 8 categories, p below 1e-300), on
+// random subsets of units with repeats, in any order, as a page query asks for them. recipes.test.ts
+// holds the whole-layer values against scipy.
 import { describe, expect, it } from 'vitest';
-import type { LayerStats, UnitResults } from '../../../src-main/engine/pipeline-types.ts';
+import type { LayerStats } from '../../../src-main/engine/pipeline-types.ts';
 import { createRng } from '../../../src-main/engine/random.ts';
 import { analyzeRun } from '../../../src-main/engine/stats/index.ts';
 import { DERIVED_FIELDS, derivedUnitValues, targetIndices } from '../../../src-main/engine/stats/recipes.ts';
@@ -29,8 +31,6 @@ function subsetStats(stats: LayerStats, units: Int32Array): LayerStats {
   return { tap: { name: stats.tap.name, tensor: stats.tap.tensor, channels: n, height: 1, width: 1 }, count: stats.count, mean, m2 };
 }
 
-const field = (r: UnitResults, f: (typeof DERIVED_FIELDS)[number]) => r[f];
-
 describe('derived unit values equal the analysis', () => {
   for (const c of fixture.cases) {
     it(c.name, async () => {
@@ -45,14 +45,19 @@ describe('derived unit values equal the analysis', () => {
           const picks = Int32Array.from({ length: Math.max(3, Math.ceil(units * 0.7)) }, () => rng.int(units));
           const sub = subsetStats(layer, picks);
           targetIndices(c.categories).forEach((k, t) => {
-            const full = analysis.units[t]!;
-            const qMax = Float64Array.from(picks, (u) => full.qMax[u]!);
+            const analysed = analysis.units[t]!;
+            const where = (f: string, i: number) => `${recipe.recipe} ${recipe.variance} ${recipe.against} layer ${l} target ${analysed.category} ${f} unit ${i}`;
+            const whole = derivedUnitValues(layer, c.categories, recipe, k, DERIVED_FIELDS, analysed.qMax);
+            for (const f of ['csi', 'tMin'] as const) {
+              for (let u = 0; u < units; u++) if (!Object.is(whole[f]![u], analysed[f][u])) expect.fail(`${where(f, u)}: derived ${whole[f]![u]} != analysed ${analysed[f][u]}`);
+            }
+            const qMax = Float64Array.from(picks, (u) => analysed.qMax[u]!);
             const derived = derivedUnitValues(sub, c.categories, recipe, k, DERIVED_FIELDS, qMax);
             for (const f of DERIVED_FIELDS) {
               const got = derived[f]!;
-              const want = Float64Array.from(picks, (u) => field(full, f)[u]!);
+              const want = Float64Array.from(picks, (u) => whole[f]![u]!);
               for (let i = 0; i < picks.length; i++) {
-                if (!Object.is(got[i], want[i])) expect.fail(`${recipe.recipe} ${recipe.variance} ${recipe.against} layer ${l} target ${full.category} ${f} unit ${picks[i]}: ${got[i]} != ${want[i]}`);
+                if (!Object.is(got[i], want[i])) expect.fail(`${where(f, picks[i]!)}: ${got[i]} != ${want[i]} over the whole layer`);
               }
               compared += picks.length;
             }

@@ -1,11 +1,12 @@
-// Every recipe and per-unit result against scipy references computed from the same raw data
-// (test/fixtures/stats/make_fixtures.py): t within 1e-9 relative, p and q within 1e-9 relative
-// (absolute below 1e-300), identical selection masks, CSI / d' / means within 1e-9 relative, and the
-// layer metrics. The cases hold the issue's edge cases: dead units, zero variance, ties, unequal sizes,
+// Every recipe and per-unit value (the analysis's, and those derived on read) against scipy references
+// computed from the same raw data (test/fixtures/stats/make_fixtures.py): t within 1e-9 relative, p and q
+// within 1e-9 relative (absolute below 1e-300), identical selection masks, CSI / d' / means within 1e-9
+// relative, and the layer metrics. The cases hold the issue's edge cases: dead units, zero variance, ties, unequal sizes,
 // 2 and 8 categories, |mean| / std = 1e4 and p far below 1e-300.
 import { describe, expect, it } from 'vitest';
 import type { RecipeSettings } from '../../../src-main/contract/recipe.ts';
 import { analyzeRun } from '../../../src-main/engine/stats/index.ts';
+import { everyUnitValue } from './every-unit-value.ts';
 import { loadFixture, mismatch } from './fixture-support.ts';
 import { prepareRecipeCase, type RecipeFixtureCase } from './recipe-fixture.ts';
 
@@ -23,9 +24,10 @@ describe(`recipes against scipy ${fixture.scipy}`, () => {
           const analyses = await analyzeRun(stats, c.categories, ref.recipe, gatherer, { budgetBytes: 4 * c.imageCategories.length * 5 });
           analyses.forEach((analysis, li) => {
             const expected = ref.layers[li]!;
+            const values = everyUnitValue(stats[li]!, c.categories, ref.recipe, analysis.units);
             const where = (what: string) => `${c.name} ${label(ref.recipe)} layer ${li} ${what}`;
             expected.units.forEach((eu, ti) => {
-              const au = analysis.units[ti]!;
+              const au = values[ti]!;
               expect(au.category).toBe(eu.category);
               expect(Array.from(au.selective), where(`${eu.category} selective`)).toEqual(eu.selective);
               for (const f of ['tMin', 'csi', 'meanTarget', 'meanOthers', 'dprime', 'dprimeSecond', 'meanPairT'] as const) {
