@@ -5,11 +5,12 @@
 // Streams the rows into sufficient statistics (as the extractor does during a run), then analyses.
 // Prints one JSON line: seconds (analysis), accumulate_seconds, peak_rss and rss_before (bytes).
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
-import { defaultRecipe } from '../src-main/contract/recipe.ts';
+import type { RecipeSettings } from '../src-main/contract/recipe-table.ts';
 import type { CategoryDef, LayerStats, TapShape } from '../src-main/engine/pipeline-types.ts';
 import { analyzeLayer, SufficientAccumulator } from '../src-main/engine/stats/index.ts';
 
 interface Spec {
+  recipe: RecipeSettings;
   tap: TapShape;
   categories: CategoryDef[];
   imageCategories: number[];
@@ -47,7 +48,7 @@ const stats = accumulate(dataPath, spec);
 // statistics from the project): collect them now rather than count them twice (run with --expose-gc).
 (globalThis as { gc?: () => void }).gc?.();
 const t1 = performance.now();
-const analysis = analyzeLayer(stats, spec.categories, defaultRecipe);
+const analysis = analyzeLayer(stats, spec.categories, spec.recipe);
 const t2 = performance.now();
 const units = stats.mean.length / spec.categories.length;
 const masks = new Uint8Array(analysis.units.length * units);
