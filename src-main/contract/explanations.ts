@@ -15,6 +15,8 @@ export const STATISTICS = {
   proportion: { label: 'proportion', meaning: 'selective units of the category divided by the units of the layer', docs: 'docs/method.md#proportion' },
   csi: { label: 'CSI', meaning: 'category selectivity index (m_c − m_o) / (|m_c| + |m_o|) of a unit, in [−1, 1]', docs: 'docs/method.md#csi' },
   dprime: { label: 'd′', meaning: 'difference of the target and the rest in units of their pooled standard deviation', docs: 'docs/method.md#dprime' },
+  'dprime-second': { label: 'd′ vs 2nd', meaning: 'd′ of the target against the compared category the unit responds to most (Baek’s face-selectivity index)', docs: 'docs/method.md#dprime' },
+  'mean-pair-t': { label: 'mean t', meaning: 'the mean of a unit’s t statistics against the compared categories', docs: 'docs/method.md#t-min' },
   'channel-entropy': { label: 'channel entropy', meaning: 'how evenly the selective units spread over the channels: 1 even, 0 all in one', docs: 'docs/method.md#evenness' },
   'channel-gini': { label: 'channel Gini', meaning: 'inequality of the selective units over the channels: 0 even, near 1 all in one', docs: 'docs/method.md#evenness' },
   spatial: { label: 'spatial localization', meaning: 'entropy and Gini of the selective units over the positions of the feature map', docs: 'docs/method.md#spatial' },

@@ -29,6 +29,10 @@ export interface UnitRow {
   meanTarget: number | null;
   meanOthers: number | null;
   dprime: number | null;
+  /** d' against the compared category with the highest mean (Baek's FSI). */
+  dprimeSecond: number | null;
+  /** Mean of the target's t against each compared category. */
+  meanPairT: number | null;
 }
 
 export interface UnitsPage {

@@ -184,6 +184,13 @@ describe('the Run form and the field rules', () => {
     const total = Number(/of (\d+)$/.exec((await range.textContent()) ?? '')![1]);
     expect(await range.textContent()).toBe(`1–50 of ${total}`);
     const firstPage = await page.getByTestId('unit-row').allTextContents();
+    // Every value the method reports per unit, d' vs second and the mean pairwise t included (derived on
+    // read): a selective unit beats every compared category, so its mean t is a number at least its t min.
+    const table = page.getByTestId('unit-table');
+    expect((await table.locator('thead th').allTextContents()).map((h) => h.replace('?', '').trim())).toEqual(['unit', 'ch', 'y,x', 'CSI', 't min', 'd′', 'd′ vs 2nd', 'mean t']);
+    const cells = await table.locator('tbody tr').first().locator('td').allTextContents();
+    expect(Number.isFinite(Number(cells[6]))).toBe(true);
+    expect(Number(cells[7])).toBeGreaterThanOrEqual(Number(cells[4]));
     await page.getByTestId('units-next').click();
     await expect.poll(() => range.textContent()).toBe(`51–${Math.min(100, total)} of ${total}`);
     await expect.poll(() => page.getByTestId('unit-row').allTextContents()).not.toEqual(firstPage);

@@ -18,6 +18,8 @@ const EXPORT_NAMES = [
   ['mean', 'mean_target'],
   ['mean_others', 'mean_others'],
   ['dprime', 'dprime'],
+  ['dprime_second', 'dprime_second'],
+  ['mean_pair_t', 'mean_pair_t'],
 ] as const satisfies readonly (readonly [string, (typeof UNIT_FIELDS)[number]['name']])[];
 
 /** The exported columns with their stored dtype, taken from the storage layout so the two cannot drift. */

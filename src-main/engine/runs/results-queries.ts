@@ -116,6 +116,8 @@ function rowOf(r: UnitRecord, tap: TapShape): UnitRow {
     meanTarget: num(r.meanTarget),
     meanOthers: num(r.meanOthers),
     dprime: num(r.dprime),
+    dprimeSecond: num(r.dprimeSecond),
+    meanPairT: num(r.meanPairT),
   };
 }
 

@@ -1,10 +1,12 @@
 // A run's per-unit values as every reader gets them (result pages, exports, comparisons). Since m150 a
 // run stores per unit only what its units' own statistics cannot give, the selection and q
-// (storage/unit-results-store.ts, 'kept' records); the rest (means, CSI, t, p, d') is recomputed here for
-// just the units read, from the final sufficient statistics of the run that holds them (itself, or the run
-// it reanalyses), by the recipe's own arithmetic (stats/recipes.ts derivedUnitValues), then rounded to the
-// dtypes the values were stored in before (float32 display metrics, float64 p). Runs stored before m150
-// keep every value in their records ('whole') and are read as stored. docs/storage.md, "Derived on read".
+// (storage/unit-results-store.ts, 'kept' records); the rest (means, CSI, t, p, d', d' vs second, mean
+// pairwise t) is recomputed here for just the units read, from the final sufficient statistics of the
+// run that holds them (itself, or the run it reanalyses), by the recipe's own arithmetic
+// (stats/recipes.ts derivedUnitValues), then rounded to the dtypes of UNIT_FIELDS (float32 display
+// metrics, float64 p). Runs stored before m150 keep the values up to d' in their records ('whole') and are
+// read as stored, without their statistics: d' vs second and the mean pairwise t, which they never
+// stored, read as NaN until the run is reanalysed. docs/storage.md, "Derived on read".
 import type { RecipeSettings } from '../../contract/recipe.ts';
 import { EngineError } from '../errors.ts';
 import type { CategoryDef, LayerStats, TapShape } from '../pipeline-types.ts';
@@ -18,9 +20,10 @@ import {
   readStoredFields,
   readUnitRange,
   readUnitsAt,
+  STORED_FIELDS,
   UNIT_FIELDS,
   type FieldArray,
-  type KeptRecord,
+  type RecordLayout,
   type StoredRecords,
   type UnitFieldName,
   type UnitOrder,
@@ -28,12 +31,22 @@ import {
 } from '../storage/unit-results-store.ts';
 import { statsSource } from './run-inputs.ts';
 
-/** The derived fields readers get (those of UNIT_FIELDS), with their stored name and whether it was stored as float32. */
+/** The derivable fields of UNIT_FIELDS, with their stored name and whether readers get them as float32. */
 const DERIVED_COLUMNS = UNIT_FIELDS.flatMap(({ field, name, dtype }) => (isDerived(field) ? [{ field, name, float32: dtype === 'f32' }] : []));
 
 function isDerived(field: string): field is DerivedField & keyof UnitRecord {
   return (DERIVED_FIELDS as readonly string[]).includes(field);
 }
+
+/**
+ * What readers add to a layout's records: the fields they derive, and those they give as NaN. 'whole'
+ * runs derive nothing: their statistics are mostly whole BLOBs (before m150), and reading a layer's
+ * statistics for every page would cost more than the page.
+ */
+const COMPLETION: Record<RecordLayout, { derived: typeof DERIVED_COLUMNS; absent: typeof DERIVED_COLUMNS }> = {
+  kept: { derived: DERIVED_COLUMNS.filter((c) => !STORED_FIELDS.kept.includes(c.name)), absent: [] },
+  whole: { derived: [], absent: DERIVED_COLUMNS.filter((c) => !STORED_FIELDS.whole.includes(c.name)) },
+};
 
 /** What derivation needs of a run, read once per reader. */
 interface RunBasis {
@@ -80,35 +93,40 @@ export class UnitValues {
    */
   fields<N extends UnitFieldName>(position: number, category: string, names?: readonly N[]): Record<N, FieldArray> | undefined {
     const wanted = (names ?? UNIT_FIELDS.map((f) => f.name)) as readonly UnitFieldName[];
-    const stored = readStoredFields(this.project.db, this.runId, position, category, wanted);
+    // q comes along: ranksum-maxp's p is its q.
+    const stored = readStoredFields(this.project.db, this.runId, position, category, [...wanted, 'q_max']);
     if (!stored) return undefined;
-    if (stored.layout === 'whole') return stored.fields as Record<N, FieldArray>;
-    const derive = DERIVED_COLUMNS.filter((c) => wanted.includes(c.name));
-    if (derive.length === 0) return stored.fields as Record<N, FieldArray>;
+    const { derived, absent } = COMPLETION[stored.layout];
+    const derive = derived.filter((c) => wanted.includes(c.name));
+    const out: Partial<Record<UnitFieldName, FieldArray>> = {};
+    for (const name of wanted) if (stored.fields[name]) out[name] = stored.fields[name];
+    const units = stored.fields.q_max!.length;
+    for (const c of absent) if (wanted.includes(c.name)) out[c.name] = (c.float32 ? new Float32Array(units) : new Float64Array(units)).fill(NaN);
+    if (derive.length === 0) return out as Record<N, FieldArray>;
     const values = this.derive(this.wholeLayerStats(position), category, derive.map((c) => c.field), stored.fields.q_max as Float64Array);
-    const out: Partial<Record<UnitFieldName, FieldArray>> = { ...stored.fields };
     for (const c of derive) out[c.name] = c.float32 ? Float32Array.from(values[c.field]!) : values[c.field]!;
     return out as Record<N, FieldArray>;
   }
 
   private complete(position: number, category: string, stored: StoredRecords): UnitRecord[] {
-    if (stored.layout === 'whole') return stored.records;
-    const kept: KeptRecord[] = stored.records;
-    if (kept.length === 0) return [];
-    const units = Int32Array.from(kept, (r) => r.unit);
+    const records = stored.records;
+    const { derived: derive, absent } = COMPLETION[stored.layout];
+    if (derive.length === 0) return records.map((r) => ({ ...r, ...Object.fromEntries(absent.map((c) => [c.field, NaN])) }) as UnitRecord);
+    if (records.length === 0) return [];
+    const units = Int32Array.from(records, (r) => r.unit);
     const stats = readUnitStats(this.project.db, this.ensureBasis().statsRun, position, units);
     if (!stats || stats.state !== 'final') throw this.noStatistics(position);
     const subset: LayerStats = { tap: { name: this.tapName(position), tensor: '', channels: units.length, height: 1, width: 1 }, count: stats.count, mean: stats.mean, m2: stats.m2 };
     const v = this.derive(
       subset,
       category,
-      DERIVED_COLUMNS.map((c) => c.field),
-      Float64Array.from(kept, (r) => r.qMax),
+      derive.map((c) => c.field),
+      Float64Array.from(records, (r) => r.qMax),
     );
-    // Rounded as the fields were stored before (DERIVED_COLUMNS, the same rule as whole columns).
-    return kept.map((r, i) => {
-      const record = { unit: r.unit, selective: r.selective, qMax: r.qMax } as UnitRecord;
-      for (const c of DERIVED_COLUMNS) {
+    // Rounded as whole columns are (UNIT_FIELDS' dtypes).
+    return records.map((r, i) => {
+      const record = { ...r } as UnitRecord;
+      for (const c of derive) {
         const x = v[c.field]![i]!;
         record[c.field] = c.float32 ? Math.fround(x) : x;
       }

@@ -39,10 +39,10 @@ export function storableAnalysis(analysis: LayerAnalysis): AnalyzedLayer {
 }
 
 /**
- * Bytes a layer's analysis holds per unit and target until it is stored: the UnitResults (a mask and four
- * float64 columns, 33 bytes) and the CSI order (int32).
+ * Bytes a layer's analysis holds per unit and target until it is stored: the UnitResults (a mask and
+ * three float64 columns, 25 bytes) and the CSI order (int32).
  */
-const ANALYSED_BYTES_PER_UNIT_TARGET = 37;
+const ANALYSED_BYTES_PER_UNIT_TARGET = 29;
 
 export interface AnalyzeRunOptions extends RankSumOptions {
   /** Called after each layer with its index (progress). */
@@ -102,7 +102,7 @@ export interface AnalyzeLayersOptions {
   budgetBytes?: number;
 }
 
-/** 640 MiB when the caller gives no budget (a run gives its memory budget): three of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets: 196 MB each) at once. */
+/** 640 MiB when the caller gives no budget (a run gives its memory budget): three of ResNet-50's largest blocks (802,816 units, 6 categories, 4 targets: 170 MB each) at once. */
 const DEFAULT_LAYERS_BUDGET = 640 * 2 ** 20;
 
 /** Below this many units in all the layers together, analyzeLayers stays on the calling thread. */

@@ -11,37 +11,57 @@ import { blobData, toBlob, typedView, type BlobSource, type Dtype, type TypedArr
 import type { Db } from './database.ts';
 import { statement } from './statements.ts';
 
+/**
+ * A unit's values as readers get them (runs/unit-values.ts), with their stored names: display metrics as
+ * float32 (activations are float32 to begin with), p and q float64 because they reach 1e-300.
+ */
+export const UNIT_FIELDS = [
+  { name: 'selective', dtype: 'u8', field: 'selective' },
+  { name: 'csi', dtype: 'f32', field: 'csi' },
+  { name: 't_min', dtype: 'f32', field: 'tMin' },
+  { name: 'p_max', dtype: 'f64', field: 'pMax' },
+  { name: 'q_max', dtype: 'f64', field: 'qMax' },
+  { name: 'mean_target', dtype: 'f32', field: 'meanTarget' },
+  { name: 'mean_others', dtype: 'f32', field: 'meanOthers' },
+  { name: 'dprime', dtype: 'f32', field: 'dprime' },
+  { name: 'dprime_second', dtype: 'f32', field: 'dprimeSecond' },
+  { name: 'mean_pair_t', dtype: 'f32', field: 'meanPairT' },
+] as const satisfies readonly { name: string; dtype: Dtype; field: keyof UnitRecord }[];
+
+export type UnitFieldName = (typeof UNIT_FIELDS)[number]['name'];
+
+/** A field of a record layout: where in the record, and its dtype as readers get it. */
+function recordField<N extends UnitFieldName>(name: N, at: number) {
+  return { name, at, dtype: UNIT_FIELDS.find((f) => f.name === name)!.dtype };
+}
+
+/**
+ * The 'whole' record (little-endian, packed, 37 bytes): the values up to d', as runs stored them from
+ * m110 to m140. d' to the second category and the mean pairwise t were never stored.
+ */
+const WHOLE_FIELDS = [
+  recordField('selective', 0),
+  recordField('csi', 1),
+  recordField('t_min', 5),
+  recordField('p_max', 9),
+  recordField('q_max', 17),
+  recordField('mean_target', 25),
+  recordField('mean_others', 29),
+  recordField('dprime', 33),
+] as const;
+const WHOLE_RECORD_BYTES = 37;
+
 /** Every value a 'whole' record holds: the analysis's and four the analysis no longer keeps. */
 export type WholeUnitResults = UnitResults & Record<'pMax' | 'meanTarget' | 'meanOthers' | 'dprime', Float64Array>;
 
-/**
- * A unit's values as readers get them, and the 'whole' record layout (little-endian, packed, 37 bytes):
- * display metrics as float32 (activations are float32 to begin with); p and q float64 because they reach
- * 1e-300. d' to the second category and the mean pairwise t were never stored.
- */
-export const UNIT_FIELDS = [
-  { name: 'selective', dtype: 'u8', field: 'selective', at: 0 },
-  { name: 'csi', dtype: 'f32', field: 'csi', at: 1 },
-  { name: 't_min', dtype: 'f32', field: 'tMin', at: 5 },
-  { name: 'p_max', dtype: 'f64', field: 'pMax', at: 9 },
-  { name: 'q_max', dtype: 'f64', field: 'qMax', at: 17 },
-  { name: 'mean_target', dtype: 'f32', field: 'meanTarget', at: 25 },
-  { name: 'mean_others', dtype: 'f32', field: 'meanOthers', at: 29 },
-  { name: 'dprime', dtype: 'f32', field: 'dprime', at: 33 },
-] as const satisfies readonly { name: string; dtype: Dtype; field: keyof WholeUnitResults; at: number }[];
-
-const WHOLE_RECORD_BYTES = 37;
-
 /** The 'kept' record: the selection (u8) and q (f64), the values no unit's own statistics give. */
-const KEPT_FIELDS = [
-  { name: 'selective', dtype: 'u8', at: 0 },
-  { name: 'q_max', dtype: 'f64', at: 1 },
-] as const satisfies readonly { name: UnitFieldName; dtype: Dtype; at: number }[];
+const KEPT_FIELDS = [recordField('selective', 0), recordField('q_max', 1)] as const;
 const KEPT_RECORD_BYTES = 9;
 
 export type RecordLayout = 'whole' | 'kept';
 
-export type UnitFieldName = (typeof UNIT_FIELDS)[number]['name'];
+/** The fields each layout stores; readers derive the others from the statistics. */
+export const STORED_FIELDS: Record<RecordLayout, readonly UnitFieldName[]> = { whole: WHOLE_FIELDS.map((f) => f.name), kept: KEPT_FIELDS.map((f) => f.name) };
 
 /**
  * The stored orders: `csi_order` holds every unit index sorted by CSI, highest first, NaN last, ties by
@@ -71,7 +91,12 @@ export interface UnitRecord {
   meanTarget: number;
   meanOthers: number;
   dprime: number;
+  dprimeSecond: number;
+  meanPairT: number;
 }
+
+/** What a 'whole' record holds of a unit. */
+export type WholeRecord = Omit<UnitRecord, 'dprimeSecond' | 'meanPairT'>;
 
 /**
  * Record chunks are small so that a page of 1,000 units scattered over a layer (the top units by CSI)
@@ -136,7 +161,7 @@ function decodeKept(view: DataView, o: number, unit: number): KeptRecord {
   return { unit, selective: view.getUint8(o) === 1, qMax: view.getFloat64(o + 1, true) };
 }
 
-function decodeWhole(view: DataView, o: number, unit: number): UnitRecord {
+function decodeWhole(view: DataView, o: number, unit: number): WholeRecord {
   return {
     unit,
     selective: view.getUint8(o) === 1,
@@ -250,15 +275,15 @@ export function recordLayout(db: Db, runId: number, position: number, category: 
   return row.name.startsWith(`${LAYOUTS.kept.prefix}#`) ? 'kept' : 'whole';
 }
 
-/** Records as stored: every value ('whole'), or the selection and q ('kept'; runs/unit-values.ts completes them). */
-export type StoredRecords = { layout: 'whole'; records: UnitRecord[] } | { layout: 'kept'; records: KeptRecord[] };
+/** Records as stored (STORED_FIELDS of their layout; runs/unit-values.ts completes them). */
+export type StoredRecords = { layout: 'whole'; records: WholeRecord[] } | { layout: 'kept'; records: KeptRecord[] };
 
-function decoder(layout: RecordLayout): (view: DataView, o: number, unit: number) => UnitRecord | KeptRecord {
+function decoder(layout: RecordLayout): (view: DataView, o: number, unit: number) => WholeRecord | KeptRecord {
   return layout === 'kept' ? decodeKept : decodeWhole;
 }
 
-function stored(layout: RecordLayout, records: (UnitRecord | KeptRecord)[]): StoredRecords {
-  return layout === 'kept' ? { layout, records: records as KeptRecord[] } : { layout, records: records as UnitRecord[] };
+function stored(layout: RecordLayout, records: (WholeRecord | KeptRecord)[]): StoredRecords {
+  return layout === 'kept' ? { layout, records: records as KeptRecord[] } : { layout, records: records as WholeRecord[] };
 }
 
 /** The records of units [first, first + count) in unit order (consecutive record chunks). */
@@ -273,7 +298,7 @@ export function readUnitRange(db: Db, runId: number, position: number, category:
   const decode = decoder(layout);
   const base = firstChunk * unitsPerChunk;
   const end = Math.min(first + count, base + data.byteLength / bytes);
-  const out: (UnitRecord | KeptRecord)[] = [];
+  const out: (WholeRecord | KeptRecord)[] = [];
   for (let u = first; u < end; u++) out.push(decode(view, (u - base) * bytes, u));
   return stored(layout, out);
 }
@@ -296,7 +321,7 @@ export function readUnitsAt(db: Db, runId: number, position: number, category: s
   if (rows.length < wanted.size) return undefined;
   const chunks = new Map(rows.map((r) => [Number(r.name.slice(prefix.length + 1)), viewOf(chunkData(db, [runId, position, category], r))]));
   const decode = decoder(layout);
-  const out: (UnitRecord | KeptRecord)[] = [];
+  const out: (WholeRecord | KeptRecord)[] = [];
   for (let i = 0; i < units.length; i++) {
     const u = units[i]!;
     const c = Math.floor(u / unitsPerChunk);
@@ -353,8 +378,8 @@ export function readUnitColumn<D extends Dtype>(db: Db, runId: number, position:
   return fields?.fields[name] as TypedArrayOf<D> | undefined;
 }
 
-/** Stored fields as columns in unit order: those of the layout ('kept': selective and q_max). */
-export type StoredFields = { layout: 'whole'; fields: Partial<Record<UnitFieldName, FieldArray>> } | { layout: 'kept'; fields: Partial<Record<(typeof KEPT_FIELDS)[number]['name'], FieldArray>> };
+/** Stored fields as columns in unit order: those of the layout (STORED_FIELDS). */
+export type StoredFields = { layout: RecordLayout; fields: Partial<Record<UnitFieldName, FieldArray>> };
 
 /**
  * Fields of a (run, layer, category) as columns in unit order, from one read of its records: the ones
@@ -366,7 +391,7 @@ export function readStoredFields(db: Db, runId: number, position: number, catego
   const picked = <F extends { name: UnitFieldName }>(fields: readonly F[]) => (names ? fields.filter((f) => names.includes(f.name)) : fields);
   const columns = (fields: readonly { name: UnitFieldName; dtype: Dtype; at: number }[], recordBytes: number) =>
     Object.fromEntries(picked(fields).map((f) => [f.name, fieldOf(all.data, recordBytes, f)]));
-  return all.layout === 'kept' ? { layout: 'kept', fields: columns(KEPT_FIELDS, KEPT_RECORD_BYTES) } : { layout: 'whole', fields: columns(UNIT_FIELDS, WHOLE_RECORD_BYTES) };
+  return { layout: all.layout, fields: all.layout === 'kept' ? columns(KEPT_FIELDS, KEPT_RECORD_BYTES) : columns(WHOLE_FIELDS, WHOLE_RECORD_BYTES) };
 }
 
 export function unitResultBytes(db: Db, runId?: number): { bytes: number; columns: number } {

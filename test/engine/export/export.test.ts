@@ -37,11 +37,11 @@ afterAll(() => {
 /** The stored results of the exported layers in export order (layer, then category, then unit). */
 function expected() {
   const layers = readRunLayers(project.db, 1);
-  const rows = { layer: [] as string[], category: [] as string[], unit: [] as number[], channel: [] as number[], csi: [] as number[], p: [] as number[], selective: [] as number[] };
+  const rows = { layer: [] as string[], category: [] as string[], unit: [] as number[], channel: [] as number[], csi: [] as number[], p: [] as number[], selective: [] as number[], pairT: [] as number[] };
   layers.forEach((tap, position) => {
     if (!LAYERS.includes(tap.name)) return;
     for (const category of ['faces', 'scenes']) {
-      const { csi, p_max: p, selective: sel } = new UnitValues(project, 1).fields(position, category, ['csi', 'p_max', 'selective'])!;
+      const { csi, p_max: p, selective: sel, mean_pair_t: pairT } = new UnitValues(project, 1).fields(position, category, ['csi', 'p_max', 'selective', 'mean_pair_t'])!;
       for (let u = 0; u < csi.length; u++) {
         rows.layer.push(tap.name);
         rows.category.push(category);
@@ -50,6 +50,7 @@ function expected() {
         rows.csi.push(csi[u]!);
         rows.p.push(p[u]!);
         rows.selective.push(sel[u]!);
+        rows.pairT.push(pairT[u]!);
       }
     }
   });
@@ -60,7 +61,7 @@ function expected() {
 function python(script: string, folder: string): Record<string, unknown> {
   // JSON has no NaN: nn() turns NaN into null, which the comparisons below turn back.
   const prelude = 'import numpy as np\ndef nn(a):\n    return [None if np.isnan(v) else float(v) for v in a.tolist()]\n';
-  return JSON.parse(execFileSync('python3', ['-c', prelude + script, folder], { encoding: 'utf8' })) as Record<string, unknown>;
+  return JSON.parse(execFileSync('python3', ['-c', prelude + script, folder], { encoding: 'utf8', maxBuffer: 1 << 26 })) as Record<string, unknown>;
 }
 
 describe('export', () => {
@@ -73,10 +74,11 @@ describe('export', () => {
       `import sys, json, numpy as np
 d = np.genfromtxt(sys.argv[1] + "/units.csv", delimiter=",", names=True, dtype=None, encoding="utf8", missing_values="", filling_values=np.nan)
 print(json.dumps({"names": list(d.dtype.names), "n": int(d.shape[0]), "layer": d["layer"].tolist(), "unit": d["unit"].tolist(),
-  "channel": d["channel"].tolist(), "csi32": nn(d["csi"].astype(np.float32)), "p": nn(d["p_max"]), "selective": d["selective"].tolist()}))`,
+  "channel": d["channel"].tolist(), "csi32": nn(d["csi"].astype(np.float32)), "p": nn(d["p_max"]), "selective": d["selective"].tolist(),
+  "pairT32": nn(d["mean_pair_t"].astype(np.float32))}))`,
       out,
     );
-    expect(got.names).toEqual(['model', 'layer', 'unit', 'channel', 'y', 'x', 'category', 'selective', 'csi', 't_min', 'p_max', 'q_max', 'mean', 'mean_others', 'dprime']);
+    expect(got.names).toEqual(['model', 'layer', 'unit', 'channel', 'y', 'x', 'category', 'selective', 'csi', 't_min', 'p_max', 'q_max', 'mean', 'mean_others', 'dprime', 'dprime_second', 'mean_pair_t']);
     expect(got.n).toBe(exp.unit.length);
     expect(got.layer).toEqual(exp.layer);
     expect(got.unit).toEqual(exp.unit);
@@ -85,6 +87,7 @@ print(json.dumps({"names": list(d.dtype.names), "n": int(d.shape[0]), "layer": d
     // float32 values printed with 9 digits parse back to the identical float32; float64 exactly.
     expect((got.csi32 as (number | null)[]).map((v) => (v === null ? NaN : v))).toEqual(exp.csi.map((v) => v));
     expect((got.p as (number | null)[]).map((v) => (v === null ? NaN : v))).toEqual(exp.p);
+    expect((got.pairT32 as (number | null)[]).map((v) => (v === null ? NaN : v))).toEqual(exp.pairT);
     const layersCsv = readFileSync(join(out, 'layers.csv'), 'utf8').trim().split('\n');
     expect(layersCsv).toHaveLength(1 + LAYERS.length * 2);
   });
@@ -102,7 +105,28 @@ print(json.dumps({"files": sorted(z.files), "dtypes": {k: str(z[k].dtype) for k 
   "layer": layer.tolist(), "category": cat.tolist(), "unit": z["unit"].tolist(), "csi": nn(z["csi"]), "p": nn(z["p_max"])}))`,
       out,
     );
-    expect(got.files).toEqual(['category', 'category_names', 'channel', 'csi', 'dprime', 'layer', 'layer_names', 'mean', 'mean_others', 'model', 'model_names', 'p_max', 'q_max', 'selective', 't_min', 'unit', 'x', 'y']);
+    expect(got.files).toEqual([
+      'category',
+      'category_names',
+      'channel',
+      'csi',
+      'dprime',
+      'dprime_second',
+      'layer',
+      'layer_names',
+      'mean',
+      'mean_others',
+      'mean_pair_t',
+      'model',
+      'model_names',
+      'p_max',
+      'q_max',
+      'selective',
+      't_min',
+      'unit',
+      'x',
+      'y',
+    ]);
     expect(got.dtypes).toEqual({ unit: 'int32', csi: 'float32', p_max: 'float64', selective: 'uint8' });
     expect(got.layer).toEqual(exp.layer);
     expect(got.category).toEqual(exp.category);
@@ -122,6 +146,7 @@ print(json.dumps({"files": sorted(z.files), "dtypes": {k: str(z[k].dtype) for k 
     expect(rows.map((r) => r.selective)).toEqual(exp.selective.map((s) => s === 1));
     expect(rows.map((r) => r.csi)).toEqual(exp.csi);
     expect(rows.map((r) => r.p_max)).toEqual(exp.p);
+    expect(rows.map((r) => r.mean_pair_t)).toEqual(exp.pairT);
     const layers = (await parquetReadObjects({ file: await asyncBufferFromFile(join(out, 'layers.parquet')) })) as Record<string, unknown>[];
     expect(layers.map((r) => `${String(r.layer)}/${String(r.category)}`)).toEqual(['layer2.0/faces', 'layer2.0/scenes', 'avgpool/faces', 'avgpool/scenes']);
 

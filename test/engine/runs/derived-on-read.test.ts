@@ -71,6 +71,8 @@ function expectRowsEqualAnalysis(rows: UnitRow[], r: EveryUnitValue, where: stri
         meanTarget: f32(r.meanTarget[u]!),
         meanOthers: f32(r.meanOthers[u]!),
         dprime: f32(r.dprime[u]!),
+        dprimeSecond: f32(r.dprimeSecond[u]!),
+        meanPairT: f32(r.meanPairT[u]!),
       },
     });
   }

@@ -119,6 +119,8 @@ describe('unitsPage', () => {
       expect(r.meanTarget).toBe(f32(results.meanTarget[u]!));
       expect(r.meanOthers).toBe(f32(results.meanOthers[u]!));
       expect(r.dprime).toBe(f32(results.dprime[u]!));
+      expect(r.dprimeSecond).toBe(f32(results.dprimeSecond[u]!));
+      expect(r.meanPairT).toBe(f32(results.meanPairT[u]!));
     }
   });
 });
