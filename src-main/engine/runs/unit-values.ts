@@ -109,29 +109,38 @@ export class UnitValues {
   }
 
   private complete(position: number, category: string, stored: StoredRecords): UnitRecord[] {
-    const records = stored.records;
-    const { derived: derive, absent } = COMPLETION[stored.layout];
-    if (derive.length === 0) return records.map((r) => ({ ...r, ...Object.fromEntries(absent.map((c) => [c.field, NaN])) }) as UnitRecord);
-    if (records.length === 0) return [];
-    const units = Int32Array.from(records, (r) => r.unit);
+    // COMPLETION: 'whole' records are read as stored, with NaN for what they never held.
+    if (stored.layout === 'whole') return stored.records.map((r) => ({ ...r, dprimeSecond: NaN, meanPairT: NaN }));
+    const kept = stored.records;
+    if (kept.length === 0) return [];
+    const units = Int32Array.from(kept, (r) => r.unit);
     const stats = readUnitStats(this.project.db, this.ensureBasis().statsRun, position, units);
     if (!stats || stats.state !== 'final') throw this.noStatistics(position);
     const subset: LayerStats = { tap: { name: this.tapName(position), tensor: '', channels: units.length, height: 1, width: 1 }, count: stats.count, mean: stats.mean, m2: stats.m2 };
+    const derive = COMPLETION.kept.derived;
     const v = this.derive(
       subset,
       category,
       derive.map((c) => c.field),
-      Float64Array.from(records, (r) => r.qMax),
+      Float64Array.from(kept, (r) => r.qMax),
     );
     // Rounded as whole columns are (UNIT_FIELDS' dtypes).
-    return records.map((r, i) => {
-      const record = { ...r } as UnitRecord;
-      for (const c of derive) {
-        const x = v[c.field]![i]!;
-        record[c.field] = c.float32 ? Math.fround(x) : x;
-      }
-      return record;
-    });
+    const col = Object.fromEntries(derive.map((c) => [c.field, c.float32 ? Float32Array.from(v[c.field]!) : v[c.field]!])) as Record<DerivedField, Float32Array | Float64Array>;
+    // Every record one object literal, so one shape: records built field by field were four times
+    // slower to make and to read (the 3,136 units of a layer1 channel: 24 ms against 6).
+    return kept.map((r, i) => ({
+      unit: r.unit,
+      selective: r.selective,
+      csi: col.csi[i]!,
+      tMin: col.tMin[i]!,
+      pMax: col.pMax[i]!,
+      qMax: r.qMax,
+      meanTarget: col.meanTarget[i]!,
+      meanOthers: col.meanOthers[i]!,
+      dprime: col.dprime[i]!,
+      dprimeSecond: col.dprimeSecond[i]!,
+      meanPairT: col.meanPairT[i]!,
+    }));
   }
 
   private derive(stats: LayerStats, category: string, fields: readonly DerivedField[], qMax: Float64Array) {
