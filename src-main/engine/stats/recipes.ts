@@ -1,7 +1,7 @@
 // Selection recipes of docs/method.md#recipes, and every per-unit value they report for a target
 // category: selective flag, CSI, tMin / pMax / qMax, category means, d' vs others and vs the second-best
 // category, mean pairwise t. Everything but ranksum-maxp works from sufficient statistics alone. Which
-// settings a recipe uses and fixes comes from the recipe table (contract/recipe.ts); SELECTORS holds
+// settings a recipe uses and fixes comes from the recipe table (contract/recipe-table.ts); SELECTORS holds
 // each recipe's arithmetic. The analysis of a layer (unitResults) computes only what the selection,
 // storage and layer metrics need (UnitResults); the rest is derived per unit when read
 // (derivedUnitValues), from the same functions, so both give the same bits.
@@ -272,7 +272,7 @@ function rankSumRecipe(selection: Selection): void {
   })(selection);
 }
 
-/** Each recipe's arithmetic; what settings it uses is the recipe table's (contract/recipe.ts). */
+/** Each recipe's arithmetic; what settings it uses is the recipe table's (contract/recipe-table.ts). */
 const SELECTORS: Record<RecipeName, Selector> = {
   'pairwise-t': pairwiseRecipe,
   prince2024: pairwiseRecipe,
@@ -323,9 +323,9 @@ export function unitResults(
  * The per-unit values that are functions of each unit's own sufficient statistics alone: everything a
  * recipe gives a unit but q (Benjamini-Hochberg over the whole layer) and the selection (q, or a rank
  * over the layer). They are not stored (docs/storage.md, "Derived on read"): readers recompute them here for
- * just the units they show, so `stats` may hold any subset of a layer's units. Each value comes from the
- * same arithmetic on the same float64 inputs as in unitResults (the same t, p and min/max), so it is
- * identical to what unitResults gives that unit (test/engine/stats/derived-values.test.ts).
+ * just the units they show, so `stats` may hold any subset of a layer's units. Every value is elementwise,
+ * so it is the same on any subset as over the whole layer, and the CSI and t are those unitResults gives
+ * (the same t calls and min; test/engine/stats/derived-values.test.ts).
  */
 export const DERIVED_FIELDS = ['csi', 'tMin', 'pMax', 'meanTarget', 'meanOthers', 'dprime', 'dprimeSecond', 'meanPairT'] as const;
 export type DerivedField = (typeof DERIVED_FIELDS)[number];
