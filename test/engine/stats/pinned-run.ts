@@ -66,12 +66,21 @@ function base64(bytes: ArrayBufferView): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+/**
+ * Columns the export gained after the pin was made, left out of `others` so the pinned columns are
+ * compared as they were: d' vs second and the mean pairwise t (reported since 2026-12-02, derived on
+ * read; recipes.test.ts holds them against scipy).
+ */
+const ADDED_AFTER_PIN = ['dprime_second', 'mean_pair_t'];
+
 function digestUnits(csv: string): PinnedChunk[] {
   const lines = csv.trimEnd().split('\n');
   const header = lines[0]!.split(',');
   const col = (name: string) => header.indexOf(name);
   const [iLayer, iCategory, iSelective, iP, iQ] = ['layer', 'category', 'selective', 'p_max', 'q_max'].map(col) as [number, number, number, number, number];
-  const otherColumns = header.map((_, i) => i).filter((i) => i > header.indexOf('category') && ![iSelective, iP, iQ].includes(i));
+  const added = ADDED_AFTER_PIN.map(col);
+  if (added.includes(-1)) throw new Error(`units.csv has no column ${ADDED_AFTER_PIN.filter((_, i) => added[i] === -1).join(', ')}`);
+  const otherColumns = header.map((_, i) => i).filter((i) => i > header.indexOf('category') && ![iSelective, iP, iQ, ...added].includes(i));
   const groups = new Map<string, string[][]>();
   for (const line of lines.slice(1)) {
     // No field of these runs holds a comma (layer and category names are plain words).
